@@ -1,0 +1,104 @@
+import Foundation
+import SignetToken
+import SwiftASN1
+import X509
+
+/// The key that will sign: an existing CA's, or a new root's own.
+struct SignerKey {
+    let caID: String
+    let issuerName: DistinguishedName
+    let keyID: [UInt8]
+    let publicKey: Certificate.PublicKey
+}
+
+extension SigningCA {
+    var signer: SignerKey {
+        SignerKey(caID: record.id, issuerName: certificate.subject, keyID: keyID, publicKey: certificate.publicKey)
+    }
+}
+
+extension SigningCore {
+    /// Records the approval, then signs in the token, then verifies the signature.
+    /// Returns the certificate (not yet stored) and the approving decision's id.
+    func sign(_ plan: CertificatePlan, by signer: SignerKey, decision: DecisionDraft, log: RuleLog) async throws -> (Certificate, UUID) {
+        let serial = SerialNumbers.random()
+        let approval = decision.record(.approved, rules: log.outcomes, serialNumber: SerialNumbers.hex(serial))
+        try await stores.decisions.record(approval)
+
+        let key = TokenSigningKey(token: token, keyID: signer.keyID, publicKey: signer.publicKey)
+        let certificate: Certificate
+        do {
+            certificate = try await token.perform {
+                try Certificate(
+                    version: .v3,
+                    serialNumber: serial,
+                    publicKey: plan.publicKey,
+                    notValidBefore: plan.notBefore,
+                    notValidAfter: plan.notAfter,
+                    issuer: signer.issuerName,
+                    subject: plan.subject,
+                    signatureAlgorithm: key.defaultSignatureAlgorithm,
+                    extensions: plan.extensions,
+                    issuerPrivateKey: Certificate.PrivateKey(key)
+                )
+            }
+        } catch let error as TokenError {
+            try await recordFailure("token.sign", "\(error)", decision: decision, log: log)
+            throw GateError.token(error)
+        }
+        guard signer.publicKey.isValidSignature(certificate.signature, for: certificate) else {
+            logger.error("token signature did not verify", metadata: ["ca": "\(signer.caID)", "serial": "\(approval.serialNumber ?? "")"])
+            try await recordFailure("token.signature_verification", "the signature did not verify against CA '\(signer.caID)'", decision: decision, log: log)
+            throw GateError.signatureNotVerified(caID: signer.caID)
+        }
+        return (certificate, approval.id)
+    }
+
+    func recordRefusal(_ refusal: Refusal, decision: DecisionDraft) async throws {
+        logger.info("refused", metadata: ["action": "\(decision.action.rawValue)", "ca": "\(decision.caID)", "rule": "\(refusal.rule)"])
+        try await stores.decisions.record(decision.record(.refused, rules: refusal.outcomes, failedRule: refusal.rule))
+    }
+
+    private func recordFailure(_ rule: String, _ detail: String, decision: DecisionDraft, log: RuleLog) async throws {
+        var log = log
+        _ = log.fail(rule, detail)
+        try await stores.decisions.record(decision.record(.failed, rules: log.outcomes, failedRule: rule))
+    }
+}
+
+extension CertificateRecord {
+    init(_ certificate: Certificate, plan: CertificatePlan, issuerCAID: String, profile: StoredProfile, requester: Requester, decisionID: UUID) throws {
+        self.init(
+            serialNumber: SerialNumbers.hex(certificate.serialNumber),
+            issuerCAID: issuerCAID,
+            subject: certificate.subject.description,
+            commonName: certificate.subject.commonName,
+            keyType: plan.keyKind.typeName,
+            keySize: plan.keyKind.size,
+            notBefore: certificate.notValidBefore,
+            notAfter: certificate.notValidAfter,
+            status: .active,
+            profileID: profile.profile.id,
+            profileVersion: profile.version,
+            requester: requester.name,
+            decisionID: decisionID,
+            der: try certificate.der()
+        )
+    }
+}
+
+extension DistinguishedName {
+    /// The first common name, if any.
+    var commonName: String? {
+        flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }.flatMap { String($0.value) }
+    }
+}
+
+extension Certificate {
+    /// The certificate's DER encoding.
+    public func der() throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(self)
+        return serializer.serializedBytes
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import SignetToken
+import X509
+
+/// The gate: the only code that asks the token to sign.
+///
+/// Every entry point decides first (profile rules, CA state, request checks), records the
+/// decision, and only then signs. Every signature is verified against the CA certificate's
+/// public key before the result is stored, and a certificate is returned only once stored.
+public final class SigningCore: Sendable {
+    let token: Token
+    let stores: CoreStores
+    let publicBaseURL: String?
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - publicBaseURL: where relying parties reach this Signet; sets CRL, OCSP and caIssuers URLs.
+    ///   - clock: the time decisions are made at (injectable for tests).
+    public init(token: Token, stores: CoreStores, publicBaseURL: String? = nil, logger: Logger = Logger(label: "signet.core"), clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.token = token
+        self.stores = stores
+        self.publicBaseURL = publicBaseURL
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// A certificate issued through the gate and committed to the store.
+    public struct Issued: Sendable {
+        public let certificate: Certificate
+        public let record: CertificateRecord
+        public let decisionID: UUID
+    }
+
+    /// Issues a certificate for a CSR (PEM, DER or base64 DER) under `profileID`, or the CA's
+    /// default profile when nil.
+    public func issue(csr: [UInt8], caID: String, profileID: String? = nil, requester: Requester) async throws -> Issued {
+        var decision = DecisionDraft(action: .issue, caID: caID, requester: requester)
+        decision.requestFingerprint = CSRReading.fingerprint(csr)
+        var log = RuleLog()
+        do {
+            let signer = try await signingCA(caID, log: &log)
+            let profile = try await profile(profileID ?? signer.record.issuanceProfileID, purpose: "issuance", log: &log)
+            decision.profile = profile
+            let requested = try readCSR(csr, decision: &decision, log: &log)
+            let plan = try IssuancePolicy.evaluate(
+                profile: profile.profile,
+                request: requested,
+                issuer: signer.context,
+                urls: .under(base: publicBaseURL, caID: caID),
+                now: clock(),
+                log: &log
+            )
+            let (certificate, decisionID) = try await sign(plan, by: signer.signer, decision: decision, log: log)
+            let record = try CertificateRecord(certificate, plan: plan, issuerCAID: caID, profile: profile, requester: requester, decisionID: decisionID)
+            try await stores.certificates.insert(record)
+            return Issued(certificate: certificate, record: record, decisionID: decisionID)
+        } catch let refusal as Refusal {
+            try await recordRefusal(refusal, decision: decision)
+            throw GateError.refused(refusal)
+        }
+    }
+
+    // MARK: - Steps shared by every entry point
+
+    /// A CA that may sign now: it exists, holds a key, is active.
+    func signingCA(_ id: String, log: inout RuleLog) async throws -> SigningCA {
+        guard let record = try await stores.cas.ca(id: id) else {
+            throw log.fail("ca.exists", "no CA with id '\(id)'", kind: .notFound)
+        }
+        guard let keyURI = record.keyURI else {
+            throw log.fail("ca.can_sign", "CA '\(id)' was imported without a key and cannot sign")
+        }
+        guard record.status == .active else {
+            throw log.fail("ca.can_sign", "CA '\(id)' is \(record.status.rawValue)")
+        }
+        let uri = try PKCS11URI(parsing: keyURI)
+        guard uri.token == token.configuration.label else {
+            throw log.fail("ca.can_sign", "CA '\(id)' has its key on token '\(uri.token)', not on the configured token '\(token.configuration.label)'")
+        }
+        let certificate = try Certificate(derEncoded: record.certificateDER)
+        log.pass("ca.can_sign", "CA '\(id)' is active with key \(keyURI)")
+        return SigningCA(record: record, certificate: certificate, keyID: uri.id)
+    }
+
+    func profile(_ id: String?, purpose: String, log: inout RuleLog) async throws -> StoredProfile {
+        guard let id else { throw log.fail("profile.exists", "no profile named for \(purpose) and the CA has no default", kind: .notFound) }
+        guard let stored = try await stores.profiles.profile(id: id) else {
+            throw log.fail("profile.exists", "no issuance profile with id '\(id)'", kind: .notFound)
+        }
+        log.pass("profile.exists", "'\(id)' version \(stored.version.prefix(16))")
+        return stored
+    }
+
+    /// Decodes the CSR, applies the key baseline, then checks proof of possession.
+    private func readCSR(_ input: [UInt8], decision: inout DecisionDraft, log: inout RuleLog) throws -> RequestedCertificate {
+        guard let der = CSRReading.der(from: input) else {
+            throw log.fail("csr.decode", "the CSR is neither PEM, DER nor base64 of DER", kind: .malformed)
+        }
+        decision.requestFingerprint = CSRReading.fingerprint(der)
+        let keyKind: PublicKeyKind
+        do { keyKind = try CSRReading.keyKind(der: der) } catch {
+            throw log.fail("csr.decode", "the CSR is not a valid PKCS#10 structure: \(error)", kind: .malformed)
+        }
+        if let violation = CryptoBaseline.violation(keyKind) { throw log.fail("crypto.baseline", violation) }
+        log.pass("crypto.baseline", "\(keyKind)")
+        let csr: CertificateSigningRequest
+        do { csr = try CertificateSigningRequest(derEncoded: der) } catch {
+            throw log.fail("csr.decode", "the CSR cannot be parsed: \(error)", kind: .malformed)
+        }
+        guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
+            throw log.fail("csr.proof_of_possession", "the CSR's signature does not verify with its public key", kind: .malformed)
+        }
+        log.pass("csr.proof_of_possession", "signature verified")
+        var requested = RequestedCertificate(subject: csr.subject, publicKey: csr.publicKey, keyKind: keyKind)
+        do {
+            if let extensions = try csr.attributes.extensionRequest?.extensions {
+                requested.keyUsage = try extensions.keyUsage
+                requested.extendedKeyUsage = try extensions.extendedKeyUsage
+                requested.subjectAlternativeNames = try extensions.subjectAlternativeNames
+                requested.basicConstraints = try extensions.basicConstraints
+            }
+        } catch {
+            throw log.fail("csr.extensions", "a requested extension is malformed: \(error)", kind: .malformed)
+        }
+        return requested
+    }
+}
+
+/// A CA that passed the signing checks, with what signing needs.
+struct SigningCA {
+    let record: CARecord
+    let certificate: Certificate
+    let keyID: [UInt8]
+
+    var context: IssuerContext {
+        IssuerContext(
+            name: certificate.subject,
+            notBefore: certificate.notValidBefore,
+            notAfter: certificate.notValidAfter,
+            keyIdentifier: (try? certificate.extensions.subjectKeyIdentifier)?.keyIdentifier
+        )
+    }
+}

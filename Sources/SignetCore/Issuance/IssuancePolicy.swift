@@ -1,0 +1,168 @@
+import Foundation
+import SwiftASN1
+import X509
+
+/// The issuance rules of a profile, applied to one request. Pure: no token, no store.
+///
+/// Subject: `honor_subject: true` starts from the CSR subject and lets every non-empty
+/// profile field replace the CSR's value; `false` uses the profile's fields only, except that
+/// the common name comes from the CSR when the profile leaves `common_name` empty (a device
+/// name is known only to the device). Other CSR attributes (e.g. serialNumber) are kept only
+/// when the subject is honoured.
+///
+/// Extensions: with `honor_extensions` the CSR's subjectAltName is copied; no other requested
+/// extension is ever copied. Key usage and extended key usage follow their own honour flags
+/// (the CSR's values when present, else the profile's); basic constraints always come from
+/// `sign_as_ca`.
+enum IssuancePolicy {
+    static func evaluate(
+        profile: IssuanceProfile,
+        request: RequestedCertificate,
+        issuer: IssuerContext?,
+        urls: PublicationURLs,
+        now: Date,
+        log: inout RuleLog
+    ) throws -> CertificatePlan {
+        if let violation = profile.cryptoEnforcement.violation(request.keyKind) {
+            throw log.fail(violation.rule, violation.detail)
+        }
+        log.pass("crypto_enforcement", profile.cryptoEnforcement.enabled ? "\(request.keyKind) allowed by the profile" : "not enabled")
+
+        if case .isCertificateAuthority = request.basicConstraints, !profile.signAsCA {
+            throw log.fail("sign_as_ca", "the request asks for CA:TRUE but profile '\(profile.id)' does not sign CAs")
+        }
+        log.pass("sign_as_ca", profile.signAsCA ? "CA:TRUE" : "CA:FALSE")
+
+        let keyUsage = try keyUsage(profile: profile, request: request, log: &log)
+        let extendedKeyUsage = extendedKeyUsage(profile: profile, request: request, log: &log)
+        let subject = try subject(profile: profile, request: request, log: &log)
+        let (notBefore, notAfter) = try validity(profile: profile, issuer: issuer, now: now, log: &log)
+
+        var extensions = Certificate.Extensions()
+        do {
+            try extensions.append(Certificate.Extension(
+                profile.signAsCA ? BasicConstraints.isCertificateAuthority(maxPathLength: nil) : .notCertificateAuthority,
+                critical: true
+            ))
+            if keyUsage != KeyUsage() { try extensions.append(Certificate.Extension(keyUsage, critical: true)) }
+            if let extendedKeyUsage { try extensions.append(Certificate.Extension(extendedKeyUsage, critical: false)) }
+            if profile.honorExtensions, let names = request.subjectAlternativeNames {
+                // RFC 5280 4.2.1.6: with an empty subject the SAN must be critical.
+                try extensions.append(Certificate.Extension(names, critical: subject.isEmpty))
+                log.pass("honor_extensions", "subjectAltName copied from the request")
+            } else {
+                log.pass("honor_extensions", profile.honorExtensions ? "the request has no subjectAltName" : "requested extensions ignored")
+            }
+            try extensions.append(Certificate.Extension(SubjectKeyIdentifier(hash: request.publicKey), critical: false))
+            if let keyIdentifier = issuer?.keyIdentifier {
+                try extensions.append(Certificate.Extension(AuthorityKeyIdentifier(keyIdentifier: keyIdentifier), critical: false))
+            }
+            try PublicationExtensions.append(urls, to: &extensions)
+        } catch {
+            throw log.fail("extensions", "cannot encode the certificate extensions: \(error)")
+        }
+        if subject.isEmpty && (try? extensions.subjectAlternativeNames) == nil {
+            throw log.fail("subject", "the certificate would have neither a subject nor a subjectAltName")
+        }
+        return CertificatePlan(
+            subject: subject,
+            publicKey: request.publicKey,
+            keyKind: request.keyKind,
+            notBefore: notBefore,
+            notAfter: notAfter,
+            extensions: extensions
+        )
+    }
+
+    private static func keyUsage(profile: IssuanceProfile, request: RequestedCertificate, log: inout RuleLog) throws -> KeyUsage {
+        var usage = profile.keyUsage.x509
+        var source = "profile"
+        if profile.honorKeyUsage, let requested = request.keyUsage {
+            usage = requested
+            source = "request"
+        }
+        if profile.signAsCA {
+            usage.keyCertSign = true
+            usage.cRLSign = true
+        } else if usage.keyCertSign || usage.cRLSign {
+            throw log.fail("honor_key_usage", "the request asks for keyCertSign or cRLSign under a profile that does not sign CAs")
+        }
+        log.pass("key_usage", "from the \(source): \(usage)")
+        return usage
+    }
+
+    private static func extendedKeyUsage(profile: IssuanceProfile, request: RequestedCertificate, log: inout RuleLog) -> ExtendedKeyUsage? {
+        if profile.honorExtendedKeyUsages, let requested = request.extendedKeyUsage {
+            log.pass("extended_key_usages", "from the request: \(requested)")
+            return requested
+        }
+        guard !profile.extendedKeyUsages.isEmpty else {
+            log.pass("extended_key_usages", "none")
+            return nil
+        }
+        let usage = try? ExtendedKeyUsage(profile.extendedKeyUsages.map(\.x509))
+        log.pass("extended_key_usages", "from the profile: \(profile.extendedKeyUsages.map(\.rawValue))")
+        return usage
+    }
+
+    private static func subject(profile: IssuanceProfile, request: RequestedCertificate, log: inout RuleLog) throws -> DistinguishedName {
+        let merged = SubjectMerge.merge(template: profile.subject, requested: request.subject, honorRequested: profile.honorSubject)
+        log.pass("honor_subject", "\(profile.honorSubject ? "request merged with profile" : "profile subject"): \(merged)")
+        return merged
+    }
+
+    private static func validity(profile: IssuanceProfile, issuer: IssuerContext?, now: Date, log: inout RuleLog) throws -> (Date, Date) {
+        let notBefore = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        var notAfter: Date
+        switch profile.validity.type {
+        case .duration:
+            notAfter = notBefore.addingTimeInterval((try? DurationText.seconds(profile.validity.duration ?? "")) ?? 0)
+        case .time:
+            notAfter = RFC3339.date(profile.validity.time ?? "") ?? notBefore
+        }
+        guard notAfter > notBefore else {
+            throw log.fail("validity", "the profile's validity ends at \(RFC3339.string(notAfter)), which is not in the future")
+        }
+        guard let issuer else {
+            log.pass("validity", "\(RFC3339.string(notBefore)) to \(RFC3339.string(notAfter))")
+            return (notBefore, notAfter)
+        }
+        guard issuer.notAfter > notBefore, issuer.notBefore <= notBefore else {
+            throw log.fail("issuer.validity", "the issuing CA is not valid now (valid \(RFC3339.string(issuer.notBefore)) to \(RFC3339.string(issuer.notAfter)))")
+        }
+        if notAfter > issuer.notAfter {
+            log.pass("validity", "clamped from \(RFC3339.string(notAfter)) to the issuer's notAfter \(RFC3339.string(issuer.notAfter))")
+            notAfter = issuer.notAfter
+        } else {
+            log.pass("validity", "\(RFC3339.string(notBefore)) to \(RFC3339.string(notAfter))")
+        }
+        return (notBefore, notAfter)
+    }
+}
+
+extension IssuanceProfile.KeyUsageFlags {
+    var x509: KeyUsage {
+        KeyUsage(
+            digitalSignature: digitalSignature,
+            nonRepudiation: contentCommitment,
+            keyEncipherment: keyEncipherment,
+            dataEncipherment: dataEncipherment,
+            keyAgreement: keyAgreement,
+            keyCertSign: certSign,
+            cRLSign: crlSign
+        )
+    }
+}
+
+extension ExtendedKeyUsageName {
+    var x509: ExtendedKeyUsage.Usage {
+        switch self {
+        case .serverAuth: .serverAuth
+        case .clientAuth: .clientAuth
+        case .codeSigning: .codeSigning
+        case .emailProtection: .emailProtection
+        case .timeStamping: .timeStamping
+        case .ocspSigning: .ocspSigning
+        }
+    }
+}

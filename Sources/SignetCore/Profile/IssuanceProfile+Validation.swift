@@ -1,0 +1,110 @@
+import Crypto
+import Foundation
+
+extension IssuanceProfile {
+    /// Decodes a profile document strictly: malformed JSON, unknown fields, wrong types and
+    /// impossible values are errors that name the field.
+    public static func decode(_ data: Data) throws -> IssuanceProfile {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw ProfileError.malformedJSON("\(error.localizedDescription)")
+        }
+        guard object is [String: Any] else { throw ProfileError.malformedJSON("the document is not a JSON object") }
+        if let unknown = StrictKeys.firstUnknown(in: object, shape: shape) { throw ProfileError.unknownField(unknown) }
+        let profile: IssuanceProfile
+        do {
+            profile = try JSONDecoder().decode(IssuanceProfile.self, from: data)
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw ProfileError.invalid(field: path(context.codingPath + [key]), reason: "is required")
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw ProfileError.invalid(field: path(context.codingPath), reason: "expected \(type)")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ProfileError.invalid(field: path(context.codingPath), reason: context.debugDescription)
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw ProfileError.invalid(field: path(context.codingPath), reason: "must not be null")
+        }
+        try profile.validate()
+        return profile
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    /// Checks the values that JSON types cannot express.
+    public func validate() throws {
+        func invalid(_ field: String, _ reason: String) -> ProfileError { .invalid(field: field, reason: reason) }
+        guard id.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
+            throw invalid("id", "must be 1-64 characters of letters, digits, '.', '_' or '-'")
+        }
+        switch validity.type {
+        case .duration:
+            guard let text = validity.duration else { throw invalid("validity.duration", "is required when type is Duration") }
+            do { _ = try DurationText.seconds(text) } catch let error as DurationError { throw invalid("validity.duration", error.description) }
+        case .time:
+            guard let text = validity.time else { throw invalid("validity.time", "is required when type is Time") }
+            guard RFC3339.date(text) != nil else { throw invalid("validity.time", "'\(text)' is not an RFC 3339 time") }
+        }
+        if signAsCA && !keyUsage.certSign { throw invalid("key_usage.cert_sign", "must be true when sign_as_ca is true") }
+        if !signAsCA && (keyUsage.certSign || keyUsage.crlSign) {
+            throw invalid("key_usage", "cert_sign and crl_sign require sign_as_ca")
+        }
+        if !subject.country.isEmpty && subject.country.count != 2 {
+            throw invalid("subject.country", "must be a two-letter ISO 3166 code")
+        }
+        try cryptoEnforcement.validate()
+    }
+
+    /// A hash of the profile's canonical JSON: certificates record the exact version they were issued under.
+    public var versionHash: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let canonical = (try? encoder.encode(self)) ?? Data()
+        return SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+extension IssuanceProfile.CryptoEnforcement {
+    func validate() throws {
+        guard enabled else { return }
+        if !allowRSAKeys && !allowECDSAKeys {
+            throw ProfileError.invalid(field: "crypto_enforcement", reason: "allows neither RSA nor ECDSA keys: nothing could be issued")
+        }
+        if allowRSAKeys {
+            if allowedRSAKeySizes.isEmpty {
+                throw ProfileError.invalid(field: "crypto_enforcement.allowed_rsa_key_sizes", reason: "is empty while RSA keys are allowed")
+            }
+            if let weak = allowedRSAKeySizes.first(where: { $0 < CryptoBaseline.minimumRSABits || $0 > 16384 }) {
+                throw ProfileError.invalid(field: "crypto_enforcement.allowed_rsa_key_sizes", reason: "\(weak) is outside 2048...16384 bits")
+            }
+        }
+        if allowECDSAKeys {
+            if allowedECDSAKeySizes.isEmpty {
+                throw ProfileError.invalid(field: "crypto_enforcement.allowed_ecdsa_key_sizes", reason: "is empty while ECDSA keys are allowed")
+            }
+            if let odd = allowedECDSAKeySizes.first(where: { !CryptoBaseline.ecdsaSizes.contains($0) }) {
+                throw ProfileError.invalid(field: "crypto_enforcement.allowed_ecdsa_key_sizes", reason: "\(odd) is not one of 256, 384, 521")
+            }
+        }
+    }
+}
+
+/// RFC 3339 timestamps, with or without fractional seconds.
+public enum RFC3339 {
+    public static func date(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        if let date = plain.date(from: text) { return date }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
+    }
+
+    public static func string(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

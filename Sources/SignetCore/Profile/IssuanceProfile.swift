@@ -1,0 +1,97 @@
+import Foundation
+
+/// An issuance profile: what a CA may put into a certificate it signs.
+///
+/// The JSON shape (snake_case) is the one reviewed in `policies/*.json`. Decoding is strict:
+/// see ``IssuanceProfile/decode(_:)``.
+public struct IssuanceProfile: Codable, Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var description: String
+    public var validity: Validity
+    public var signAsCA: Bool
+    public var honorKeyUsage: Bool
+    public var keyUsage: KeyUsageFlags
+    public var honorExtendedKeyUsages: Bool
+    public var extendedKeyUsages: [ExtendedKeyUsageName]
+    public var honorSubject: Bool
+    public var subject: SubjectTemplate
+    public var honorExtensions: Bool
+    public var cryptoEnforcement: CryptoEnforcement
+
+    /// A profile with everything but its id and validity at the defaults a document would get.
+    public init(id: String, name: String? = nil, validity: Validity) {
+        self.id = id
+        self.name = name ?? id
+        self.description = ""
+        self.validity = validity
+        self.signAsCA = false
+        self.honorKeyUsage = false
+        self.keyUsage = KeyUsageFlags()
+        self.honorExtendedKeyUsages = false
+        self.extendedKeyUsages = []
+        self.honorSubject = false
+        self.subject = SubjectTemplate()
+        self.honorExtensions = false
+        self.cryptoEnforcement = CryptoEnforcement()
+    }
+
+    /// How long, or until when, certificates issued under the profile are valid.
+    public struct Validity: Codable, Sendable, Hashable {
+        public enum Kind: String, Codable, Sendable { case duration = "Duration", time = "Time" }
+        public var type: Kind
+        /// Go-style duration (`8760h`, `90d`, `1h30m`) when `type` is `Duration`.
+        public var duration: String?
+        /// RFC 3339 instant, the certificates' notAfter, when `type` is `Time`.
+        public var time: String?
+
+        public init(type: Kind, duration: String? = nil, time: String? = nil) {
+            self.type = type
+            self.duration = duration
+            self.time = time
+        }
+    }
+
+    /// The X.509 key usage bits a profile grants.
+    public struct KeyUsageFlags: Codable, Sendable, Hashable {
+        public var digitalSignature = false
+        public var keyEncipherment = false
+        public var contentCommitment = false
+        public var dataEncipherment = false
+        public var keyAgreement = false
+        public var certSign = false
+        public var crlSign = false
+
+        public init() {}
+
+        public var isEmpty: Bool { self == KeyUsageFlags() }
+    }
+
+    /// Subject attributes the profile imposes; empty strings impose nothing.
+    public struct SubjectTemplate: Codable, Sendable, Hashable {
+        public var commonName = ""
+        public var organization = ""
+        public var organizationUnit = ""
+        public var country = ""
+        public var state = ""
+        public var locality = ""
+
+        public init() {}
+    }
+
+    /// Which public keys the profile accepts, on top of the baseline every profile has.
+    public struct CryptoEnforcement: Codable, Sendable, Hashable {
+        public var enabled = false
+        public var allowRSAKeys = true
+        public var allowedRSAKeySizes: [Int] = []
+        public var allowECDSAKeys = true
+        public var allowedECDSAKeySizes: [Int] = []
+
+        public init() {}
+    }
+}
+
+/// The extended key usages a profile may name.
+public enum ExtendedKeyUsageName: String, Codable, Sendable, Hashable, CaseIterable {
+    case serverAuth, clientAuth, codeSigning, emailProtection, timeStamping, ocspSigning
+}

@@ -1,0 +1,110 @@
+import Foundation
+
+/// Who asked for a decision: a CLI user, an API subject, an EST client.
+public struct Requester: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+    public init(_ name: String) { self.name = name }
+    public var description: String { name }
+}
+
+/// What the gate decided about one request, recorded before any signature.
+public struct DecisionRecord: Sendable {
+    public enum Action: String, Sendable { case issue = "ISSUE", createRootCA = "CREATE_ROOT_CA", createSubordinateCA = "CREATE_SUB_CA", importCA = "IMPORT_CA" }
+    public enum Outcome: String, Sendable { case approved = "APPROVED", refused = "REFUSED", failed = "FAILED" }
+
+    public let id: UUID
+    public let time: Date
+    public let action: Action
+    public let caID: String
+    public let profileID: String?
+    public let profileVersion: String?
+    public let requester: Requester
+    /// SHA-256 of the request as received (the CSR's DER when it decoded).
+    public let requestFingerprint: String?
+    public let rules: [RuleOutcome]
+    public let outcome: Outcome
+    /// The rule that ended a refusal or failure.
+    public let failedRule: String?
+    /// The serial reserved for an approved issuance.
+    public let serialNumber: String?
+}
+
+/// A CA as the core knows it. Imported CAs have no key and never sign.
+public struct CARecord: Sendable, Hashable {
+    public enum Kind: String, Sendable { case root = "ROOT", subordinate = "SUBORDINATE", imported = "IMPORTED" }
+    public enum Status: String, Sendable { case active = "ACTIVE", revoked = "REVOKED" }
+
+    public let id: String
+    public let kind: Kind
+    public let parentID: String?
+    public let level: Int
+    public let certificateDER: [UInt8]
+    /// The signing key, or nil for an imported CA.
+    public let keyURI: String?
+    /// The profile this CA's own certificate was issued under.
+    public let profileID: String?
+    /// The default profile for what this CA signs.
+    public let issuanceProfileID: String?
+    public let status: Status
+
+    public init(id: String, kind: Kind, parentID: String?, level: Int, certificateDER: [UInt8], keyURI: String?, profileID: String?, issuanceProfileID: String?, status: Status) {
+        self.id = id
+        self.kind = kind
+        self.parentID = parentID
+        self.level = level
+        self.certificateDER = certificateDER
+        self.keyURI = keyURI
+        self.profileID = profileID
+        self.issuanceProfileID = issuanceProfileID
+        self.status = status
+    }
+}
+
+/// An issued certificate with the facts it is searched and audited by.
+public struct CertificateRecord: Sendable, Hashable {
+    public enum Status: String, Sendable { case active = "ACTIVE", revoked = "REVOKED" }
+
+    /// Lowercase hex of the serial's DER integer bytes.
+    public let serialNumber: String
+    public let issuerCAID: String
+    public let subject: String
+    public let commonName: String?
+    public let keyType: String
+    public let keySize: Int
+    public let notBefore: Date
+    public let notAfter: Date
+    public let status: Status
+    public let profileID: String
+    public let profileVersion: String
+    public let requester: String
+    public let decisionID: UUID
+    public let der: [UInt8]
+
+    public init(serialNumber: String, issuerCAID: String, subject: String, commonName: String?, keyType: String, keySize: Int, notBefore: Date, notAfter: Date, status: Status, profileID: String, profileVersion: String, requester: String, decisionID: UUID, der: [UInt8]) {
+        self.serialNumber = serialNumber
+        self.issuerCAID = issuerCAID
+        self.subject = subject
+        self.commonName = commonName
+        self.keyType = keyType
+        self.keySize = keySize
+        self.notBefore = notBefore
+        self.notAfter = notAfter
+        self.status = status
+        self.profileID = profileID
+        self.profileVersion = profileVersion
+        self.requester = requester
+        self.decisionID = decisionID
+        self.der = der
+    }
+}
+
+/// A profile document as stored, with the hash that versions it.
+public struct StoredProfile: Sendable, Hashable {
+    public let profile: IssuanceProfile
+    public let version: String
+
+    public init(_ profile: IssuanceProfile) {
+        self.profile = profile
+        self.version = profile.versionHash
+    }
+}

@@ -1,0 +1,46 @@
+/// The narrow store interfaces the core needs. The PostgreSQL module implements them.
+
+public protocol ProfileStore: Sendable {
+    /// Stores the profile as its current version; earlier versions stay readable by hash.
+    func save(_ profile: StoredProfile) async throws -> ProfileSaveOutcome
+    func profile(id: String) async throws -> StoredProfile?
+    func profiles() async throws -> [StoredProfile]
+}
+
+public enum ProfileSaveOutcome: String, Sendable {
+    case created, updated, unchanged
+}
+
+public protocol CAStore: Sendable {
+    /// Inserts a CA; for CAs Signet created, its certificate goes in the same transaction.
+    func insert(_ ca: CARecord, certificate: CertificateRecord?) async throws
+    func ca(id: String) async throws -> CARecord?
+    func cas() async throws -> [CARecord]
+}
+
+public protocol CertificateStore: Sendable {
+    /// Commits the certificate; the gate returns it only after this succeeds.
+    func insert(_ certificate: CertificateRecord) async throws
+    func certificate(serialNumber: String) async throws -> CertificateRecord?
+    /// Certificates ordered by serial, after `serialNumber` (exclusive), optionally of one CA.
+    func page(issuerCAID: String?, after serialNumber: String?, limit: Int) async throws -> [CertificateRecord]
+}
+
+public protocol DecisionLog: Sendable {
+    func record(_ decision: DecisionRecord) async throws
+}
+
+/// The stores the core works with, bundled.
+public struct CoreStores: Sendable {
+    public let profiles: any ProfileStore
+    public let cas: any CAStore
+    public let certificates: any CertificateStore
+    public let decisions: any DecisionLog
+
+    public init(profiles: any ProfileStore, cas: any CAStore, certificates: any CertificateStore, decisions: any DecisionLog) {
+        self.profiles = profiles
+        self.cas = cas
+        self.certificates = certificates
+        self.decisions = decisions
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SignetCore
+
+/// The PostgreSQL connection pool and the repositories built on it.
+///
+/// `run()` must be running (in a task group or service group) for queries to proceed.
+public final class Database: Sendable {
+    public let client: PostgresClient
+    let logger: Logger
+
+    /// - Parameter url: `postgres://user:password@host:port/database` (`?sslmode=disable|prefer|require`).
+    public init(url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "signet.store")) throws {
+        var configuration = try Self.configuration(url: url)
+        configuration.options.maximumConnections = maximumConnections
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Runs the pool until the surrounding task is cancelled.
+    public func run() async { await client.run() }
+
+    public func migrate() async throws { try await Migrator(client: client, logger: logger).run() }
+
+    public var stores: CoreStores {
+        CoreStores(
+            profiles: PostgresProfileStore(client: client, logger: logger),
+            cas: PostgresCAStore(client: client, logger: logger),
+            certificates: PostgresCertificateStore(client: client, logger: logger),
+            decisions: PostgresDecisionLog(client: client, logger: logger)
+        )
+    }
+
+    static func configuration(url text: String) throws -> PostgresClient.Configuration {
+        guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme ?? "") else {
+            throw StoreError.invalidDatabaseURL("expected postgres://user:password@host:port/database")
+        }
+        guard let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty else {
+            throw StoreError.invalidDatabaseURL("the URL needs a user and a host")
+        }
+        let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        let tls: PostgresClient.Configuration.TLS = switch mode {
+        case "require", "verify-full": .require(.makeClientConfiguration())
+        case "prefer": .prefer(.makeClientConfiguration())
+        default: .disable
+        }
+        return PostgresClient.Configuration(
+            host: host,
+            port: url.port ?? 5432,
+            username: user.removingPercentEncoding ?? user,
+            password: url.password?.removingPercentEncoding,
+            database: database.isEmpty ? nil : database,
+            tls: tls
+        )
+    }
+}
+
+extension ByteBuffer {
+    var bytes: [UInt8] { Array(readableBytesView) }
+}

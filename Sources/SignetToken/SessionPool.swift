@@ -1,0 +1,166 @@
+import CPKCS11
+import Foundation
+
+/// A bounded pool of sessions on one token, with the login kept alive by an anchor session.
+///
+/// When a call reports token loss, the pool forgets every session of that connection
+/// (its "generation"); the next checkout finds the token by label again, re-initialises the
+/// module if the connection itself is gone, opens a fresh anchor session and logs in.
+final class SessionPool: @unchecked Sendable {
+    // @unchecked: all mutable state is guarded by `condition`.
+    struct Connection {
+        let slot: CK_SLOT_ID
+        let generation: Int
+        let capacity: Int
+        let mechanisms: Set<CK_MECHANISM_TYPE>
+    }
+
+    private let module: PKCS11Module
+    private let label: String
+    private let pin: PINSource
+    private let requestedCapacity: Int
+    private let condition = NSCondition()
+    private var connection: Connection?
+    private var idle: [CK_SESSION_HANDLE] = []
+    private var open = 0
+    private var generation = 0
+
+    init(module: PKCS11Module, label: String, pin: PINSource, capacity: Int) {
+        self.module = module
+        self.label = label
+        self.pin = pin
+        self.requestedCapacity = max(1, capacity)
+    }
+
+    /// Runs `body` with a session of the current connection; token loss invalidates the connection.
+    func withSession<T>(_ body: (TokenSession, Connection) throws -> T) throws -> T {
+        let (handle, connection) = try checkout()
+        do {
+            let result = try body(TokenSession(module: module, handle: handle), connection)
+            checkin(handle, generation: connection.generation)
+            return result
+        } catch let error as TokenError where error.isTokenLoss {
+            invalidate(generation: connection.generation)
+            checkin(handle, generation: connection.generation)
+            throw error
+        } catch {
+            checkin(handle, generation: connection.generation)
+            throw error
+        }
+    }
+
+    /// The current connection, establishing one if needed.
+    func currentConnection() throws -> Connection {
+        condition.lock()
+        defer { condition.unlock() }
+        return try connectLocked()
+    }
+
+    private func checkout() throws -> (CK_SESSION_HANDLE, Connection) {
+        condition.lock()
+        while true {
+            let connection: Connection
+            do { connection = try connectLocked() } catch { condition.unlock(); throw error }
+            if let handle = idle.popLast() {
+                condition.unlock()
+                return (handle, connection)
+            }
+            if open < connection.capacity {
+                open += 1
+                condition.unlock()
+                do {
+                    return (try openSession(slot: connection.slot), connection)
+                } catch {
+                    condition.lock()
+                    if connection.generation == generation { open -= 1 }
+                    condition.signal()
+                    condition.unlock()
+                    if let tokenError = error as? TokenError, tokenError.isTokenLoss {
+                        invalidate(generation: connection.generation)
+                    }
+                    throw error
+                }
+            }
+            condition.wait()
+        }
+    }
+
+    private func checkin(_ handle: CK_SESSION_HANDLE, generation sessionGeneration: Int) {
+        condition.lock()
+        if sessionGeneration == generation {
+            idle.append(handle)
+            condition.signal()
+            condition.unlock()
+        } else {
+            condition.unlock()
+            _ = module.functions.pointee.C_CloseSession(handle)
+        }
+    }
+
+    /// Drops every session of `failedGeneration`; a no-op if a newer connection already exists.
+    func invalidate(generation failedGeneration: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard failedGeneration == generation, let lost = connection else { return }
+        _ = module.functions.pointee.C_CloseAllSessions(lost.slot)
+        connection = nil
+        idle.removeAll()
+        open = 0
+        generation += 1
+        condition.broadcast()
+    }
+
+    /// Must hold the lock. Connecting blocks other callers, which is what they want: they
+    /// would need the same connection.
+    private func connectLocked() throws -> Connection {
+        if let connection { return connection }
+        let slot: CK_SLOT_ID
+        do {
+            slot = try module.slot(forTokenLabel: label)
+        } catch let error as TokenError where error.isTokenLoss {
+            // The module's own link is gone (e.g. a network HSM client): start it again.
+            try module.reinitialize()
+            slot = try module.slot(forTokenLabel: label)
+        }
+        let info = try module.tokenInfo(slot: slot)
+        let anchor = try openSession(slot: slot)
+        do {
+            try login(anchor)
+        } catch {
+            _ = module.functions.pointee.C_CloseSession(anchor)
+            throw error
+        }
+        let connection = Connection(
+            slot: slot,
+            generation: generation,
+            capacity: Self.capacity(requested: requestedCapacity, tokenMaximum: info.ulMaxSessionCount),
+            mechanisms: try module.mechanisms(slot: slot)
+        )
+        self.connection = connection
+        return connection
+    }
+
+    /// The pool never exceeds the token's reported session maximum, one of which is the anchor.
+    static func capacity(requested: Int, tokenMaximum: CK_ULONG) -> Int {
+        let unbounded = tokenMaximum == CK_ULONG(CK_EFFECTIVELY_INFINITE) || tokenMaximum == CK_ULONG.max // CK_UNAVAILABLE_INFORMATION
+        guard !unbounded else { return requested }
+        return max(1, min(requested, Int(tokenMaximum) - 1))
+    }
+
+    private func openSession(slot: CK_SLOT_ID) throws -> CK_SESSION_HANDLE {
+        var handle: CK_SESSION_HANDLE = 0
+        let flags = CK_FLAGS(CKF_SERIAL_SESSION | CKF_RW_SESSION)
+        try module.check(module.functions.pointee.C_OpenSession(slot, flags, nil, nil, &handle), "C_OpenSession")
+        return handle
+    }
+
+    private func login(_ session: CK_SESSION_HANDLE) throws {
+        var pin = Array(try self.pin.read().utf8)
+        defer { for index in pin.indices { pin[index] = 0 } }
+        let rv = pin.withUnsafeMutableBufferPointer {
+            module.functions.pointee.C_Login(session, CK_USER_TYPE(CKU_USER), $0.baseAddress, CK_ULONG($0.count))
+        }
+        guard rv != CKR_USER_ALREADY_LOGGED_IN else { return }
+        try module.check(rv, "C_Login")
+    }
+}
