@@ -29,6 +29,9 @@ public final class Token: Sendable {
     let module: PKCS11Module
     let pool: SessionPool
     private let keyHandles = Mutex<[KeyHandleKey: CK_OBJECT_HANDLE]>([:])
+    /// Creating and destroying token objects one at a time: SoftHSM answers concurrent
+    /// C_GenerateKeyPair calls with CKR_GENERAL_ERROR. Key generation is rare; signing is not serialised.
+    private let objectWrites = NSLock()
     private static let queue = DispatchQueue(label: "signet.pkcs11", attributes: .concurrent)
 
     struct KeyHandleKey: Hashable {
@@ -69,7 +72,9 @@ public final class Token: Sendable {
     /// sign only; public key verify only.
     @discardableResult
     public func generateKeyPair(_ spec: KeySpec, id: [UInt8], label: String) throws -> TokenPublicKey {
-        try pool.withSession { session, _ in
+        objectWrites.lock()
+        defer { objectWrites.unlock() }
+        return try pool.withSession { session, _ in
             if try session.findObject(class: CK_OBJECT_CLASS(CKO_PRIVATE_KEY), id: id) != nil {
                 throw TokenError.unsupportedKey("a private key with CKA_ID \(hex(id)) already exists")
             }
@@ -112,6 +117,8 @@ public final class Token: Sendable {
 
     /// Destroys both halves of the key pair `id` (used to undo a key whose CA was never created).
     public func destroyKeyPair(id: [UInt8]) throws {
+        objectWrites.lock()
+        defer { objectWrites.unlock() }
         try pool.withSession { session, _ in
             for objectClass in [CKO_PRIVATE_KEY, CKO_PUBLIC_KEY] {
                 if let handle = try session.findObject(class: CK_OBJECT_CLASS(objectClass), id: id) {

@@ -49,7 +49,6 @@ extension ReturnCode {
     var meansTokenLoss: Bool {
         switch rawValue {
         case 0x03, // CKR_SLOT_ID_INVALID
-            0x05, // CKR_GENERAL_ERROR
             0x30, // CKR_DEVICE_ERROR
             0x31, // CKR_DEVICE_MEMORY
             0x32, // CKR_DEVICE_REMOVED

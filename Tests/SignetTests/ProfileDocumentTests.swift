@@ -1,0 +1,88 @@
+import Foundation
+import SignetCore
+import Testing
+
+@Suite struct ProfileDocumentTests {
+    @Test func reviewedPoliciesDecodeStrictly() throws {
+        let ids = try GateFixture.policies().map(\.id)
+        #expect(ids == ["code-signing", "iot-device", "root-ca", "subordinate-ca", "tls-server"])
+    }
+
+    static let base = """
+    {"id": "p", "name": "P", "validity": {"type": "Duration", "duration": "24h"}, "key_usage": {"digital_signature": true}}
+    """
+
+    static func variant(_ edit: (inout [String: Any]) -> Void) throws -> Data {
+        var object = try JSONSerialization.jsonObject(with: Data(base.utf8)) as! [String: Any]
+        edit(&object)
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    struct BadDocument: Sendable, CustomTestStringConvertible {
+        let name: String
+        let document: @Sendable () throws -> Data
+        let expected: ProfileError
+        var testDescription: String { name }
+    }
+
+    static let badDocuments: [BadDocument] = [
+        BadDocument(name: "not JSON", document: { Data("{\"id\": ".utf8) }, expected: .malformedJSON("")),
+        BadDocument(name: "unknown top-level field", document: { try variant { $0["honor_subjct"] = true } }, expected: .unknownField("honor_subjct")),
+        BadDocument(name: "unknown nested field", document: { try variant { $0["key_usage"] = ["digital_signature": true, "sign_everything": true] } }, expected: .unknownField("key_usage.sign_everything")),
+        BadDocument(name: "negative duration", document: { try variant { $0["validity"] = ["type": "Duration", "duration": "-5h"] } }, expected: .invalid(field: "validity.duration", reason: "")),
+        BadDocument(name: "zero duration", document: { try variant { $0["validity"] = ["type": "Duration", "duration": "0h"] } }, expected: .invalid(field: "validity.duration", reason: "")),
+        BadDocument(name: "year unit", document: { try variant { $0["validity"] = ["type": "Duration", "duration": "1y"] } }, expected: .invalid(field: "validity.duration", reason: "")),
+        BadDocument(name: "time type without time", document: { try variant { $0["validity"] = ["type": "Time"] } }, expected: .invalid(field: "validity.time", reason: "")),
+        BadDocument(name: "time that is not RFC 3339", document: { try variant { $0["validity"] = ["type": "Time", "time": "next tuesday"] } }, expected: .invalid(field: "validity.time", reason: "")),
+        BadDocument(name: "unknown validity type", document: { try variant { $0["validity"] = ["type": "Forever"] } }, expected: .invalid(field: "validity.type", reason: "")),
+        BadDocument(name: "missing validity", document: { try variant { $0["validity"] = nil } }, expected: .invalid(field: "validity", reason: "")),
+        BadDocument(name: "sign_as_ca without cert_sign", document: { try variant { $0["sign_as_ca"] = true } }, expected: .invalid(field: "key_usage.cert_sign", reason: "")),
+        BadDocument(name: "cert_sign without sign_as_ca", document: { try variant { $0["key_usage"] = ["cert_sign": true] } }, expected: .invalid(field: "key_usage", reason: "")),
+        BadDocument(name: "unknown EKU", document: { try variant { $0["extended_key_usages"] = ["clientAuth", "anything"] } }, expected: .invalid(field: "extended_key_usages.[1]", reason: "")),
+        BadDocument(name: "wrong type", document: { try variant { $0["honor_subject"] = "yes" } }, expected: .invalid(field: "honor_subject", reason: "")),
+        BadDocument(name: "empty RSA sizes with RSA allowed", document: { try variant { $0["crypto_enforcement"] = ["enabled": true, "allow_rsa_keys": true, "allowed_rsa_key_sizes": [Int](), "allow_ecdsa_keys": false] } }, expected: .invalid(field: "crypto_enforcement.allowed_rsa_key_sizes", reason: "")),
+        BadDocument(name: "RSA size below the baseline", document: { try variant { $0["crypto_enforcement"] = ["enabled": true, "allowed_rsa_key_sizes": [1024], "allow_ecdsa_keys": false] } }, expected: .invalid(field: "crypto_enforcement.allowed_rsa_key_sizes", reason: "")),
+        BadDocument(name: "odd ECDSA size", document: { try variant { $0["crypto_enforcement"] = ["enabled": true, "allow_rsa_keys": false, "allowed_ecdsa_key_sizes": [255]] } }, expected: .invalid(field: "crypto_enforcement.allowed_ecdsa_key_sizes", reason: "")),
+        BadDocument(name: "no key type allowed", document: { try variant { $0["crypto_enforcement"] = ["enabled": true, "allow_rsa_keys": false, "allow_ecdsa_keys": false] } }, expected: .invalid(field: "crypto_enforcement", reason: "")),
+        BadDocument(name: "three-letter country", document: { try variant { $0["subject"] = ["country": "DEU"] } }, expected: .invalid(field: "subject.country", reason: "")),
+        BadDocument(name: "id with spaces", document: { try variant { $0["id"] = "my profile" } }, expected: .invalid(field: "id", reason: "")),
+    ]
+
+    @Test(arguments: badDocuments)
+    func badDocumentsAreRejectedNamingTheField(_ bad: BadDocument) throws {
+        let error = #expect(throws: ProfileError.self) { try IssuanceProfile.decode(bad.document()) }
+        switch (error, bad.expected) {
+        case (.malformedJSON?, .malformedJSON): break
+        case (.unknownField(let path)?, .unknownField(let expected)): #expect(path == expected)
+        case (.invalid(let field, let reason)?, .invalid(let expected, _)):
+            #expect(field == expected)
+            #expect(!reason.isEmpty)
+        default: Issue.record("got \(String(describing: error)), expected \(bad.expected)")
+        }
+    }
+
+    @Test func versionHashFollowsContentNotFormatting() throws {
+        let compact = try IssuanceProfile.decode(Data(Self.base.utf8))
+        let reformatted = try IssuanceProfile.decode(Self.variant { _ in })
+        #expect(compact.versionHash == reformatted.versionHash)
+        let changed = try IssuanceProfile.decode(Self.variant { $0["validity"] = ["type": "Duration", "duration": "48h"] })
+        #expect(changed.versionHash != compact.versionHash)
+    }
+
+    @Test func durations() throws {
+        #expect(try DurationText.seconds("8760h") == 8760 * 3600)
+        #expect(try DurationText.seconds("90d") == 90 * 86400)
+        #expect(try DurationText.seconds("1h30m15s") == 5415)
+        for bad in ["", "h", "10", "-1h", "0s", "1y", "1w", "5 h"] {
+            #expect(throws: DurationError.self, "\(bad)") { try DurationText.seconds(bad) }
+        }
+    }
+
+    @Test func subjectText() throws {
+        let name = try SubjectText.parse("CN=Device\\, One,O=Example,C=DE")
+        #expect(name.description == "CN=Device\\, One,O=Example,C=DE" || name.description == "CN=Device, One,O=Example,C=DE")
+        #expect(throws: SubjectText.ParseError.self) { try SubjectText.parse("CN=x,FOO=y") }
+        #expect(throws: SubjectText.ParseError.self) { try SubjectText.parse("C=Germany") }
+        #expect(throws: SubjectText.ParseError.self) { try SubjectText.parse("") }
+    }
+}
