@@ -22,8 +22,12 @@ final class SessionPool: @unchecked Sendable {
     private let condition = NSCondition()
     private var connection: Connection?
     private var idle: [CK_SESSION_HANDLE] = []
+    /// Sessions of the current generation, idle or checked out.
     private var open = 0
+    /// Sessions of any generation that a caller is using right now.
+    private var outstanding = 0
     private var generation = 0
+    private var everConnected = false
 
     init(module: PKCS11Module, label: String, pin: PINSource, capacity: Int) {
         self.module = module
@@ -62,18 +66,21 @@ final class SessionPool: @unchecked Sendable {
             let connection: Connection
             do { connection = try connectLocked() } catch { condition.unlock(); throw error }
             if let handle = idle.popLast() {
+                outstanding += 1
                 condition.unlock()
                 return (handle, connection)
             }
             if open < connection.capacity {
                 open += 1
+                outstanding += 1
                 condition.unlock()
                 do {
                     return (try openSession(slot: connection.slot), connection)
                 } catch {
                     condition.lock()
                     if connection.generation == generation { open -= 1 }
-                    condition.signal()
+                    outstanding -= 1
+                    condition.broadcast()
                     condition.unlock()
                     if let tokenError = error as? TokenError, tokenError.isTokenLoss {
                         invalidate(generation: connection.generation)
@@ -87,14 +94,16 @@ final class SessionPool: @unchecked Sendable {
 
     private func checkin(_ handle: CK_SESSION_HANDLE, generation sessionGeneration: Int) {
         condition.lock()
-        if sessionGeneration == generation {
-            idle.append(handle)
-            condition.signal()
-            condition.unlock()
-        } else {
+        if sessionGeneration != generation {
             condition.unlock()
             _ = module.functions.pointee.C_CloseSession(handle)
+            condition.lock()
+        } else {
+            idle.append(handle)
         }
+        outstanding -= 1
+        condition.broadcast()
+        condition.unlock()
     }
 
     /// Drops every session of `failedGeneration`; a no-op if a newer connection already exists.
@@ -117,10 +126,15 @@ final class SessionPool: @unchecked Sendable {
         let slot: CK_SLOT_ID
         do {
             slot = try module.slot(forTokenLabel: label)
-        } catch let error as TokenError where error.isTokenLoss {
-            // The module's own link is gone (e.g. a network HSM client): start it again.
-            try module.reinitialize()
-            slot = try module.slot(forTokenLabel: label)
+        } catch let error as TokenError where error.isTokenLoss || (everConnected && error == .tokenNotFound(label: label)) {
+            // The module's own link may be gone (a network HSM client keeps reporting an
+            // empty or dead slot list): start it again, once no call is inside it.
+            try reinitializeModuleLocked(after: error)
+            do {
+                slot = try module.slot(forTokenLabel: label)
+            } catch TokenError.tokenNotFound where everConnected {
+                throw TokenError.unavailable(function: "C_GetSlotList", code: ReturnCode(UInt(CKR_TOKEN_NOT_PRESENT)))
+            }
         }
         let info = try module.tokenInfo(slot: slot)
         let anchor = try openSession(slot: slot)
@@ -137,7 +151,20 @@ final class SessionPool: @unchecked Sendable {
             mechanisms: try module.mechanisms(slot: slot)
         )
         self.connection = connection
+        everConnected = true
         return connection
+    }
+
+    /// `C_Finalize` must not run while another thread is inside the module: wait briefly for
+    /// callers still holding sessions of the lost connection, and give up (fail fast) if they linger.
+    private func reinitializeModuleLocked(after error: TokenError) throws {
+        let deadline = Date().addingTimeInterval(2)
+        while outstanding > 0 {
+            guard condition.wait(until: deadline) else {
+                throw error.isTokenLoss ? error : TokenError.unavailable(function: "C_GetSlotList", code: ReturnCode(UInt(CKR_TOKEN_NOT_PRESENT)))
+            }
+        }
+        try module.reinitialize()
     }
 
     /// The pool never exceeds the token's reported session maximum, one of which is the anchor.
