@@ -12,6 +12,6 @@ enum SerialNumbers {
     }
 
     static func hex(_ serial: Certificate.SerialNumber) -> String {
-        serial.bytes.map { String(format: "%02x", $0) }.joined()
+        serial.bytes.lowercaseHex
     }
 }

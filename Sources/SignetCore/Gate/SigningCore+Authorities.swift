@@ -112,8 +112,8 @@ extension SigningCore {
     }
 
     private func checkNewCAID(_ id: String, log: inout RuleLog) async throws {
-        guard id.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
-            throw log.fail("ca.id", "'\(id)' is not 1-64 letters, digits, '.', '_' or '-'", kind: .malformed)
+        guard Identifier.isValid(id) else {
+            throw log.fail("ca.id", "'\(id)' is not \(Identifier.rule)", kind: .malformed)
         }
         if try await stores.cas.ca(id: id) != nil {
             throw log.fail("ca.id", "a CA with id '\(id)' already exists", kind: .conflict)

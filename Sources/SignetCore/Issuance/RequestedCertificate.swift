@@ -50,6 +50,6 @@ enum CSRReading {
     }
 
     static func fingerprint(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: bytes).lowercaseHex
     }
 }

@@ -36,9 +36,7 @@ extension IssuanceProfile {
     /// Checks the values that JSON types cannot express.
     public func validate() throws {
         func invalid(_ field: String, _ reason: String) -> ProfileError { .invalid(field: field, reason: reason) }
-        guard id.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"#, options: .regularExpression) != nil else {
-            throw invalid("id", "must be 1-64 characters of letters, digits, '.', '_' or '-'")
-        }
+        guard Identifier.isValid(id) else { throw invalid("id", "must be \(Identifier.rule)") }
         switch validity.type {
         case .duration:
             guard let text = validity.duration else { throw invalid("validity.duration", "is required when type is Duration") }
@@ -62,7 +60,7 @@ extension IssuanceProfile {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let canonical = (try? encoder.encode(self)) ?? Data()
-        return SHA256.hash(data: canonical).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: canonical).lowercaseHex
     }
 }
 
