@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // p11-kit's pkcs11.h; modules are loaded at run time with dlopen, so nothing is linked.
@@ -37,27 +39,58 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Leaves shared by the store and the server: the list query language, JSON Patch, JWT.
+        .target(name: "SignetQuery"),
+        .target(
+            name: "SignetAuth",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         .target(
             name: "SignetStore",
             dependencies: [
-                "SignetCore",
+                "SignetCore", "SignetQuery",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Migrations")]
         ),
+        .target(
+            name: "SignetServer",
+            dependencies: [
+                "SignetToken", "SignetCore", "SignetStore", "SignetQuery", "SignetAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.json")]
+        ),
         .executableTarget(
             name: "signet",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore",
+                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "SignetQueryTests", dependencies: ["SignetQuery"]),
+        .testTarget(
+            name: "SignetAuthTests",
+            dependencies: [
+                "SignetAuth",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .testTarget(
             name: "SignetTests",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore",
+                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetQuery", "SignetAuth",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

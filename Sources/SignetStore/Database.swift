@@ -8,14 +8,22 @@ import SignetCore
 /// `run()` must be running (in a task group or service group) for queries to proceed.
 public final class Database: Sendable {
     public let client: PostgresClient
+    let auditKey: AuditKey
     let logger: Logger
+    let certificates: PostgresCertificateStore
+    let audit: PostgresAuditLog
 
     /// - Parameter url: `postgres://user:password@host:port/database` (`?sslmode=disable|prefer|require`).
-    public init(url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "signet.store")) throws {
+    /// - Parameter auditKey: authenticates every audit row this process writes.
+    public init(url: String, auditKey: AuditKey, maximumConnections: Int = 20, logger: Logger = Logger(label: "signet.store")) throws {
         var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.auditKey = auditKey
         self.logger = logger
+        self.certificates = PostgresCertificateStore(client: client, logger: logger)
+        self.audit = PostgresAuditLog(client: client, key: auditKey, logger: logger)
     }
 
     /// Runs the pool until the surrounding task is cancelled.
@@ -23,12 +31,17 @@ public final class Database: Sendable {
 
     public func migrate() async throws { try await Migrator(client: client, logger: logger).run() }
 
+    /// The audit trail for API events (decisions reach it through the core's stores).
+    public var auditTrail: any AuditTrail { audit }
+
+    public var auditChain: AuditChain { AuditChain(client: client, key: auditKey, logger: logger) }
+
     public var stores: CoreStores {
         CoreStores(
             profiles: PostgresProfileStore(client: client, logger: logger),
             cas: PostgresCAStore(client: client, logger: logger),
-            certificates: PostgresCertificateStore(client: client, logger: logger),
-            decisions: PostgresDecisionLog(client: client, logger: logger)
+            certificates: certificates,
+            decisions: audit
         )
     }
 

@@ -98,12 +98,14 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case migration(String)
     case invalidDatabaseURL(String)
     case corruptRow(String)
+    case invalidAuditKey(String)
 
     public var description: String {
         switch self {
         case .migration(let why): "database migration failed: \(why)"
         case .invalidDatabaseURL(let why): "invalid database URL: \(why)"
         case .corruptRow(let why): "unexpected row in the database: \(why)"
+        case .invalidAuditKey(let why): "the audit key is unusable: \(why)"
         }
     }
 }

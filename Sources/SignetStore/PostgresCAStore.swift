@@ -18,7 +18,7 @@ struct PostgresCAStore: CAStore {
                 logger: logger
             )
             if let certificate {
-                try await connection.query(PostgresCertificateStore.insertQuery(certificate), logger: logger)
+                try await connection.query(PostgresCertificateStore.insertQuery([certificate]), logger: logger)
             }
         }
     }

@@ -6,18 +6,50 @@ import SignetCore
 struct PostgresCertificateStore: CertificateStore {
     let client: PostgresClient
     let logger: Logger
+    private let writer: GroupCommit<CertificateRecord>
 
-    static func insertQuery(_ c: CertificateRecord) -> PostgresQuery {
-        """
-        INSERT INTO certificates (serial_number, issuer_ca_id, subject, common_name, key_type, key_size, not_before, not_after,
-                                  status, profile_id, profile_version, requester, decision_id, der)
-        VALUES (\(c.serialNumber), \(c.issuerCAID), \(c.subject), \(c.commonName), \(c.keyType), \(c.keySize), \(c.notBefore), \(c.notAfter),
-                \(c.status.rawValue), \(c.profileID), \(c.profileVersion), \(c.requester), \(c.decisionID), \(ByteBuffer(bytes: c.der)))
-        """
+    init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        writer = GroupCommit { records in
+            try await client.query(Self.insertQuery(records), logger: logger)
+        }
     }
 
+    static func insertQuery(_ records: [CertificateRecord]) throws -> PostgresQuery {
+        var binds = PostgresBindings(capacity: records.count * 14)
+        var rows: [String] = []
+        for c in records {
+            let first = binds.count + 1
+            rows.append("(" + (first..<first + 14).map { "$\($0)" }.joined(separator: ", ") + ")")
+            binds.append(c.serialNumber)
+            binds.append(c.issuerCAID)
+            binds.append(c.subject)
+            binds.append(c.commonName)
+            binds.append(c.keyType)
+            binds.append(c.keySize)
+            binds.append(c.notBefore)
+            binds.append(c.notAfter)
+            binds.append(c.status.rawValue)
+            binds.append(c.profileID)
+            binds.append(c.profileVersion)
+            binds.append(c.requester)
+            binds.append(c.decisionID)
+            binds.append(ByteBuffer(bytes: c.der))
+        }
+        return PostgresQuery(
+            unsafeSQL: """
+            INSERT INTO certificates (serial_number, issuer_ca_id, subject, common_name, key_type, key_size, not_before, not_after,
+                                      status, profile_id, profile_version, requester, decision_id, der)
+            VALUES \(rows.joined(separator: ", "))
+            """,
+            binds: binds
+        )
+    }
+
+    /// Commits the certificate (batched with concurrent inserts); returns once it is durable.
     func insert(_ certificate: CertificateRecord) async throws {
-        try await client.query(Self.insertQuery(certificate), logger: logger)
+        try await writer.submit(certificate)
     }
 
     func certificate(serialNumber: String) async throws -> CertificateRecord? {

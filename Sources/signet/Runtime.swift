@@ -46,7 +46,11 @@ struct Runtime {
         let settings = Settings()
         var logger = Logger(label: "signet")
         logger.logLevel = .warning
-        let database = try Database(url: try settings.required("SIGNET_DATABASE_URL"), logger: logger)
+        let database = try Database(
+            url: try settings.required("SIGNET_DATABASE_URL"),
+            auditKey: try AuditKey(file: try settings.required("SIGNET_AUDIT_KEY_FILE")),
+            logger: logger
+        )
         let token = needsToken ? try Token(try settings.tokenConfiguration()) : nil
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.run() }

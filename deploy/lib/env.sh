@@ -11,7 +11,7 @@
 # Layout of a state folder DIR (nothing in it belongs in git):
 #   DIR/softhsm2.conf        SoftHSM2 config made from tokens/softhsm2.conf.template
 #   DIR/tokens/              the token files (0700)
-#   DIR/secrets/             user.pin, so.pin, db.password (0700, files 0600)
+#   DIR/secrets/             user.pin, so.pin, db.password, audit.key (0700, files 0600)
 #   DIR/pg.path              the cluster's data directory (DIR/pg, or a fallback)
 #   DIR/pg.port              the port the cluster listens on
 #   DIR/log/                 setup.log and postgres.log
@@ -596,6 +596,8 @@ signet_write_env() (
     client=$(_signet_find_p11kit_client)
     label=$(_signet_token_label)
     [[ -s $_S_DIR/secrets/db.password ]] || _signet_die "no database password yet (run deploy/setup first)"
+    # The key that authenticates audit rows; it never goes into the database.
+    _signet_ensure_secret "$_S_DIR/secrets/audit.key" 32
     password=$(<"$_S_DIR/secrets/db.password")
     tmp=$(mktemp "$_S_DIR/env.XXXXXX")
     {
@@ -607,6 +609,7 @@ signet_write_env() (
         _signet_export_line SIGNET_TOKEN_LABEL "$label"
         _signet_export_line SIGNET_PIN_FILE "$_S_DIR/secrets/user.pin"
         _signet_export_line SIGNET_SO_PIN_FILE "$_S_DIR/secrets/so.pin"
+        _signet_export_line SIGNET_AUDIT_KEY_FILE "$_S_DIR/secrets/audit.key"
         _signet_export_line SIGNET_DATABASE_URL "postgres://signet:$password@127.0.0.1:$_PG_PORT/signet"
         _signet_export_line SIGNET_P11KIT_CLIENT_MODULE "$client"
     } >"$tmp"

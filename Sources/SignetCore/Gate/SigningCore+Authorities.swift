@@ -14,6 +14,8 @@ public struct CACreationRequest: Sendable {
     public var issuanceProfileID: String
     public var parentID: String?
     public var requester: Requester
+    /// A validity for this CA only; it may shorten the profile's, never extend it.
+    public var validity: IssuanceProfile.Validity?
 
     public init(id: String, subject: DistinguishedName, keySpec: KeySpec, profileID: String, issuanceProfileID: String, parentID: String? = nil, requester: Requester) {
         self.id = id
@@ -39,6 +41,7 @@ extension SigningCore {
             guard profile.profile.signAsCA else {
                 throw log.fail("profile.sign_as_ca", "profile '\(profile.profile.id)' does not have sign_as_ca and cannot issue a CA certificate")
             }
+            let effective = try effectiveProfile(profile.profile, validity: request.validity, log: &log)
             _ = try await self.profile(request.issuanceProfileID, purpose: "the CA's issuance", log: &log)
             var parent: SigningCA?
             if let parentID = request.parentID { parent = try await signingCA(parentID, log: &log) }
@@ -49,7 +52,7 @@ extension SigningCore {
             return try await withNewKey(request) { keyID, publicKey in
                 var plannedLog = log
                 let plan = try IssuancePolicy.evaluate(
-                    profile: profile.profile,
+                    profile: effective,
                     request: RequestedCertificate(subject: request.subject, publicKey: publicKey, keyKind: keyKind),
                     issuer: parent?.context,
                     urls: parent.map { PublicationURLs.under(base: publicBaseURL, caID: $0.record.id) } ?? PublicationURLs(),
@@ -109,6 +112,22 @@ extension SigningCore {
             try await recordRefusal(refusal, decision: decision)
             throw GateError.refused(refusal)
         }
+    }
+
+    /// The profile with a requested validity, which must end no later than the profile's own.
+    private func effectiveProfile(_ profile: IssuanceProfile, validity: IssuanceProfile.Validity?, log: inout RuleLog) throws -> IssuanceProfile {
+        guard let validity else { return profile }
+        var shortened = profile
+        shortened.validity = validity
+        do { try shortened.validate() } catch let error as ProfileError {
+            throw log.fail("validity.request", "\(error)", kind: .malformed)
+        }
+        let now = clock()
+        guard let requested = shortened.validity.notAfter(from: now), let allowed = profile.validity.notAfter(from: now), requested <= allowed else {
+            throw log.fail("validity.request", "the requested validity ends after the profile's (\(profile.validity.duration ?? profile.validity.time ?? ""))")
+        }
+        log.pass("validity.request", "shortened to end \(RFC3339.string(requested))")
+        return shortened
     }
 
     private func checkNewCAID(_ id: String, log: inout RuleLog) async throws {

@@ -94,7 +94,7 @@ public final class SigningCore: Sendable {
     }
 
     /// Decodes the CSR, applies the key baseline, then checks proof of possession.
-    private func readCSR(_ input: [UInt8], decision: inout DecisionDraft, log: inout RuleLog) throws -> RequestedCertificate {
+    func readCSR(_ input: [UInt8], decision: inout DecisionDraft, log: inout RuleLog) throws -> RequestedCertificate {
         guard let der = CSRReading.der(from: input) else {
             throw log.fail("csr.decode", "the CSR is neither PEM, DER nor base64 of DER", kind: .malformed)
         }

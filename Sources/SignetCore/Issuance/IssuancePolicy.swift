@@ -113,13 +113,7 @@ enum IssuancePolicy {
 
     private static func validity(profile: IssuanceProfile, issuer: IssuerContext?, now: Date, log: inout RuleLog) throws -> (Date, Date) {
         let notBefore = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
-        var notAfter: Date
-        switch profile.validity.type {
-        case .duration:
-            notAfter = notBefore.addingTimeInterval((try? DurationText.seconds(profile.validity.duration ?? "")) ?? 0)
-        case .time:
-            notAfter = RFC3339.date(profile.validity.time ?? "") ?? notBefore
-        }
+        var notAfter = profile.validity.notAfter(from: notBefore) ?? notBefore
         guard notAfter > notBefore else {
             throw log.fail("validity", "the profile's validity ends at \(RFC3339.string(notAfter)), which is not in the future")
         }

@@ -42,3 +42,10 @@ enum SubjectMerge {
         return RelativeDistinguishedName.Attribute(type: type, utf8String: value)
     }
 }
+
+extension IssuanceProfile.SubjectTemplate {
+    /// The template's non-empty fields as a name, in C, ST, L, O, OU, CN order.
+    public var distinguishedName: DistinguishedName {
+        SubjectMerge.merge(template: self, requested: DistinguishedName(), honorRequested: false)
+    }
+}

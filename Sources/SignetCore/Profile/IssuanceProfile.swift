@@ -50,6 +50,14 @@ public struct IssuanceProfile: Codable, Sendable, Hashable {
             self.duration = duration
             self.time = time
         }
+
+        /// When a certificate issued at `start` would end, or nil if the validity is unreadable.
+        public func notAfter(from start: Date) -> Date? {
+            switch type {
+            case .duration: (try? DurationText.seconds(duration ?? "")).map { start.addingTimeInterval($0) }
+            case .time: RFC3339.date(time ?? "")
+            }
+        }
     }
 
     /// The X.509 key usage bits a profile grants.

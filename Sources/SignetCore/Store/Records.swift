@@ -32,7 +32,7 @@ public struct DecisionRecord: Sendable {
 /// A CA as the core knows it. Imported CAs have no key and never sign.
 public struct CARecord: Sendable, Hashable {
     public enum Kind: String, Sendable { case root = "ROOT", subordinate = "SUBORDINATE", imported = "IMPORTED" }
-    public enum Status: String, Sendable { case active = "ACTIVE", revoked = "REVOKED" }
+    public enum Status: String, Sendable { case active = "ACTIVE", revoked = "REVOKED", deleted = "DELETED" }
 
     public let id: String
     public let kind: Kind

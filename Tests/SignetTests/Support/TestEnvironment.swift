@@ -33,7 +33,11 @@ struct TestEnvironment: Sendable {
         token = try Token(TokenConfiguration(modulePath: modulePath, label: tokenLabel, pin: .file(pinFile), maxSessions: 4))
         var logger = Logger(label: "signet.test")
         logger.logLevel = .error
-        database = try Database(url: try Self.variable("SIGNET_DATABASE_URL"), logger: logger)
+        database = try Database(
+            url: try Self.variable("SIGNET_DATABASE_URL"),
+            auditKey: try AuditKey(file: try Self.variable("SIGNET_AUDIT_KEY_FILE")),
+            logger: logger
+        )
         let database = self.database
         Task.detached { await database.run() }
         stores = database.stores

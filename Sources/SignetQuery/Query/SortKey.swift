@@ -1,0 +1,38 @@
+/// How a sortable field appears in ORDER BY and in the keyset comparison.
+///
+/// NULL rule: a NULL sort value is treated as the smallest value of its type
+/// (empty text, -Infinity, -infinity), via COALESCE. NULL rows therefore come first
+/// ascending and last descending, and the row comparison `(key, id) > (...)` never
+/// meets a NULL, which would otherwise make it silently drop rows.
+struct SortKey {
+    /// The expression to order by, NULLs already replaced.
+    let expression: String
+    /// The SQL type the previous page's sort value (bound as text) is cast to, so the
+    /// comparison happens on real values and not on their text.
+    let sqlType: String
+    /// The literal that stands in for NULL; also used when the keyset value is nil.
+    let nullSentinel: String
+
+    init(_ field: QueryField) {
+        switch field.type {
+        case .number:
+            sqlType = "double precision"
+            nullSentinel = "'-Infinity'::double precision"
+            expression = "COALESCE(\(field.column), \(nullSentinel))"
+        case .date:
+            sqlType = "timestamptz"
+            nullSentinel = "'-infinity'::timestamptz"
+            expression = "COALESCE(\(field.column), \(nullSentinel))"
+        case .string:
+            sqlType = "text"
+            nullSentinel = "''"
+            expression = "COALESCE(\(field.column), \(nullSentinel))"
+        case .enumeration, .json:
+            // Enum types sort in declaration order, text alphabetically; casting keeps
+            // ORDER BY and the text-typed keyset comparison in agreement.
+            sqlType = "text"
+            nullSentinel = "''"
+            expression = "COALESCE((\(field.column))::text, \(nullSentinel))"
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import SignetCore
+
+/// Records every state-changing API call (who, what, when, outcome) in the audit trail,
+/// whether it succeeded or not. Reads are not audited.
+struct AuditMiddleware: RouterMiddleware {
+    typealias Context = SignetRequestContext
+    let trail: any AuditTrail
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/api/"), request.method != .get, request.method != .head else {
+            return try await next(request, context)
+        }
+        do {
+            let response = try await next(request, context)
+            try await trail.append(Self.record(request, actor: context.actor, status: response.status.code))
+            return response
+        } catch {
+            let status = ErrorMiddleware<Context>.map(error, logger: context.logger).status.code
+            try await trail.append(Self.record(request, actor: context.actor, status: status))
+            throw error
+        }
+    }
+
+    static func record(_ request: Request, actor: String, status: Int) -> AuditRecord {
+        AuditRecord(
+            category: .api,
+            action: "\(request.method.rawValue) \(request.uri.path)",
+            actor: actor,
+            target: request.uri.path,
+            outcome: String(status),
+            detail: #"{"status":\#(status)}"#
+        )
+    }
+}

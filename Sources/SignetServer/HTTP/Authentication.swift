@@ -1,0 +1,60 @@
+import HTTPTypes
+import Hummingbird
+import SignetAuth
+import SignetCore
+
+/// The roles Signet knows. `admin` may do everything; the others are granted per route.
+enum Role: String, Sendable, CaseIterable {
+    case admin, `operator`, auditor
+}
+
+/// Verifies the JWT bearer token on every `/api` request; without a valid one the request
+/// ends here with 401. Which roles a route needs is checked by the route itself (403).
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = SignetRequestContext
+    let verifier: CachingVerifier
+    let audit: any AuditTrail
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+        var context = context
+        do {
+            let token = try Self.bearer(request)
+            do {
+                context.identity = try verifier.verify(token)
+            } catch {
+                throw APIError.unauthorized("the bearer token was rejected: \(error)")
+            }
+        } catch let error as APIError {
+            // A refused attempt to change state is itself worth an audit entry.
+            if request.method != .get && request.method != .head {
+                try await audit.append(AuditMiddleware.record(request, actor: "unauthenticated", status: 401))
+            }
+            throw error
+        }
+        return try await next(request, context)
+    }
+
+    static func bearer(_ request: Request) throws -> String {
+        guard let header = request.headers[.authorization] else {
+            throw APIError.unauthorized("an Authorization: Bearer token is required")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
+        }
+        return String(parts[1])
+    }
+}
+
+extension SignetRequestContext {
+    /// Throws 403 unless the caller holds one of `roles` (admin always qualifies).
+    func require(_ roles: Set<Role>) throws {
+        guard let identity else { throw APIError.unauthorized("an Authorization: Bearer token is required") }
+        let held = Set(identity.roles.compactMap(Role.init(rawValue:)))
+        guard held.contains(.admin) || !held.isDisjoint(with: roles) else {
+            let needed = (roles.union([.admin])).map(\.rawValue).sorted().joined(separator: " or ")
+            throw APIError.forbidden("this needs the role \(needed); the token has \(identity.roles.sorted())")
+        }
+    }
+}

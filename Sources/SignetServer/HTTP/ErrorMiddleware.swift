@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import PostgresNIO
+import SignetAuth
+import SignetCore
+import SignetQuery
+import SignetToken
+
+/// Turns every error into the one JSON error shape, with the status that says whose fault
+/// it was. A client's mistake is never a 500; a server fault is logged with a reference.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = Self.map(error, logger: context.logger)
+            return try apiError.response(from: request, context: context)
+        }
+    }
+
+    static func map(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case GateError.refused(let refusal):
+            switch refusal.kind {
+            case .malformed: return APIError(status: .badRequest, code: "malformed_request", message: refusal.detail, rule: refusal.rule)
+            case .notFound: return APIError(status: .notFound, code: "not_found", message: refusal.detail, rule: refusal.rule)
+            case .conflict: return APIError(status: .conflict, code: "conflict", message: refusal.detail, rule: refusal.rule)
+            case .policy: return .refused(rule: refusal.rule, refusal.detail)
+            }
+        case GateError.token(let tokenError) where tokenError.isTokenLoss:
+            logger.warning("token unavailable", metadata: ["error": "\(tokenError)"])
+            return .unavailable("the CA's token is unavailable; retry later")
+        case let error as ProfileError:
+            return .badRequest(error.description, code: "invalid_profile")
+        case let error as QueryError:
+            return .badRequest(error.description, code: "invalid_query")
+        case JSONPatchError.operationFailed(let index, let op, let path, let reason):
+            return APIError(status: .conflict, code: "patch_failed", message: "patch operation \(index) (\(op) \(path)) failed: \(reason); nothing was changed")
+        case let error as JSONPatchError:
+            return .badRequest(error.description, code: "invalid_patch")
+        case let error as AuthError:
+            return .unauthorized(error.description)
+        case let error as DecodingError:
+            return .badRequest(RequestBody.describe(error), code: "invalid_json")
+        case let error as HTTPError:
+            if error.status == .contentTooLarge { return .tooLarge(RequestBody.maxBytes) }
+            return APIError(status: error.status, code: error.status == .notFound ? "not_found" : "http_error", message: error.body ?? error.status.reasonPhrase)
+        default:
+            if StoreAvailability.isUnavailable(error) {
+                logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+                return .unavailable("the database is unavailable; retry later")
+            }
+            let reference = UUID().uuidString.prefix(8).lowercased()
+            logger.error("request failed", metadata: ["reference": "\(reference)", "error": "\(String(reflecting: error))"])
+            return .internal(String(reference))
+        }
+    }
+}
+
+/// Tells an unreachable database from a failed statement.
+enum StoreAvailability {
+    static func isUnavailable(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .connectionClosed:
+                return true
+            default:
+                return false
+            }
+        }
+        let text = String(reflecting: error)
+        return text.contains("ConnectionPoolError") || text.contains("connectionCreationCircuitBreakerTripped")
+    }
+}

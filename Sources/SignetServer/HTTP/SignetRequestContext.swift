@@ -1,0 +1,22 @@
+import Hummingbird
+import NIOCore
+import SignetAuth
+
+/// Per-request state: who is calling (after authentication) and the connection it came on
+/// (EST reads the TLS client certificate from it).
+struct SignetRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+    var identity: VerifiedToken?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+        identity = nil
+    }
+
+    var maxUploadSize: Int { RequestBody.maxBytes }
+
+    /// The caller's name for audit records.
+    var actor: String { identity.map { "jwt:\($0.subject)" } ?? "anonymous" }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Hummingbird
+import SignetCore
+import SignetQuery
+import SignetStore
+import SignetToken
+import X509
+
+/// `/api/ca/v1/cas…`: create, import, list, read, annotate, retire and sign with CAs.
+enum CARoutes {
+    static let prefix = "/api/ca/v1"
+    static let readers: Set<Role> = [.operator, .auditor]
+
+    static func register(_ routes: RouteTable, services: SignetServer.Services) {
+        routes.add(.get, "\(prefix)/cas", roles: readers) { request, _ in
+            let page = try await services.catalog.cas(try ListRequest(queryItems: request.queryItems, schema: Schemas.cas))
+            return try .json(ListPage(list: try page.rows.map { try CAResource($0.0, metadata: $0.1) }, next: page.next))
+        }
+        routes.add(.post, "\(prefix)/cas", roles: []) { request, context in
+            let body = try await RequestBody.json(NewCABody.self, request, context: context, allowedKeys: NewCABody.keys)
+            let ca = try await services.core.createCA(try body.request(requester: Requester(context.actor)))
+            return try .json(CAResource(ca, metadata: .object([:])), status: .created)
+        }
+        routes.add(.post, "\(prefix)/cas/import", roles: []) { request, context in
+            let body = try await RequestBody.json(ImportCABody.self, request, context: context, allowedKeys: ["id", "certificate"])
+            let ca = try await services.core.importCA(id: body.id, certificate: Array(body.certificate.utf8), requester: Requester(context.actor))
+            return try .json(CAResource(ca, metadata: .object([:])), status: .created)
+        }
+        routes.add(.get, "\(prefix)/cas/{id}", roles: readers) { _, context in
+            let id = try context.parameters.require("id")
+            guard let (ca, metadata) = try await services.catalog.ca(id: id) else { throw APIError.notFound("no CA with id '\(id)'") }
+            return try .json(CAResource(ca, metadata: metadata))
+        }
+        routes.add(.get, "\(prefix)/cas/{id}/certificates", roles: readers) { request, context in
+            let id = try context.parameters.require("id")
+            guard try await services.catalog.ca(id: id) != nil else { throw APIError.notFound("no CA with id '\(id)'") }
+            var list = try ListRequest(queryItems: request.queryItems, schema: Schemas.certificates)
+            list.filters.append(Filter(field: "issuer_ca_id", jsonPath: [], op: .eq, value: id))
+            return try await CertificateRoutes.page(list, services: services)
+        }
+        routes.add(.patch, "\(prefix)/cas/{id}/metadata", roles: [.operator]) { request, context in
+            let id = try context.parameters.require("id")
+            let patch = try await MetadataPatch.read(request, context: context)
+            guard let metadata = try await services.catalog.patchCAMetadata(id: id, patch: patch) else { throw APIError.notFound("no CA with id '\(id)'") }
+            return try .json(["metadata": metadata])
+        }
+        routes.add(.delete, "\(prefix)/cas/{id}", roles: []) { request, context in
+            let id = try context.parameters.require("id")
+            let cascade = try request.flag("cascade")
+            do {
+                try await services.catalog.retireCA(id: id, cascade: cascade)
+            } catch let error as Catalog.EditError {
+                throw error.apiError
+            }
+            return Response(status: .noContent)
+        }
+        routes.add(.post, "\(prefix)/cas/{id}/sign", roles: [.operator]) { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await RequestBody.json(SignBody.self, request, context: context, allowedKeys: ["csr", "profile_id"])
+            let issued = try await services.core.issue(csr: Array(body.csr.utf8), caID: id, profileID: body.profileID, requester: Requester(context.actor))
+            return try .json(CertificateResource(issued.record, metadata: .object([:])), status: .created)
+        }
+    }
+}
+
+struct SignBody: Decodable {
+    let csr: String
+    let profileID: String?
+    enum CodingKeys: String, CodingKey { case csr, profileID = "profile_id" }
+}
+
+struct ImportCABody: Decodable {
+    let id: String
+    let certificate: String
+}
+
+/// A new root (no `parent_id`) or subordinate CA.
+struct NewCABody: Decodable {
+    static let keys: Set<String> = ["id", "parent_id", "subject", "key_type", "key_size", "profile_id", "ca_issuance_profile_id", "validity"]
+
+    let id: String
+    let parentID: String?
+    let subject: IssuanceProfile.SubjectTemplate
+    let keyType: String
+    let keySize: Int
+    let profileID: String
+    let caIssuanceProfileID: String
+    let validity: IssuanceProfile.Validity?
+
+    enum CodingKeys: String, CodingKey {
+        case id, subject, validity
+        case parentID = "parent_id", keyType = "key_type", keySize = "key_size", profileID = "profile_id", caIssuanceProfileID = "ca_issuance_profile_id"
+    }
+
+    func request(requester: Requester) throws -> CACreationRequest {
+        let spec: KeySpec? = switch (keyType.uppercased(), keySize) {
+        case ("ECDSA", 256), ("EC", 256): .ecP256
+        case ("ECDSA", 384), ("EC", 384): .ecP384
+        case ("RSA", 2048), ("RSA", 3072), ("RSA", 4096): .rsa(bits: keySize)
+        default: nil
+        }
+        guard let spec else {
+            throw APIError.badRequest("key_type/key_size \(keyType)/\(keySize) is not one of ECDSA 256, ECDSA 384, RSA 2048, RSA 3072, RSA 4096")
+        }
+        let name = subject.distinguishedName
+        guard !name.isEmpty else { throw APIError.badRequest("subject must name at least common_name") }
+        var request = CACreationRequest(
+            id: id, subject: name, keySpec: spec, profileID: profileID, issuanceProfileID: caIssuanceProfileID, parentID: parentID, requester: requester
+        )
+        request.validity = validity
+        return request
+    }
+}
+
+extension Request {
+    /// Query items as (name, value) pairs, for the query language.
+    var queryItems: [(String, String)] {
+        uri.queryParameters.map { (String($0.key), String($0.value)) }
+    }
+
+    /// A boolean query flag: absent or `false` is false, `true` is true, anything else is an error.
+    func flag(_ name: String) throws -> Bool {
+        guard let value = uri.queryParameters[Substring(name)] else { return false }
+        switch value.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw APIError.badRequest("query parameter \(name) must be true or false, got '\(value)'")
+        }
+    }
+}
+
+extension Catalog.EditError {
+    var apiError: APIError {
+        switch self {
+        case .notFound(let what): .notFound(what)
+        case .conflict(let what): .conflict(what)
+        }
+    }
+}

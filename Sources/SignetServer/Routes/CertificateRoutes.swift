@@ -1,0 +1,54 @@
+import Foundation
+import Hummingbird
+import SignetCore
+import SignetQuery
+import SignetStore
+import SwiftASN1
+
+/// `/api/ca/v1/certificates…` and `/api/ca/v1/stats`.
+enum CertificateRoutes {
+    static let prefix = "/api/ca/v1"
+
+    static func register(_ routes: RouteTable, services: SignetServer.Services) {
+        routes.add(.get, "\(prefix)/certificates", roles: CARoutes.readers) { request, _ in
+            try await page(try ListRequest(queryItems: request.queryItems, schema: Schemas.certificates), services: services)
+        }
+        routes.add(.get, "\(prefix)/certificates/{serial}", roles: CARoutes.readers) { request, context in
+            let serial = try context.parameters.require("serial")
+            guard let (record, metadata) = try await services.catalog.certificate(serialNumber: serial) else {
+                throw APIError.notFound("no certificate with serial \(serial)")
+            }
+            let accept = request.headers[.accept]?.lowercased() ?? "application/json"
+            if accept.contains("application/pkix-cert") {
+                return .bytes(record.der, contentType: "application/pkix-cert")
+            }
+            if accept.contains("application/x-pem-file") || accept.contains("application/pem-certificate-chain") {
+                return .bytes(Array((PEMDocument(type: "CERTIFICATE", derBytes: record.der).pemString + "\n").utf8), contentType: "application/x-pem-file")
+            }
+            guard accept.contains("application/json") || accept.contains("*/*") else {
+                throw APIError(status: .notAcceptable, code: "not_acceptable", message: "Accept must be application/json, application/pkix-cert or application/x-pem-file")
+            }
+            return try .json(CertificateResource(record, metadata: metadata))
+        }
+        routes.add(.patch, "\(prefix)/certificates/{serial}/metadata", roles: [.operator]) { request, context in
+            let serial = try context.parameters.require("serial")
+            let patch = try await MetadataPatch.read(request, context: context)
+            guard let metadata = try await services.catalog.patchCertificateMetadata(serialNumber: serial, patch: patch) else {
+                throw APIError.notFound("no certificate with serial \(serial)")
+            }
+            return try .json(["metadata": metadata])
+        }
+        routes.add(.get, "\(prefix)/stats", roles: CARoutes.readers) { request, _ in
+            let list = try ListRequest(queryItems: request.queryItems.filter { $0.0 == "filter" }, schema: Schemas.certificates)
+            if request.queryItems.contains(where: { $0.0 != "filter" }) {
+                throw APIError.badRequest("stats accept only filter parameters", code: "invalid_query")
+            }
+            return try .json(try await services.catalog.certificateStats(list.filters))
+        }
+    }
+
+    static func page(_ request: ListRequest, services: SignetServer.Services) async throws -> Response {
+        let page = try await services.catalog.certificates(request)
+        return try .json(ListPage(list: page.rows.map { CertificateResource($0.0, metadata: $0.1) }, next: page.next))
+    }
+}

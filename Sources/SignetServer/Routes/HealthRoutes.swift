@@ -1,0 +1,30 @@
+import Foundation
+import Hummingbird
+import PostgresNIO
+
+/// `/health`: the process is up. `/ready`: the token and the database answer (503 otherwise).
+enum HealthRoutes {
+    static func register(_ routes: RouteTable, services: SignetServer.Services) {
+        routes.add(.get, "/health", roles: nil) { _, _ in
+            try .json(["status": "UP"])
+        }
+        routes.add(.get, "/ready", roles: nil) { _, context in
+            var problems: [String] = []
+            do {
+                let token = services.token
+                _ = try await token.perform { try token.mechanisms() }
+            } catch {
+                problems.append("token: \(error)")
+            }
+            do {
+                try await services.database.client.query("SELECT 1", logger: context.logger)
+            } catch {
+                problems.append("database: unreachable")
+            }
+            guard problems.isEmpty else {
+                throw APIError(status: .serviceUnavailable, code: "not_ready", message: problems.joined(separator: "; "), retryAfterSeconds: 5)
+            }
+            return try .json(["status": "READY"])
+        }
+    }
+}

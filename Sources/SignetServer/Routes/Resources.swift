@@ -1,0 +1,96 @@
+import Foundation
+import SignetCore
+import SignetQuery
+import SwiftASN1
+import X509
+
+/// JSON resources the CA API returns (snake_case through CodingKeys).
+
+struct CAResource: Encodable {
+    let id: String
+    let kind: String
+    let level: Int
+    let parentID: String?
+    let certificate: String
+    let profileID: String?
+    let caIssuanceProfileID: String?
+    let status: String
+    let subject: String
+    let serialNumber: String
+    let validFrom: Date
+    let validTo: Date
+    let keyURI: String?
+    let metadata: JSONValue
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, level, certificate, status, subject, metadata
+        case parentID = "parent_id", profileID = "profile_id", caIssuanceProfileID = "ca_issuance_profile_id"
+        case serialNumber = "serial_number", validFrom = "valid_from", validTo = "valid_to", keyURI = "key_uri"
+    }
+
+    init(_ ca: CARecord, metadata: JSONValue) throws {
+        let certificate = try Certificate(derEncoded: ca.certificateDER)
+        id = ca.id
+        kind = ca.kind.rawValue
+        level = ca.level
+        parentID = ca.parentID
+        self.certificate = PEMDocument(type: "CERTIFICATE", derBytes: ca.certificateDER).pemString + "\n"
+        profileID = ca.profileID
+        caIssuanceProfileID = ca.issuanceProfileID
+        status = ca.status.rawValue
+        subject = certificate.subject.description
+        serialNumber = certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
+        validFrom = certificate.notValidBefore
+        validTo = certificate.notValidAfter
+        keyURI = ca.keyURI
+        self.metadata = metadata
+    }
+}
+
+struct CertificateResource: Encodable {
+    let serialNumber: String
+    let certificate: String
+    let issuerCAID: String
+    let status: String
+    let subject: String
+    let commonName: String?
+    let validFrom: Date
+    let validTo: Date
+    let profileID: String
+    let profileVersion: String
+    let keyType: String
+    let keySize: Int
+    let requester: String
+    let metadata: JSONValue
+
+    enum CodingKeys: String, CodingKey {
+        case certificate, status, subject, requester, metadata
+        case serialNumber = "serial_number", issuerCAID = "issuer_ca_id", commonName = "common_name"
+        case validFrom = "valid_from", validTo = "valid_to", profileID = "profile_id", profileVersion = "profile_version"
+        case keyType = "key_type", keySize = "key_size"
+    }
+
+    init(_ c: CertificateRecord, metadata: JSONValue, now: Date = Date()) {
+        serialNumber = c.serialNumber
+        certificate = PEMDocument(type: "CERTIFICATE", derBytes: c.der).pemString + "\n"
+        issuerCAID = c.issuerCAID
+        // Expiry is derived from notAfter at every read, never stored by a job.
+        status = c.status == .active && c.notAfter <= now ? "EXPIRED" : c.status.rawValue
+        subject = c.subject
+        commonName = c.commonName
+        validFrom = c.notBefore
+        validTo = c.notAfter
+        profileID = c.profileID
+        profileVersion = c.profileVersion
+        keyType = c.keyType
+        keySize = c.keySize
+        requester = c.requester
+        self.metadata = metadata
+    }
+}
+
+/// `{"list": [...], "next": "<bookmark or empty>"}`.
+struct ListPage<Item: Encodable>: Encodable {
+    let list: [Item]
+    let next: String
+}

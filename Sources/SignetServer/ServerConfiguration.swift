@@ -1,0 +1,125 @@
+import Foundation
+
+/// Everything `signet serve` needs, from a JSON file with environment overrides.
+///
+/// File keys are snake_case (`listen_host`, `tls_certificate_file`, …); each has an
+/// environment variable that wins over the file (`SIGNET_LISTEN_HOST`, …). Secrets (PIN,
+/// database password, audit key) are only ever referenced by file or variable name.
+public struct ServerConfiguration: Sendable, Codable {
+    public var listenHost = "127.0.0.1"
+    public var listenPort = 8443
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+    public var pkcs11Module: String?
+    public var tokenLabel: String?
+    public var pinFile: String?
+    public var databaseURL: String?
+    public var auditKeyFile: String?
+    public var publicURL: String?
+    public var jwksFile: String?
+    public var jwtIssuer = "signet-local"
+    public var jwtAudience = "signet"
+    /// Dotted path of the roles claim; Keycloak's `realm_access.roles` by default.
+    public var roleClaim = "realm_access.roles"
+    public var tokenSessions = 8
+    public var databaseConnections = 20
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case listenHost = "listen_host", listenPort = "listen_port"
+        case tlsCertificateFile = "tls_certificate_file", tlsKeyFile = "tls_key_file"
+        case pkcs11Module = "pkcs11_module", tokenLabel = "token_label", pinFile = "pin_file"
+        case databaseURL = "database_url", auditKeyFile = "audit_key_file", publicURL = "public_url"
+        case jwksFile = "jwks_file", jwtIssuer = "jwt_issuer", jwtAudience = "jwt_audience", roleClaim = "role_claim"
+        case tokenSessions = "token_sessions", databaseConnections = "database_connections"
+
+        var environmentName: String {
+            switch self {
+            case .pkcs11Module: "SIGNET_PKCS11_MODULE"
+            case .databaseURL: "SIGNET_DATABASE_URL"
+            case .publicURL: "SIGNET_PUBLIC_URL"
+            default: "SIGNET_" + rawValue.uppercased()
+            }
+        }
+    }
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ServerConfiguration()
+        listenHost = try c.decodeIfPresent(String.self, forKey: .listenHost) ?? defaults.listenHost
+        listenPort = try c.decodeIfPresent(Int.self, forKey: .listenPort) ?? defaults.listenPort
+        tlsCertificateFile = try c.decodeIfPresent(String.self, forKey: .tlsCertificateFile)
+        tlsKeyFile = try c.decodeIfPresent(String.self, forKey: .tlsKeyFile)
+        pkcs11Module = try c.decodeIfPresent(String.self, forKey: .pkcs11Module)
+        tokenLabel = try c.decodeIfPresent(String.self, forKey: .tokenLabel)
+        pinFile = try c.decodeIfPresent(String.self, forKey: .pinFile)
+        databaseURL = try c.decodeIfPresent(String.self, forKey: .databaseURL)
+        auditKeyFile = try c.decodeIfPresent(String.self, forKey: .auditKeyFile)
+        publicURL = try c.decodeIfPresent(String.self, forKey: .publicURL)
+        jwksFile = try c.decodeIfPresent(String.self, forKey: .jwksFile)
+        jwtIssuer = try c.decodeIfPresent(String.self, forKey: .jwtIssuer) ?? defaults.jwtIssuer
+        jwtAudience = try c.decodeIfPresent(String.self, forKey: .jwtAudience) ?? defaults.jwtAudience
+        roleClaim = try c.decodeIfPresent(String.self, forKey: .roleClaim) ?? defaults.roleClaim
+        tokenSessions = try c.decodeIfPresent(Int.self, forKey: .tokenSessions) ?? defaults.tokenSessions
+        databaseConnections = try c.decodeIfPresent(Int.self, forKey: .databaseConnections) ?? defaults.databaseConnections
+    }
+
+    /// Reads `file` (if given), then applies environment overrides, then checks completeness.
+    public static func load(file: String?, environment: [String: String]) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration()
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ConfigurationError("cannot read \(file)") }
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ConfigurationError("\(file) is not a JSON object")
+            }
+            let known = Set(CodingKeys.allCases.map(\.rawValue))
+            if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+                throw ConfigurationError("\(file): unknown setting '\(unknown)'")
+            }
+            do { configuration = try JSONDecoder().decode(ServerConfiguration.self, from: data) } catch {
+                throw ConfigurationError("\(file): \(error)")
+            }
+        }
+        try configuration.apply(environment)
+        return configuration
+    }
+
+    mutating func apply(_ environment: [String: String]) throws {
+        func value(_ key: CodingKeys) -> String? { environment[key.environmentName].flatMap { $0.isEmpty ? nil : $0 } }
+        func integer(_ key: CodingKeys) throws -> Int? {
+            guard let text = value(key) else { return nil }
+            guard let number = Int(text) else { throw ConfigurationError("\(key.environmentName) must be a number, got '\(text)'") }
+            return number
+        }
+        listenHost = value(.listenHost) ?? listenHost
+        listenPort = try integer(.listenPort) ?? listenPort
+        tlsCertificateFile = value(.tlsCertificateFile) ?? tlsCertificateFile
+        tlsKeyFile = value(.tlsKeyFile) ?? tlsKeyFile
+        pkcs11Module = value(.pkcs11Module) ?? pkcs11Module
+        tokenLabel = value(.tokenLabel) ?? tokenLabel
+        pinFile = value(.pinFile) ?? pinFile
+        databaseURL = value(.databaseURL) ?? databaseURL
+        auditKeyFile = value(.auditKeyFile) ?? auditKeyFile
+        publicURL = value(.publicURL) ?? publicURL
+        jwksFile = value(.jwksFile) ?? jwksFile
+        jwtIssuer = value(.jwtIssuer) ?? jwtIssuer
+        jwtAudience = value(.jwtAudience) ?? jwtAudience
+        roleClaim = value(.roleClaim) ?? roleClaim
+        tokenSessions = try integer(.tokenSessions) ?? tokenSessions
+        databaseConnections = try integer(.databaseConnections) ?? databaseConnections
+    }
+
+    /// A required setting, or an error naming both places it can come from.
+    func required(_ value: String?, _ key: CodingKeys) throws -> String {
+        guard let value, !value.isEmpty else {
+            throw ConfigurationError("\(key.rawValue) is not set (configuration file key '\(key.rawValue)' or \(key.environmentName))")
+        }
+        return value
+    }
+}
+
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import ServiceLifecycle
+import SignetAuth
+import SignetCore
+import SignetStore
+import SignetToken
+
+/// `signet serve`: the CA service over HTTPS.
+public enum SignetServer {
+    /// What the routes work with.
+    struct Services: Sendable {
+        let core: SigningCore
+        let database: Database
+        let token: Token
+        let catalog: Catalog
+        let audit: any AuditTrail
+    }
+
+    /// Builds everything from the configuration and serves until SIGTERM or SIGINT; in-flight
+    /// requests finish before the process exits.
+    public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
+        let app = try await makeApplication(configuration, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    static func makeApplication(_ configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
+        let token = try Token(TokenConfiguration(
+            modulePath: try configuration.required(configuration.pkcs11Module, .pkcs11Module),
+            label: try configuration.required(configuration.tokenLabel, .tokenLabel),
+            pin: .file(try configuration.required(configuration.pinFile, .pinFile)),
+            maxSessions: configuration.tokenSessions
+        ))
+        let database = try Database(
+            url: try configuration.required(configuration.databaseURL, .databaseURL),
+            auditKey: try AuditKey(file: try configuration.required(configuration.auditKeyFile, .auditKeyFile)),
+            maximumConnections: configuration.databaseConnections,
+            logger: logger
+        )
+        let core = SigningCore(token: token, stores: database.stores, publicBaseURL: configuration.publicURL, logger: logger)
+        let services = Services(core: core, database: database, token: token, catalog: Catalog(database: database), audit: database.auditTrail)
+
+        let jwks = try configuration.required(configuration.jwksFile, .jwksFile)
+        guard let jwksData = FileManager.default.contents(atPath: jwks) else { throw ConfigurationError("cannot read the JWKS file \(jwks)") }
+        let verifier = JWTVerifier(
+            keys: try JWKSet(json: jwksData),
+            issuer: configuration.jwtIssuer,
+            audience: configuration.jwtAudience,
+            roleClaimPath: configuration.roleClaim.split(separator: ".").map(String.init)
+        )
+        let router = Router(context: SignetRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthenticationMiddleware(verifier: CachingVerifier(verifier), audit: services.audit))
+        router.add(middleware: AuditMiddleware(trail: services.audit))
+        let routes = RouteTable(router: router)
+        register(routes, services: services)
+
+        let tls = try tlsConfiguration(configuration)
+        var app = Application(
+            router: router,
+            server: try .tls(.http1(), tlsConfiguration: tls),
+            configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "signet"),
+            services: [DatabaseService(database: database), AuditSealerService(chain: database.auditChain, logger: logger)],
+            logger: logger
+        )
+        app.beforeServerStarts { try await database.migrate() }
+        return app
+    }
+
+    /// Every route, in one place (the OpenAPI test reads the same table).
+    static func register(_ routes: RouteTable, services: Services) {
+        HealthRoutes.register(routes, services: services)
+        CARoutes.register(routes, services: services)
+        ProfileRoutes.register(routes, services: services)
+        CertificateRoutes.register(routes, services: services)
+        AuditRoutes.register(routes, services: services)
+    }
+
+    static func tlsConfiguration(_ configuration: ServerConfiguration) throws -> TLSConfiguration {
+        let certificateFile = try configuration.required(configuration.tlsCertificateFile, .tlsCertificateFile)
+        let keyFile = try configuration.required(configuration.tlsKeyFile, .tlsKeyFile)
+        let chain = try NIOSSLCertificate.fromPEMFile(certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+        let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+        tls.minimumTLSVersion = .tlsv12
+        return tls
+    }
+}
+
+/// Runs the PostgreSQL pool for as long as the application runs.
+struct DatabaseService: Service {
+    let database: Database
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await database.run() }
+    }
+}
+
+/// Links new audit rows into the chain a few times a second.
+struct AuditSealerService: Service {
+    let chain: AuditChain
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let sealed = try await chain.sealPending()
+                if sealed == 10_000 { continue }
+            } catch {
+                logger.warning("audit sealing failed; will retry", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+        _ = try? await chain.sealPending()
+    }
+}

@@ -1,0 +1,58 @@
+import Crypto
+import Foundation
+import SignetCore
+
+/// The secret that authenticates audit rows: a row whose MAC does not verify was not written
+/// by Signet. Kept in a file (`SIGNET_AUDIT_KEY_FILE`, 32 random bytes as hex), never in the database.
+public struct AuditKey: Sendable {
+    let key: SymmetricKey
+
+    public init(hex: String) throws {
+        let text = hex.trimmingCharacters(in: .whitespacesAndNewlines)
+        var bytes: [UInt8] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let next = text.index(index, offsetBy: 2, limitedBy: text.endIndex) ?? text.endIndex
+            guard let byte = UInt8(text[index..<next], radix: 16) else { throw StoreError.invalidAuditKey("it is not hex") }
+            bytes.append(byte)
+            index = next
+        }
+        guard bytes.count >= 32 else { throw StoreError.invalidAuditKey("it has \(bytes.count) bytes; at least 32 are needed") }
+        key = SymmetricKey(data: bytes)
+    }
+
+    public init(file: String) throws {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw StoreError.invalidAuditKey("\(file) cannot be read")
+        }
+        try self.init(hex: text)
+    }
+
+    /// MAC over every field of the record, each length-prefixed so no two records share an input.
+    func recordMAC(_ r: AuditRecord) -> String {
+        let fields: [String?] = [
+            r.id.uuidString.lowercased(), String(r.microseconds), r.category.rawValue, r.action, r.actor, r.target, r.outcome,
+            r.profileID, r.profileVersion, r.requestFingerprint, r.failedRule, r.serialNumber, r.detail,
+        ]
+        var input = Data()
+        for field in fields {
+            if let field {
+                input.append(contentsOf: Array("\(field.utf8.count):".utf8))
+                input.append(contentsOf: Array(field.utf8))
+            } else {
+                input.append(contentsOf: Array("-".utf8))
+            }
+        }
+        return hex(HMAC<SHA256>.authenticationCode(for: input, using: key))
+    }
+
+    /// The chain link: commits to the previous link, this record's MAC and its position.
+    func chainMAC(previous: String, recordMAC: String, sequence: Int64) -> String {
+        hex(HMAC<SHA256>.authenticationCode(for: Data("\(sequence)|\(previous)|\(recordMAC)".utf8), using: key))
+    }
+
+    private func hex(_ code: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef")
+        return String(code.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import PostgresNIO
+import SignetCore
+import SignetQuery
+
+extension Catalog {
+    public func profiles(_ request: ListRequest) async throws -> Page<StoredProfile> {
+        try await lists.page(
+            request, schema: Schemas.profiles, columns: "p.document::text", from: "issuance_profiles p",
+            id: { $0.profile.id },
+            decode: { StoredProfile(try JSONDecoder().decode(IssuanceProfile.self, from: Data(try $0.value(0, as: String.self).utf8))) }
+        )
+    }
+
+    /// Creates a profile that does not exist yet; an existing id is a conflict.
+    public func createProfile(_ stored: StoredProfile) async throws {
+        let document = String(decoding: try JSONEncoder.canonical.encode(stored.profile), as: UTF8.self)
+        try await client.withTransaction(logger: logger) { connection in
+            let inserted = try await connection.query(
+                """
+                INSERT INTO issuance_profiles (id, version, document) VALUES (\(stored.profile.id), \(stored.version), \(document)::jsonb)
+                ON CONFLICT (id) DO NOTHING RETURNING id
+                """,
+                logger: logger
+            )
+            var created = false
+            for try await _ in inserted.decode(String.self) { created = true }
+            guard created else { throw EditError.conflict("a profile with id '\(stored.profile.id)' already exists; use PUT to change it") }
+            try await connection.query(
+                "INSERT INTO issuance_profile_versions (id, version, document) VALUES (\(stored.profile.id), \(stored.version), \(document)::jsonb) ON CONFLICT DO NOTHING",
+                logger: logger
+            )
+        }
+    }
+
+    /// The CAs that use a profile, for their own certificate or as their default.
+    public func profileReferrers(id: String) async throws -> [String] {
+        var referrers: [String] = []
+        let rows = try await client.query(
+            "SELECT id FROM certificate_authorities WHERE (profile_id = \(id) OR ca_issuance_profile_id = \(id)) AND status <> 'DELETED' ORDER BY id",
+            logger: logger
+        )
+        for try await ca in rows.decode(String.self) { referrers.append("ca:\(ca)") }
+        return referrers
+    }
+
+    /// Deletes the current profile (its versions stay, so issued certificates keep theirs).
+    /// Refused while anything refers to it.
+    public func deleteProfile(id: String) async throws {
+        let referrers = try await profileReferrers(id: id)
+        guard referrers.isEmpty else { throw EditError.conflict("profile '\(id)' is used by \(referrers.joined(separator: ", "))") }
+        var deleted = false
+        for try await _ in try await client.query("DELETE FROM issuance_profiles WHERE id = \(id) RETURNING id", logger: logger).decode(String.self) {
+            deleted = true
+        }
+        guard deleted else { throw EditError.notFound("no issuance profile with id '\(id)'") }
+    }
+}

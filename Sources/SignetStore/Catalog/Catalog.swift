@@ -1,0 +1,66 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SignetCore
+import SignetQuery
+
+/// What the REST API reads and edits besides issuance: lists, metadata, stats, deletions.
+/// Every list is keyset-paged through the query language; every value is a bound parameter.
+public struct Catalog: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(database: Database) {
+        client = database.client
+        logger = database.logger
+    }
+
+    var lists: ListQuery { ListQuery(client: client, logger: logger) }
+
+    /// Why an edit was refused, for the API to report as 404 or 409.
+    public enum EditError: Error, Sendable, CustomStringConvertible {
+        case notFound(String)
+        case conflict(String)
+
+        public var description: String {
+            switch self {
+            case .notFound(let what), .conflict(let what): what
+            }
+        }
+    }
+
+    // MARK: Metadata
+
+    /// Applies a JSON Patch to a row's metadata atomically (row locked for the update).
+    /// Returns nil when no such row exists.
+    func patchMetadata(table: String, idColumn: String, id: String, patch: JSONPatch) async throws -> JSONValue? {
+        try await client.withTransaction(logger: logger) { connection in
+            var current: JSONValue?
+            let select = PostgresQuery(unsafeSQL: "SELECT metadata::text FROM \(table) WHERE \(idColumn) = $1 FOR UPDATE", binds: Self.binds(id))
+            for try await text in try await connection.query(select, logger: logger).decode(String.self) {
+                current = try JSONValue(parsing: Data(text.utf8))
+            }
+            guard let current else { return nil }
+            let patched = try patch.apply(to: current)
+            guard case .object = patched else {
+                throw JSONPatchError.malformed("metadata must stay a JSON object")
+            }
+            let update = PostgresQuery(
+                unsafeSQL: "UPDATE \(table) SET metadata = $2::jsonb WHERE \(idColumn) = $1",
+                binds: Self.binds(id, String(decoding: patched.encoded(), as: UTF8.self))
+            )
+            try await connection.query(update, logger: logger)
+            return patched
+        }
+    }
+
+    static func binds(_ values: String...) -> PostgresBindings {
+        var binds = PostgresBindings(capacity: values.count)
+        for value in values { binds.append(value) }
+        return binds
+    }
+
+    static func metadata(_ text: String) -> JSONValue {
+        (try? JSONValue(parsing: Data(text.utf8))) ?? .object([:])
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// Writes rows from many concurrent callers in few statements: each caller waits until the
+/// statement holding its row has committed, and rows that arrive while statements are in
+/// flight are gathered into the next one. Under load batches grow by themselves; a lone
+/// caller waits for one round trip, as it would without batching.
+///
+/// If a batch fails, its rows are retried one by one, so only a bad row fails its caller.
+actor GroupCommit<Row: Sendable> {
+    typealias Write = @Sendable ([Row]) async throws -> Void
+
+    private let write: Write
+    private let maxBatch: Int
+    private let maxInFlight: Int
+    private var pending: [(row: Row, waiter: CheckedContinuation<Void, any Error>)] = []
+    private var inFlight = 0
+
+    init(maxBatch: Int = 128, maxInFlight: Int = 4, write: @escaping Write) {
+        self.write = write
+        self.maxBatch = maxBatch
+        self.maxInFlight = maxInFlight
+    }
+
+    func submit(_ row: Row) async throws {
+        try await withCheckedThrowingContinuation { waiter in
+            pending.append((row, waiter))
+            startFlushes()
+        }
+    }
+
+    private func startFlushes() {
+        while inFlight < maxInFlight && !pending.isEmpty {
+            let batch = Array(pending.prefix(maxBatch))
+            pending.removeFirst(batch.count)
+            inFlight += 1
+            Task { await self.flush(batch) }
+        }
+    }
+
+    private func flush(_ batch: [(row: Row, waiter: CheckedContinuation<Void, any Error>)]) async {
+        do {
+            try await write(batch.map(\.row))
+            for entry in batch { entry.waiter.resume() }
+        } catch where batch.count > 1 {
+            for entry in batch {
+                do {
+                    try await write([entry.row])
+                    entry.waiter.resume()
+                } catch {
+                    entry.waiter.resume(throwing: error)
+                }
+            }
+        } catch {
+            batch[0].waiter.resume(throwing: error)
+        }
+        inFlight -= 1
+        startFlushes()
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SignetCore
+
+/// Appends audit rows with their MAC. No lock, no ordering between writers: the sealer
+/// links rows into the chain afterwards, so the audit log is never a serialization point.
+struct PostgresAuditLog: AuditTrail, DecisionLog {
+    let client: PostgresClient
+    let key: AuditKey
+    let logger: Logger
+    private let writer: GroupCommit<AuditRecord>
+
+    init(client: PostgresClient, key: AuditKey, logger: Logger) {
+        self.client = client
+        self.key = key
+        self.logger = logger
+        writer = GroupCommit { records in
+            try await client.query(Self.insertQuery(records, key: key), logger: logger)
+        }
+    }
+
+    func record(_ decision: DecisionRecord) async throws {
+        try await append(decision.auditRecord)
+    }
+
+    func append(_ record: AuditRecord) async throws {
+        try await writer.submit(record)
+    }
+
+    static func insertQuery(_ records: [AuditRecord], key: AuditKey) throws -> PostgresQuery {
+        var binds = PostgresBindings(capacity: records.count * 14)
+        var rows: [String] = []
+        for r in records {
+            let first = binds.count + 1
+            rows.append("(" + (first..<first + 14).map { "$\($0)" }.joined(separator: ", ") + ")")
+            binds.append(r.id)
+            binds.append(r.time)
+            binds.append(r.category.rawValue)
+            binds.append(r.action)
+            binds.append(r.actor)
+            binds.append(r.target)
+            binds.append(r.outcome)
+            binds.append(r.profileID)
+            binds.append(r.profileVersion)
+            binds.append(r.requestFingerprint)
+            binds.append(r.failedRule)
+            binds.append(r.serialNumber)
+            binds.append(r.detail)
+            binds.append(key.recordMAC(r))
+        }
+        return PostgresQuery(
+            unsafeSQL: """
+            INSERT INTO audit_log (id, recorded_at, category, action, actor, target, outcome, profile_id, profile_version,
+                                   request_fingerprint, failed_rule, serial_number, detail, record_mac)
+            VALUES \(rows.joined(separator: ", "))
+            """,
+            binds: binds
+        )
+    }
+}
