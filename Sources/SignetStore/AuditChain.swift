@@ -18,7 +18,7 @@ public struct AuditChain: Sendable {
     /// another process holds the sealing lock).
     @discardableResult
     public func sealPending(limit: Int = 10_000) async throws -> Int {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.sealLock))", logger: logger)
             for try await got in locked.decode(Bool.self) where !got { return 0 }
             var sequence: Int64 = 0

@@ -73,3 +73,16 @@ public final class Database: Sendable {
 extension ByteBuffer {
     var bytes: [UInt8] { Array(readableBytesView) }
 }
+
+extension PostgresClient {
+    /// `withTransaction`, but an error thrown by `body` comes out as itself (rolled back),
+    /// not wrapped, so callers can tell a refused edit from a failed database.
+    func transaction<Result: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> sending Result) async throws -> Result {
+        do {
+            return try await withTransaction(logger: logger, body)
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+            throw error
+        }
+    }
+}

@@ -8,7 +8,7 @@ struct PostgresCAStore: CAStore {
     let logger: Logger
 
     func insert(_ ca: CARecord, certificate: CertificateRecord?) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             try await connection.query(
                 """
                 INSERT INTO certificate_authorities (id, kind, parent_id, level, certificate, key_uri, profile_id, ca_issuance_profile_id, status)

@@ -11,7 +11,7 @@ struct PostgresProfileStore: ProfileStore {
     func save(_ stored: StoredProfile) async throws -> ProfileSaveOutcome {
         let document = try String(decoding: JSONEncoder.canonical.encode(stored.profile), as: UTF8.self)
         let id = stored.profile.id
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await client.transaction(logger: logger) { connection in
             try await connection.query(
                 """
                 INSERT INTO issuance_profile_versions (id, version, document)

@@ -544,6 +544,19 @@ signet_reset_database() (
     _signet_say "database: signet recreated"
 )
 
+# signet_reset_extra_database DIR NAME: drops and recreates database NAME owned by the
+# signet role, for tests that need a database of their own (e.g. to tamper with it).
+signet_reset_extra_database() (
+    set -euo pipefail
+    _signet_open_state "${1:-}" existing
+    local name=${2:-}
+    [[ $name =~ ^[a-z_][a-z0-9_]*$ ]] || _signet_die "invalid database name '$name'"
+    _signet_pg_load
+    _signet_note "reset database $name"
+    printf 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nCREATE DATABASE %s OWNER signet;\n' "$name" "$name" |
+        _signet_logged _signet_psql_admin
+)
+
 # ---------------------------------------------------------------------------
 # The env file
 # ---------------------------------------------------------------------------

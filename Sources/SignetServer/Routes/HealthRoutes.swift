@@ -8,6 +8,9 @@ enum HealthRoutes {
         routes.add(.get, "/health", roles: nil) { _, _ in
             try .json(["status": "UP"])
         }
+        routes.add(.get, "/openapi.json", roles: nil) { _, _ in
+            .bytes(try OpenAPIDocument.bytes(), contentType: "application/json")
+        }
         routes.add(.get, "/ready", roles: nil) { _, context in
             var problems: [String] = []
             do {
@@ -26,5 +29,15 @@ enum HealthRoutes {
             }
             return try .json(["status": "READY"])
         }
+    }
+}
+
+/// The OpenAPI document shipped with this build (`Sources/SignetServer/openapi.json`).
+enum OpenAPIDocument {
+    static func bytes() throws -> [UInt8] {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
+            throw APIError.internal("openapi-missing")
+        }
+        return Array(try Data(contentsOf: url))
     }
 }

@@ -25,7 +25,7 @@ extension Catalog {
     /// that are not retired, or active certificates unless `cascade` revokes them
     /// (CessationOfOperation) in the same transaction.
     public func retireCA(id: String, cascade: Bool) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             var found = false
             for try await _ in try await connection.query("SELECT 1 FROM certificate_authorities WHERE id = \(id) AND status <> 'DELETED' FOR UPDATE", logger: logger).decode(Int.self) {
                 found = true

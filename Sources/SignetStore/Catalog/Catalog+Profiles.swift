@@ -15,7 +15,7 @@ extension Catalog {
     /// Creates a profile that does not exist yet; an existing id is a conflict.
     public func createProfile(_ stored: StoredProfile) async throws {
         let document = String(decoding: try JSONEncoder.canonical.encode(stored.profile), as: UTF8.self)
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             let inserted = try await connection.query(
                 """
                 INSERT INTO issuance_profiles (id, version, document) VALUES (\(stored.profile.id), \(stored.version), \(document)::jsonb)

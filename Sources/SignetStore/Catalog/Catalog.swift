@@ -34,7 +34,7 @@ public struct Catalog: Sendable {
     /// Applies a JSON Patch to a row's metadata atomically (row locked for the update).
     /// Returns nil when no such row exists.
     func patchMetadata(table: String, idColumn: String, id: String, patch: JSONPatch) async throws -> JSONValue? {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             var current: JSONValue?
             let select = PostgresQuery(unsafeSQL: "SELECT metadata::text FROM \(table) WHERE \(idColumn) = $1 FOR UPDATE", binds: Self.binds(id))
             for try await text in try await connection.query(select, logger: logger).decode(String.self) {

@@ -1,0 +1,126 @@
+import Foundation
+import SignetAuth
+import SignetCore
+import SwiftASN1
+import X509
+
+/// A real `signet serve` process on a real TLS socket, with a certificate Signet issued to
+/// itself, JWTs from a local test key, and curl as the client.
+struct ServerFixture: Sendable {
+    let gate: GateFixture
+    let port: Int
+    let rootFile: String
+    let issuer: JWTIssuer
+    let configFile: String
+    let scratch: Scratch
+
+    var base: String { "https://localhost:\(port)" }
+
+    static func get() async throws -> ServerFixture { try await once.value() }
+    private static let once = Once()
+
+    actor Once {
+        private var task: Task<ServerFixture, any Error>?
+        func value() async throws -> ServerFixture {
+            if let task { return try await task.value }
+            let task = Task { try await ServerFixture.start() }
+            self.task = task
+            return try await task.value
+        }
+    }
+
+    /// Starts a server; `extraEnvironment` can override settings for dedicated instances.
+    static func start(extraEnvironment: [String: String] = [:]) async throws -> ServerFixture {
+        let gate = try await GateFixture.get()
+        let scratch = try Scratch()
+        let csr = try OpenSSLCSR.make(subject: "/CN=localhost", extensions: ["subjectAltName=DNS:localhost,IP:127.0.0.1"], in: scratch)
+        guard let keyFile = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).first(where: { $0.hasSuffix(".key") }) else {
+            throw TestSetupError("openssl wrote no key")
+        }
+        let tls = try await gate.environment.core.issue(csr: csr, caID: gate.subID, profileID: "tls-server", requester: Requester("test-server"))
+        let chain = try scratch.write("chain.pem", try gate.pem(tls.certificate) + gate.pem(gate.sub))
+        let rootFile = try scratch.write("root.pem", try gate.pem(gate.root))
+        let (issuer, _) = JWTIssuer.generate(keyID: "test-key")
+        let jwks = try scratch.write("jwks.json", Array(issuer.jwks))
+        let port = Int.random(in: 20_000..<40_000)
+        // The file name marks the process so deploy/test can make sure none outlives the run.
+        let configFile = try scratch.write("signet-test-server.json", Array(try JSONSerialization.data(withJSONObject: [
+            "listen_port": port,
+            "tls_certificate_file": chain,
+            "tls_key_file": scratch.path(keyFile),
+            "jwks_file": jwks,
+            "jwt_issuer": "signet-test",
+            "jwt_audience": "signet-api",
+            "public_url": "https://signet.test",
+        ])))
+        let fixture = ServerFixture(gate: gate, port: port, rootFile: rootFile, issuer: issuer, configFile: configFile, scratch: scratch)
+        try fixture.launch(extraEnvironment)
+        return fixture
+    }
+
+    func launch(_ extraEnvironment: [String: String] = [:]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try CLITests.binary)
+        process.arguments = ["serve", "--config", configFile, "--log-level", "warning"]
+        process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
+        let log = scratch.path("server.log")
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardError = process.standardOutput
+        try process.run()
+        ServerProcesses.shared.add(process, port: port)
+        for _ in 0..<200 {
+            if let result = try? curl("GET", "/health"), result.status == 200 { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        throw TestSetupError("signet serve did not answer on port \(port): \(String(decoding: (try? scratch.read("server.log")) ?? [], as: UTF8.self))")
+    }
+
+    func token(_ roles: [String], subject: String = "tester", audience: String = "signet-api", lifetime: TimeInterval = 600) -> String {
+        issuer.issue(subject: subject, roles: roles, issuer: "signet-test", audience: audience, lifetime: lifetime)
+    }
+
+    struct HTTPResult {
+        let status: Int
+        let body: [UInt8]
+        let headers: String
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func json() throws -> [String: Any] {
+            guard let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else { throw TestSetupError("not a JSON object: \(text)") }
+            return object
+        }
+        func header(_ name: String) -> String? {
+            headers.split(separator: "\r\n").first { $0.lowercased().hasPrefix(name.lowercased() + ":") }
+                .map { String($0.dropFirst(name.count + 1)).trimmingCharacters(in: .whitespaces) }
+        }
+    }
+
+    /// One request with curl, which checks the server's certificate against the test root.
+    func curl(_ method: String, _ path: String, token: String? = nil, body: [UInt8]? = nil, contentType: String? = "application/json", headers: [String] = []) throws -> HTTPResult {
+        let name = unique("response")
+        var arguments = ["-sS", "--cacert", rootFile, "-X", method, "-o", scratch.path(name), "-D", scratch.path(name + ".h"), "-w", "%{http_code}"]
+        if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
+        for header in headers { arguments += ["-H", header] }
+        if let body {
+            if let contentType { arguments += ["-H", "Content-Type: \(contentType)"] }
+            arguments += ["--data-binary", "@" + (try scratch.write(name + ".body", body))]
+        }
+        arguments.append(base + path)
+        let result = try Tool.run("curl", arguments)
+        guard let status = Int(result.output) else { throw TestSetupError("curl failed: \(result.error)") }
+        let headerText = (try? scratch.read(name + ".h")).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return HTTPResult(status: status, body: (try? scratch.read(name)) ?? [], headers: headerText)
+    }
+
+    func json(_ object: Any) throws -> [UInt8] { Array(try JSONSerialization.data(withJSONObject: object)) }
+}
+
+/// Server processes started by tests, so a test can stop one and the rest are ended at exit.
+final class ServerProcesses: @unchecked Sendable {
+    static let shared = ServerProcesses()
+    private let lock = NSLock()
+    private var processes: [Int: Process] = [:]
+
+    func add(_ process: Process, port: Int) { lock.withLock { processes[port] = process } }
+    func process(port: Int) -> Process? { lock.withLock { processes[port] } }
+}
