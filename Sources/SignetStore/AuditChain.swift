@@ -111,7 +111,7 @@ public struct AuditChain: Sendable {
     private func records(_ tail: PostgresQuery) async throws -> [Row] {
         let query = PostgresQuery(
             unsafeSQL: """
-            SELECT id, recorded_at, category, action, actor, target, outcome, profile_id, profile_version,
+            SELECT id, (extract(epoch FROM recorded_at) * 1000000)::bigint, category, action, actor, target, outcome, profile_id, profile_version,
                    request_fingerprint, failed_rule, serial_number, detail, record_mac, chain_seq, chain_mac FROM audit_log
             """ + " " + tail.sql,
             binds: tail.binds
@@ -121,7 +121,7 @@ public struct AuditChain: Sendable {
             let c = try row.makeRandomAccess()
             let category = try c[2].decode(String.self)
             let record = AuditRecord(
-                id: try c[0].decode(UUID.self), time: try c[1].decode(Date.self),
+                id: try c[0].decode(UUID.self), microseconds: try c[1].decode(Int64.self),
                 category: AuditRecord.Category(rawValue: category) ?? .api,
                 action: try c[3].decode(String.self), actor: try c[4].decode(String.self), target: try c[5].decode(String.self),
                 outcome: try c[6].decode(String.self), profileID: try c[7].decode(String?.self), profileVersion: try c[8].decode(String?.self),

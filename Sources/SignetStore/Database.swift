@@ -12,10 +12,13 @@ public final class Database: Sendable {
     let logger: Logger
     let certificates: PostgresCertificateStore
     let audit: PostgresAuditLog
+    let profileCache: TTLCache<StoredProfile>
+    let caCache: TTLCache<CARecord>
 
     /// - Parameter url: `postgres://user:password@host:port/database` (`?sslmode=disable|prefer|require`).
     /// - Parameter auditKey: authenticates every audit row this process writes.
-    public init(url: String, auditKey: AuditKey, maximumConnections: Int = 20, logger: Logger = Logger(label: "signet.store")) throws {
+    /// - Parameter cacheTTL: how long a CA or profile read may be reused (see `TTLCache`).
+    public init(url: String, auditKey: AuditKey, maximumConnections: Int = 20, cacheTTL: Duration = .seconds(1), logger: Logger = Logger(label: "signet.store")) throws {
         var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -24,6 +27,8 @@ public final class Database: Sendable {
         self.logger = logger
         self.certificates = PostgresCertificateStore(client: client, logger: logger)
         self.audit = PostgresAuditLog(client: client, key: auditKey, logger: logger)
+        self.profileCache = TTLCache(ttl: cacheTTL)
+        self.caCache = TTLCache(ttl: cacheTTL)
     }
 
     /// Runs the pool until the surrounding task is cancelled.
@@ -38,8 +43,8 @@ public final class Database: Sendable {
 
     public var stores: CoreStores {
         CoreStores(
-            profiles: PostgresProfileStore(client: client, logger: logger),
-            cas: PostgresCAStore(client: client, logger: logger),
+            profiles: CachedProfileStore(base: PostgresProfileStore(client: client, logger: logger), cache: profileCache),
+            cas: CachedCAStore(base: PostgresCAStore(client: client, logger: logger), cache: caCache),
             certificates: certificates,
             decisions: audit
         )

@@ -33,9 +33,12 @@ struct PostgresAuditLog: AuditTrail, DecisionLog {
         var rows: [String] = []
         for r in records {
             let first = binds.count + 1
-            rows.append("(" + (first..<first + 14).map { "$\($0)" }.joined(separator: ", ") + ")")
+            // recorded_at from integer microseconds: exact, so the MAC matches what is read back.
+            var placeholders = (first..<first + 14).map { "$\($0)" }
+            placeholders[1] = "(timestamptz 'epoch' + $\(first + 1)::bigint * interval '1 microsecond')"
+            rows.append("(" + placeholders.joined(separator: ", ") + ")")
             binds.append(r.id)
-            binds.append(r.time)
+            binds.append(r.microseconds)
             binds.append(r.category.rawValue)
             binds.append(r.action)
             binds.append(r.actor)

@@ -34,20 +34,20 @@ struct PostgresProfileStore: ProfileStore {
     }
 
     func profile(id: String) async throws -> StoredProfile? {
-        let rows = try await client.query("SELECT document::text FROM issuance_profiles WHERE id = \(id)", logger: logger)
-        for try await document in rows.decode(String.self) { return try Self.decode(document) }
+        let rows = try await client.query("SELECT document::text, version FROM issuance_profiles WHERE id = \(id)", logger: logger)
+        for try await (document, version) in rows.decode((String, String).self) { return try Self.decode(document, version: version) }
         return nil
     }
 
     func profiles() async throws -> [StoredProfile] {
         var result: [StoredProfile] = []
-        let rows = try await client.query("SELECT document::text FROM issuance_profiles ORDER BY id", logger: logger)
-        for try await document in rows.decode(String.self) { result.append(try Self.decode(document)) }
+        let rows = try await client.query("SELECT document::text, version FROM issuance_profiles ORDER BY id", logger: logger)
+        for try await (document, version) in rows.decode((String, String).self) { result.append(try Self.decode(document, version: version)) }
         return result
     }
 
-    private static func decode(_ document: String) throws -> StoredProfile {
-        StoredProfile(try JSONDecoder().decode(IssuanceProfile.self, from: Data(document.utf8)))
+    private static func decode(_ document: String, version: String) throws -> StoredProfile {
+        StoredProfile(try JSONDecoder().decode(IssuanceProfile.self, from: Data(document.utf8)), version: version)
     }
 }
 

@@ -95,7 +95,8 @@ extension SigningCore {
             guard case .isCertificateAuthority = try? certificate.extensions.basicConstraints else {
                 throw log.fail("certificate.is_ca", "the certificate does not have basicConstraints CA:TRUE")
             }
-            let parent = try await stores.cas.cas().first {
+            // A CA Signet holds the key of is preferred over an imported copy of the same certificate.
+            let parent = try await stores.cas.cas().sorted { ($0.kind == .imported ? 1 : 0) < ($1.kind == .imported ? 1 : 0) }.first {
                 guard let candidate = try? Certificate(derEncoded: $0.certificateDER) else { return false }
                 return candidate.subject == certificate.issuer && candidate.publicKey.isValidSignature(certificate.signature, for: certificate)
             }

@@ -107,4 +107,10 @@ public struct StoredProfile: Sendable, Hashable {
         self.profile = profile
         self.version = profile.versionHash
     }
+
+    /// A profile read back with the version stored beside it (no need to hash it again).
+    public init(_ profile: IssuanceProfile, version: String) {
+        self.profile = profile
+        self.version = version
+    }
 }

@@ -1,9 +1,12 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SignetCore
 
 /// Records every state-changing API call (who, what, when, outcome) in the audit trail,
-/// whether it succeeded or not. Reads are not audited.
+/// whether it succeeded or not. Reads are not audited. A call that reached the gate is
+/// already audited by the gate's decision record (requester, action, CA, outcome, rules),
+/// so it is not written twice: the response names that decision in `Signet-Decision`.
 struct AuditMiddleware: RouterMiddleware {
     typealias Context = SignetRequestContext
     let trail: any AuditTrail
@@ -14,8 +17,12 @@ struct AuditMiddleware: RouterMiddleware {
         }
         do {
             let response = try await next(request, context)
-            try await trail.append(Self.record(request, actor: context.actor, status: response.status.code))
+            if response.headers[.signetDecision] == nil {
+                try await trail.append(Self.record(request, actor: context.actor, status: response.status.code))
+            }
             return response
+        } catch let decided as GateError {
+            throw decided
         } catch {
             let status = ErrorMiddleware<Context>.map(error, logger: context.logger).status.code
             try await trail.append(Self.record(request, actor: context.actor, status: status))
@@ -33,4 +40,9 @@ struct AuditMiddleware: RouterMiddleware {
             detail: #"{"status":\#(status)}"#
         )
     }
+}
+
+extension HTTPField.Name {
+    /// The id of the gate decision a response carries; its audit record stands for the call.
+    static let signetDecision = HTTPField.Name("Signet-Decision")!
 }

@@ -58,7 +58,9 @@ enum CARoutes {
             let id = try context.parameters.require("id")
             let body = try await RequestBody.json(SignBody.self, request, context: context, allowedKeys: ["csr", "profile_id"])
             let issued = try await services.core.issue(csr: Array(body.csr.utf8), caID: id, profileID: body.profileID, requester: Requester(context.actor))
-            return try .json(CertificateResource(issued.record, metadata: .object([:])), status: .created)
+            var response = try Response.json(CertificateResource(issued.record, metadata: .object([:])), status: .created)
+            response.headers[.signetDecision] = issued.decisionID.uuidString.lowercased()
+            return response
         }
     }
 }

@@ -5,7 +5,8 @@ import SignetQuery
 
 /// An audit entry as the API lists it.
 public struct AuditEntry: Sendable, Encodable {
-    public let id: UUID
+    /// Lowercase UUID, as in the `Signet-Decision` header.
+    public let id: String
     public let recordedAt: Date
     public let category: String
     public let action: String
@@ -32,10 +33,10 @@ extension Catalog {
             request, schema: Schemas.audit,
             columns: "l.id, l.recorded_at, l.category, l.action, l.actor, l.target, l.outcome, l.profile_id, l.profile_version, l.failed_rule, l.serial_number, l.detail, l.chain_seq",
             from: "audit_log l",
-            id: { $0.id.uuidString.lowercased() },
+            id: { $0.id },
             decode: { c in
                 AuditEntry(
-                    id: try c.value(0), recordedAt: try c.value(1), category: try c.value(2), action: try c.value(3), actor: try c.value(4),
+                    id: try c.value(0, as: UUID.self).uuidString.lowercased(), recordedAt: try c.value(1), category: try c.value(2), action: try c.value(3), actor: try c.value(4),
                     target: try c.value(5), outcome: try c.value(6), profileID: try c.value(7), profileVersion: try c.value(8),
                     failedRule: try c.value(9), serialNumber: try c.value(10), detail: Catalog.metadata(try c.value(11)), chainSeq: try c.value(12)
                 )

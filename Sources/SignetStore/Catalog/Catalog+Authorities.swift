@@ -25,6 +25,7 @@ extension Catalog {
     /// that are not retired, or active certificates unless `cascade` revokes them
     /// (CessationOfOperation) in the same transaction.
     public func retireCA(id: String, cascade: Bool) async throws {
+        defer { database.caCache.invalidate(id) }
         try await client.transaction(logger: logger) { connection in
             var found = false
             for try await _ in try await connection.query("SELECT 1 FROM certificate_authorities WHERE id = \(id) AND status <> 'DELETED' FOR UPDATE", logger: logger).decode(Int.self) {

@@ -47,6 +47,7 @@ extension Catalog {
     /// Deletes the current profile (its versions stay, so issued certificates keep theirs).
     /// Refused while anything refers to it.
     public func deleteProfile(id: String) async throws {
+        defer { database.profileCache.invalidate(id) }
         let referrers = try await profileReferrers(id: id)
         guard referrers.isEmpty else { throw EditError.conflict("profile '\(id)' is used by \(referrers.joined(separator: ", "))") }
         var deleted = false

@@ -9,10 +9,12 @@ import SignetQuery
 public struct Catalog: Sendable {
     let client: PostgresClient
     let logger: Logger
+    let database: Database
 
     public init(database: Database) {
         client = database.client
         logger = database.logger
+        self.database = database
     }
 
     var lists: ListQuery { ListQuery(client: client, logger: logger) }
