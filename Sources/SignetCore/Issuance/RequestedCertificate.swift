@@ -25,15 +25,20 @@ public struct RequestedCertificate: Sendable {
 
 /// A CSR on its way through the gate's first rules: decoding, key baseline, proof of possession.
 enum CSRReading {
-    /// Accepts PEM, DER, or base64 of DER (whitespace ignored).
+    /// Accepts PEM, DER, or base64 of DER (whitespace ignored). Works on bytes: this runs
+    /// for every request, and Character-by-Character string handling is slow.
     static func der(from input: [UInt8]) -> [UInt8]? {
         if input.first == 0x30 { return input }
-        let text = String(decoding: input, as: UTF8.self)
-        if text.contains("-----BEGIN") {
-            return (try? PEMDocument(pemString: text)).map { Array($0.derBytes) }
+        var body = input[...]
+        let begin = Array("-----BEGIN".utf8), end = Array("-----END".utf8)
+        if let start = body.firstRange(of: begin) {
+            // Skip the BEGIN line, stop at the END line.
+            guard let lineEnd = body[start.upperBound...].firstIndex(of: UInt8(ascii: "\n")),
+                  let stop = body[lineEnd...].firstRange(of: end) else { return nil }
+            body = body[(lineEnd + 1)..<stop.lowerBound]
         }
-        let compact = text.filter { !$0.isWhitespace }
-        return Data(base64Encoded: compact).map(Array.init)
+        let compact = body.filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+        return Data(base64Encoded: Data(compact)).map(Array.init)
     }
 
     /// The key kind read from the request's SubjectPublicKeyInfo, before any library

@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import SignetQuery
 
 /// Reading request bodies: bounded, content type checked, JSON decoded strictly.
 enum RequestBody {
@@ -14,16 +13,22 @@ enum RequestBody {
         return Array(buffer.readableBytesView)
     }
 
-    /// The body as JSON of type `T`; the content type must be JSON and every key must be one `T` knows.
+    /// The body as JSON of type `T`; the content type must be JSON and every key must be one
+    /// `T` knows. One parse: the key check runs inside the decoder.
     static func json<T: Decodable>(_ type: T.Type, _ request: Request, context: SignetRequestContext, allowedKeys: Set<String>) async throws -> T {
         try requireJSON(request)
         let data = Data(try await bytes(request, context: context))
-        guard let value = try? JSONValue(parsing: data) else { throw APIError.badRequest("the body is not valid JSON", code: "invalid_json") }
-        guard case .object(let members) = value else { throw APIError.badRequest("the body must be a JSON object", code: "invalid_json") }
-        if let unknown = members.keys.sorted().first(where: { !allowedKeys.contains($0) }) {
-            throw APIError.badRequest("unknown field '\(unknown)'; allowed: \(allowedKeys.sorted().joined(separator: ", "))", code: "invalid_json")
+        let decoder = JSONDecoder()
+        decoder.userInfo[StrictBody<T>.allowedKeysKey] = allowedKeys
+        do {
+            return try decoder.decode(StrictBody<T>.self, from: data).value
+        } catch let error as APIError {
+            throw error
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            throw APIError.badRequest("the body is not valid JSON", code: "invalid_json")
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw APIError.badRequest("the body must be a JSON object", code: "invalid_json")
         }
-        return try JSONDecoder().decode(T.self, from: data)
     }
 
     static func requireJSON(_ request: Request) throws {
@@ -42,5 +47,27 @@ enum RequestBody {
         case .dataCorrupted(let context): return "field '\(path(context.codingPath))': \(context.debugDescription)"
         @unknown default: return "the body does not match the expected shape"
         }
+    }
+}
+
+/// Decodes `T` after checking that the object has no keys outside the allowed set.
+struct StrictBody<T: Decodable>: Decodable {
+    static var allowedKeysKey: CodingUserInfoKey { CodingUserInfoKey(rawValue: "signet.allowedKeys")! }
+    let value: T
+
+    init(from decoder: any Decoder) throws {
+        let allowed = decoder.userInfo[Self.allowedKeysKey] as? Set<String> ?? []
+        let keys = try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue)
+        if let unknown = keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError.badRequest("unknown field '\(unknown)'; allowed: \(allowed.sorted().joined(separator: ", "))", code: "invalid_json")
+        }
+        value = try T(from: decoder)
+    }
+
+    struct AnyKey: CodingKey {
+        let stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 }

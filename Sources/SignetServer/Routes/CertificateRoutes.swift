@@ -23,7 +23,7 @@ enum CertificateRoutes {
                 return .bytes(record.der, contentType: "application/pkix-cert")
             }
             if accept.contains("application/x-pem-file") || accept.contains("application/pem-certificate-chain") {
-                return .bytes(Array((PEMDocument(type: "CERTIFICATE", derBytes: record.der).pemString + "\n").utf8), contentType: "application/x-pem-file")
+                return .bytes(Array(PEM.certificate(record.der).utf8), contentType: "application/x-pem-file")
             }
             guard accept.contains("application/json") || accept.contains("*/*") else {
                 throw APIError(status: .notAcceptable, code: "not_acceptable", message: "Accept must be application/json, application/pkix-cert or application/x-pem-file")

@@ -34,7 +34,7 @@ struct CAResource: Encodable {
         kind = ca.kind.rawValue
         level = ca.level
         parentID = ca.parentID
-        self.certificate = PEMDocument(type: "CERTIFICATE", derBytes: ca.certificateDER).pemString + "\n"
+        self.certificate = PEM.certificate(ca.certificateDER)
         profileID = ca.profileID
         caIssuanceProfileID = ca.issuanceProfileID
         status = ca.status.rawValue
@@ -72,7 +72,7 @@ struct CertificateResource: Encodable {
 
     init(_ c: CertificateRecord, metadata: JSONValue, now: Date = Date()) {
         serialNumber = c.serialNumber
-        certificate = PEMDocument(type: "CERTIFICATE", derBytes: c.der).pemString + "\n"
+        certificate = PEM.certificate(c.der)
         issuerCAID = c.issuerCAID
         // Expiry is derived from notAfter at every read, never stored by a job.
         status = c.status == .active && c.notAfter <= now ? "EXPIRED" : c.status.rawValue
@@ -93,4 +93,13 @@ struct CertificateResource: Encodable {
 struct ListPage<Item: Encodable>: Encodable {
     let list: [Item]
     let next: String
+}
+
+/// PEM text for DER certificates, with Foundation's line-wrapping base64 (faster than
+/// building a PEMDocument on every response).
+enum PEM {
+    static func certificate(_ der: [UInt8]) -> String {
+        let body = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        return "-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----\n"
+    }
 }
