@@ -52,8 +52,10 @@ public enum SignetServer {
             audience: configuration.jwtAudience,
             roleClaimPath: configuration.roleClaim.split(separator: ".").map(String.init)
         )
+        let health = DatabaseHealth(client: database.client, logger: logger)
         let router = Router(context: SignetRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: DatabaseGateMiddleware(health: health))
         router.add(middleware: AuthenticationMiddleware(verifier: CachingVerifier(verifier), audit: services.audit))
         router.add(middleware: AuditMiddleware(trail: services.audit))
         let routes = RouteTable(router: router)
@@ -64,7 +66,7 @@ public enum SignetServer {
             router: router,
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "signet"),
-            services: [DatabaseService(database: database), AuditSealerService(chain: database.auditChain, logger: logger)],
+            services: [DatabaseService(database: database), health, AuditSealerService(chain: database.auditChain, logger: logger)],
             logger: logger
         )
         app.beforeServerStarts { try await database.migrate() }

@@ -117,7 +117,7 @@ public struct AuditChain: Sendable {
             binds: tail.binds
         )
         var rows: [Row] = []
-        for try await row in try await client.query(query, logger: logger) {
+        for try await row in try await client.timedQuery(query, logger: logger) {
             let c = try row.makeRandomAccess()
             let category = try c[2].decode(String.self)
             let record = AuditRecord(

@@ -99,6 +99,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case invalidDatabaseURL(String)
     case corruptRow(String)
     case invalidAuditKey(String)
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -106,6 +107,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .invalidDatabaseURL(let why): "invalid database URL: \(why)"
         case .corruptRow(let why): "unexpected row in the database: \(why)"
         case .invalidAuditKey(let why): "the audit key is unusable: \(why)"
+        case .unavailable(let why): why
         }
     }
 }

@@ -16,7 +16,7 @@ struct PostgresAuditLog: AuditTrail, DecisionLog {
         self.key = key
         self.logger = logger
         writer = GroupCommit { records in
-            try await client.query(Self.insertQuery(records, key: key), logger: logger)
+            try await client.timedQuery(Self.insertQuery(records, key: key), logger: logger)
         }
     }
 

@@ -37,7 +37,7 @@ struct PostgresCAStore: CAStore {
             binds: tail.binds
         )
         var result: [CARecord] = []
-        let rows = try await client.query(query, logger: logger)
+        let rows = try await client.timedQuery(query, logger: logger)
         for try await (id, kind, parent, level, der, keyURI, profile, issuance, status) in rows.decode(
             (String, String, String?, Int, ByteBuffer, String?, String?, String?, String).self
         ) {

@@ -12,7 +12,7 @@ struct PostgresCertificateStore: CertificateStore {
         self.client = client
         self.logger = logger
         writer = GroupCommit { records in
-            try await client.query(Self.insertQuery(records), logger: logger)
+            try await client.timedQuery(Self.insertQuery(records), logger: logger)
         }
     }
 
@@ -74,7 +74,7 @@ struct PostgresCertificateStore: CertificateStore {
             binds: tail.binds
         )
         var result: [CertificateRecord] = []
-        for try await row in try await client.query(query, logger: logger) {
+        for try await row in try await client.timedQuery(query, logger: logger) {
             let (serial, issuer, subject, commonName, keyType, keySize, notBefore) =
                 try row.decode((String, String, String, String?, String, Int, Date).self)
             let columns = try row.makeRandomAccess()

@@ -34,14 +34,14 @@ struct PostgresProfileStore: ProfileStore {
     }
 
     func profile(id: String) async throws -> StoredProfile? {
-        let rows = try await client.query("SELECT document::text, version FROM issuance_profiles WHERE id = \(id)", logger: logger)
+        let rows = try await client.timedQuery("SELECT document::text, version FROM issuance_profiles WHERE id = \(id)", logger: logger)
         for try await (document, version) in rows.decode((String, String).self) { return try Self.decode(document, version: version) }
         return nil
     }
 
     func profiles() async throws -> [StoredProfile] {
         var result: [StoredProfile] = []
-        let rows = try await client.query("SELECT document::text, version FROM issuance_profiles ORDER BY id", logger: logger)
+        let rows = try await client.timedQuery("SELECT document::text, version FROM issuance_profiles ORDER BY id", logger: logger)
         for try await (document, version) in rows.decode((String, String).self) { result.append(try Self.decode(document, version: version)) }
         return result
     }

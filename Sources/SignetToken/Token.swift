@@ -1,6 +1,7 @@
 import CPKCS11
 import Crypto
 import Dispatch
+import NIOPosix
 import Foundation
 import Synchronization
 
@@ -32,7 +33,9 @@ public final class Token: Sendable {
     /// Creating and destroying token objects one at a time: SoftHSM answers concurrent
     /// C_GenerateKeyPair calls with CKR_GENERAL_ERROR. Key generation is rare; signing is not serialised.
     private let objectWrites = NSLock()
-    private static let queue = DispatchQueue(label: "signet.pkcs11", attributes: .concurrent)
+    /// Threads for blocking PKCS#11 calls, as many as the pool has sessions: more would only
+    /// wait for a session, and a growing thread count costs more in switching than it gains.
+    private let threads: NIOThreadPool
 
     struct KeyHandleKey: Hashable {
         let generation: Int
@@ -49,13 +52,16 @@ public final class Token: Sendable {
             pin: configuration.pin,
             capacity: configuration.maxSessions
         )
+        self.threads = NIOThreadPool(numberOfThreads: max(1, configuration.maxSessions))
+        threads.start()
     }
 
-    /// Runs blocking token work on a dedicated queue.
+    deinit { threads.shutdownGracefully { _ in } }
+
+    /// Runs blocking token work on the token's own threads (never NIO's event loops nor
+    /// Swift's cooperative pool, which a network HSM's latency would starve).
     public func perform<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Self.queue.async { continuation.resume(with: Result { try work() }) }
-        }
+        try await threads.runIfActive(work)
     }
 
     /// Connects (if needed) and returns the mechanisms the token reports.

@@ -97,3 +97,43 @@ import Testing
         }
     }
 }
+
+/// The database goes away under a running server and comes back.
+@Suite struct DatabaseOutageTests {
+    @Test func apiAnswers503WithRetryAfterWhileTheDatabaseIsDownAndRecovers() async throws {
+        let gate = try await GateFixture.get()
+        let url = try TestEnvironment.variable("SIGNET_DATABASE_URL")
+        let components = try #require(URLComponents(string: url))
+        let forwarder = try TCPForwarder(to: try #require(components.port), scratch: try Scratch())
+        try forwarder.start()
+        var viaForwarder = components
+        viaForwarder.port = forwarder.port
+        let server = try await ServerFixture.start(extraEnvironment: ["SIGNET_DATABASE_URL": try #require(viaForwarder.string)])
+        let token = server.token(["operator"])
+        let body = try server.json(["csr": String(decoding: try OpenSSLCSR.make(subject: "/CN=outage", in: server.scratch), as: UTF8.self)])
+        let path = "/api/ca/v1/cas/\(gate.subID)/sign"
+        #expect(try server.curl("POST", path, token: token, body: body).status == 201)
+
+        forwarder.stop()
+        var refused: ServerFixture.HTTPResult?
+        for _ in 0..<20 {
+            let result = try server.curl("POST", path, token: token, body: body, headers: ["Expect:"])
+            if result.status == 503 { refused = result; break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let outage = try #require(refused, "no 503 while the database was down")
+        #expect(outage.header("Retry-After") == "5")
+        #expect((try outage.json()["error"] as? [String: Any])?["code"] as? String == "unavailable")
+        #expect(try server.curl("GET", "/ready").status == 503)
+        #expect(try server.curl("GET", "/health").status == 200)
+
+        try forwarder.start()
+        var recovered = false
+        for _ in 0..<40 where !recovered {
+            recovered = try server.curl("POST", path, token: token, body: body).status == 201
+            if !recovered { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        #expect(recovered, "issuance did not work again after the database came back")
+        ServerProcesses.shared.process(port: server.port)?.terminate()
+    }
+}

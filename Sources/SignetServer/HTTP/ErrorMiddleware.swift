@@ -6,6 +6,7 @@ import PostgresNIO
 import SignetAuth
 import SignetCore
 import SignetQuery
+import SignetStore
 import SignetToken
 
 /// Turns every error into the one JSON error shape, with the status that says whose fault
@@ -64,6 +65,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 /// Tells an unreachable database from a failed statement.
 enum StoreAvailability {
     static func isUnavailable(_ error: any Error) -> Bool {
+        if case StoreError.unavailable = error { return true }
         if let error = error as? PSQLError {
             switch error.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .connectionClosed:

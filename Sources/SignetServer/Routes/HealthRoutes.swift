@@ -19,9 +19,7 @@ enum HealthRoutes {
             } catch {
                 problems.append("token: \(error)")
             }
-            do {
-                try await services.database.client.query("SELECT 1", logger: context.logger)
-            } catch {
+            if await !DatabaseHealth(client: services.database.client, logger: context.logger).ping(within: .seconds(2)) {
                 problems.append("database: unreachable")
             }
             guard problems.isEmpty else {

@@ -12,7 +12,7 @@ extension Catalog {
 
     public func ca(id: String) async throws -> (CARecord, JSONValue)? {
         let query = PostgresQuery(unsafeSQL: "SELECT NULL::text, \(Self.caColumns) FROM certificate_authorities a WHERE a.id = $1", binds: Self.binds(id))
-        for try await row in try await client.query(query, logger: logger) { return try Self.ca(try row.makeRandomAccess()) }
+        for try await row in try await client.timedQuery(query, logger: logger) { return try Self.ca(try row.makeRandomAccess()) }
         return nil
     }
 

@@ -21,7 +21,7 @@ extension Catalog {
             unsafeSQL: "SELECT NULL::text, \(Self.certificateColumns) FROM certificates c WHERE c.serial_number = $1",
             binds: Self.binds(serialNumber.lowercased())
         )
-        for try await row in try await client.query(query, logger: logger) {
+        for try await row in try await client.timedQuery(query, logger: logger) {
             return try Self.certificate(try row.makeRandomAccess())
         }
         return nil
@@ -52,7 +52,7 @@ extension Catalog {
             WHERE \(condition.sql) GROUP BY 1, 2, 3
             """
         var stats = CertificateStats()
-        for try await (status, ca, keyType, count) in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        for try await (status, ca, keyType, count) in try await client.timedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             .decode((String, String, String, Int).self) {
             stats.total += count
             stats.byStatus[status, default: 0] += count

@@ -36,7 +36,7 @@ extension Catalog {
     /// The CAs that use a profile, for their own certificate or as their default.
     public func profileReferrers(id: String) async throws -> [String] {
         var referrers: [String] = []
-        let rows = try await client.query(
+        let rows = try await client.timedQuery(
             "SELECT id FROM certificate_authorities WHERE (profile_id = \(id) OR ca_issuance_profile_id = \(id)) AND status <> 'DELETED' ORDER BY id",
             logger: logger
         )
@@ -51,7 +51,7 @@ extension Catalog {
         let referrers = try await profileReferrers(id: id)
         guard referrers.isEmpty else { throw EditError.conflict("profile '\(id)' is used by \(referrers.joined(separator: ", "))") }
         var deleted = false
-        for try await _ in try await client.query("DELETE FROM issuance_profiles WHERE id = \(id) RETURNING id", logger: logger).decode(String.self) {
+        for try await _ in try await client.timedQuery("DELETE FROM issuance_profiles WHERE id = \(id) RETURNING id", logger: logger).decode(String.self) {
             deleted = true
         }
         guard deleted else { throw EditError.notFound("no issuance profile with id '\(id)'") }

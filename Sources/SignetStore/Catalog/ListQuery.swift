@@ -41,7 +41,7 @@ struct ListQuery {
         binds.append(tail.binds)
         let sql = "SELECT \(ListSQL.sortValueExpression(for: request, schema: schema)), \(columns) FROM \(from) \(tail.sql)"
         var rows: [(sortValue: String?, row: Row)] = []
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+        for try await row in try await client.timedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
             let columns = try row.makeRandomAccess()
             rows.append((try columns[0].decode(String?.self), try decode(columns)))
         }

@@ -36,7 +36,7 @@ final class P11KitServer: @unchecked Sendable {
     func stop() {
         guard let process else { return }
         _ = try? Tool.run("pkill", ["-KILL", "-P", "\(process.processIdentifier)"])
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL) // SIGTERM may be blocked in children of the test process
         process.waitUntilExit()
         self.process = nil
         try? FileManager.default.removeItem(atPath: socketPath)

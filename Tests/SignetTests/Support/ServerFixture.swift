@@ -98,7 +98,7 @@ struct ServerFixture: Sendable {
     /// One request with curl, which checks the server's certificate against the test root.
     func curl(_ method: String, _ path: String, token: String? = nil, body: [UInt8]? = nil, contentType: String? = "application/json", headers: [String] = []) throws -> HTTPResult {
         let name = unique("response")
-        var arguments = ["-sS", "--cacert", rootFile, "-X", method, "-o", scratch.path(name), "-D", scratch.path(name + ".h"), "-w", "%{http_code}"]
+        var arguments = ["-sS", "--max-time", "20", "--cacert", rootFile, "-X", method, "-o", scratch.path(name), "-D", scratch.path(name + ".h"), "-w", "%{http_code}"]
         if let token { arguments += ["-H", "Authorization: Bearer \(token)"] }
         for header in headers { arguments += ["-H", header] }
         if let body {
