@@ -28,15 +28,16 @@ struct PostgresAuditLog: AuditTrail, DecisionLog {
         try await writer.submit(record)
     }
 
-    static func insertQuery(_ records: [AuditRecord], key: AuditKey) throws -> PostgresQuery {
-        var binds = PostgresBindings(capacity: records.count * 14)
-        var rows: [String] = []
-        for r in records {
-            let first = binds.count + 1
-            // recorded_at from integer microseconds: exact, so the MAC matches what is read back.
-            var placeholders = (first..<first + 14).map { "$\($0)" }
-            placeholders[1] = "(timestamptz 'epoch' + $\(first + 1)::bigint * interval '1 microsecond')"
-            rows.append("(" + placeholders.joined(separator: ", ") + ")")
+    static let insert = MultiRowInsert(
+        table: "audit_log",
+        columns: ["id", "recorded_at", "category", "action", "actor", "target", "outcome", "profile_id", "profile_version",
+                  "request_fingerprint", "failed_rule", "serial_number", "detail", "record_mac"],
+        // From integer microseconds: exact, so the MAC matches what is read back.
+        placeholder: ["recorded_at": { "(timestamptz 'epoch' + \($0)::bigint * interval '1 microsecond')" }]
+    )
+
+    static func insertQuery(_ records: [AuditRecord], key: AuditKey) -> PostgresQuery {
+        insert.query(records) { r, binds in
             binds.append(r.id)
             binds.append(r.microseconds)
             binds.append(r.category.rawValue)
@@ -52,13 +53,5 @@ struct PostgresAuditLog: AuditTrail, DecisionLog {
             binds.append(r.detail)
             binds.append(key.recordMAC(r))
         }
-        return PostgresQuery(
-            unsafeSQL: """
-            INSERT INTO audit_log (id, recorded_at, category, action, actor, target, outcome, profile_id, profile_version,
-                                   request_fingerprint, failed_rule, serial_number, detail, record_mac)
-            VALUES \(rows.joined(separator: ", "))
-            """,
-            binds: binds
-        )
     }
 }

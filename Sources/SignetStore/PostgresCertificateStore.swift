@@ -16,12 +16,14 @@ struct PostgresCertificateStore: CertificateStore {
         }
     }
 
-    static func insertQuery(_ records: [CertificateRecord]) throws -> PostgresQuery {
-        var binds = PostgresBindings(capacity: records.count * 14)
-        var rows: [String] = []
-        for c in records {
-            let first = binds.count + 1
-            rows.append("(" + (first..<first + 14).map { "$\($0)" }.joined(separator: ", ") + ")")
+    static let insert = MultiRowInsert(
+        table: "certificates",
+        columns: ["serial_number", "issuer_ca_id", "subject", "common_name", "key_type", "key_size", "not_before", "not_after",
+                  "status", "profile_id", "profile_version", "requester", "decision_id", "der"]
+    )
+
+    static func insertQuery(_ records: [CertificateRecord]) -> PostgresQuery {
+        insert.query(records) { c, binds in
             binds.append(c.serialNumber)
             binds.append(c.issuerCAID)
             binds.append(c.subject)
@@ -37,14 +39,6 @@ struct PostgresCertificateStore: CertificateStore {
             binds.append(c.decisionID)
             binds.append(ByteBuffer(bytes: c.der))
         }
-        return PostgresQuery(
-            unsafeSQL: """
-            INSERT INTO certificates (serial_number, issuer_ca_id, subject, common_name, key_type, key_size, not_before, not_after,
-                                      status, profile_id, profile_version, requester, decision_id, der)
-            VALUES \(rows.joined(separator: ", "))
-            """,
-            binds: binds
-        )
     }
 
     /// Commits the certificate (batched with concurrent inserts); returns once it is durable.

@@ -68,7 +68,7 @@ enum StoreAvailability {
         if case StoreError.unavailable = error { return true }
         if let error = error as? PSQLError {
             switch error.code {
-            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .connectionClosed:
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:
                 return true
             default:
                 return false
