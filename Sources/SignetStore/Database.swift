@@ -80,14 +80,16 @@ extension ByteBuffer {
 }
 
 extension PostgresClient {
-    /// `withTransaction`, but an error thrown by `body` comes out as itself (rolled back),
-    /// not wrapped, so callers can tell a refused edit from a failed database.
-    func transaction<Result: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> sending Result) async throws -> Result {
-        do {
-            return try await withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
-            throw error
+    /// `withTransaction` with the database deadline; an error thrown by `body` comes out as
+    /// itself (rolled back), not wrapped, so callers can tell a refused edit from a failed database.
+    func transaction<Result: Sendable>(logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await withDeadline(databaseDeadline) {
+            do {
+                return try await self.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+                throw error
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ import Testing
     @Test func verifyPinpointsAlteredInsertedAndDeletedRecords() async throws {
         let url = try TestEnvironment.variable("SIGNET_TEST_AUDIT_DATABASE_URL")
         let key = try AuditKey(file: try TestEnvironment.variable("SIGNET_AUDIT_KEY_FILE"))
-        let database = try Database(url: url, auditKey: key, logger: Logger(label: "audit-test"))
+        let database = try Database(url: url, auditKey: key, maximumConnections: 4, logger: Logger(label: "audit-test"))
         let runner = Task { await database.run() }
         defer { runner.cancel() }
         try await database.migrate()

@@ -52,6 +52,8 @@ struct ServerFixture: Sendable {
             "jwt_issuer": "signet-test",
             "jwt_audience": "signet-api",
             "public_url": "https://signet.test",
+            // Several servers, CLI runs and the test process share one cluster: keep each pool small.
+            "database_connections": 4,
         ])))
         let fixture = ServerFixture(gate: gate, port: port, rootFile: rootFile, issuer: issuer, configFile: configFile, scratch: scratch)
         try fixture.launch(extraEnvironment)
@@ -69,7 +71,8 @@ struct ServerFixture: Sendable {
         process.standardError = process.standardOutput
         try process.run()
         ServerProcesses.shared.add(process, port: port)
-        for _ in 0..<200 {
+        // Generous: a server starts after its migrations, and CI machines can be busy.
+        for _ in 0..<600 {
             if let result = try? curl("GET", "/health"), result.status == 200 { return }
             Thread.sleep(forTimeInterval: 0.1)
         }

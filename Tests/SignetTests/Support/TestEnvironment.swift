@@ -36,6 +36,7 @@ struct TestEnvironment: Sendable {
         database = try Database(
             url: try Self.variable("SIGNET_DATABASE_URL"),
             auditKey: try AuditKey(file: try Self.variable("SIGNET_AUDIT_KEY_FILE")),
+            maximumConnections: 10,
             logger: logger
         )
         let database = self.database
