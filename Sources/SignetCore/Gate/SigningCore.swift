@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SignetToken
+import Synchronization
 import X509
 
 /// The gate: the only code that asks the token to sign.
@@ -14,6 +15,7 @@ public final class SigningCore: Sendable {
     let publicBaseURL: String?
     let clock: @Sendable () -> Date
     let logger: Logger
+    let parsedCertificates = ParsedCertificates()
 
     /// - Parameters:
     ///   - publicBaseURL: where relying parties reach this Signet; sets CRL, OCSP and caIssuers URLs.
@@ -79,7 +81,7 @@ public final class SigningCore: Sendable {
         guard uri.token == token.configuration.label else {
             throw log.fail("ca.can_sign", "CA '\(id)' has its key on token '\(uri.token)', not on the configured token '\(token.configuration.label)'")
         }
-        let certificate = try Certificate(derEncoded: record.certificateDER)
+        let certificate = try parsedCertificates.certificate(record.certificateDER)
         log.pass("ca.can_sign", "CA '\(id)' is active with key \(keyURI)")
         return SigningCA(record: record, certificate: certificate, keyID: uri.id)
     }
@@ -141,5 +143,21 @@ struct SigningCA {
             notAfter: certificate.notValidAfter,
             keyIdentifier: (try? certificate.extensions.subjectKeyIdentifier)?.keyIdentifier
         )
+    }
+}
+
+/// CA certificates parsed once, not on every issuance; keyed by their DER, so a changed
+/// certificate is parsed again.
+final class ParsedCertificates: Sendable {
+    private let parsed = Mutex<[[UInt8]: Certificate]>([:])
+
+    func certificate(_ der: [UInt8]) throws -> Certificate {
+        if let known = parsed.withLock({ $0[der] }) { return known }
+        let certificate = try Certificate(derEncoded: der)
+        parsed.withLock { cache in
+            if cache.count > 256 { cache.removeAll() }
+            cache[der] = certificate
+        }
+        return certificate
     }
 }
