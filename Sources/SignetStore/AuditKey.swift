@@ -43,16 +43,11 @@ public struct AuditKey: Sendable {
                 input.append(contentsOf: Array("-".utf8))
             }
         }
-        return hex(HMAC<SHA256>.authenticationCode(for: input, using: key))
+        return HMAC<SHA256>.authenticationCode(for: input, using: key).lowercaseHex
     }
 
     /// The chain link: commits to the previous link, this record's MAC and its position.
     func chainMAC(previous: String, recordMAC: String, sequence: Int64) -> String {
-        hex(HMAC<SHA256>.authenticationCode(for: Data("\(sequence)|\(previous)|\(recordMAC)".utf8), using: key))
-    }
-
-    private func hex(_ code: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(code.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] })
+        HMAC<SHA256>.authenticationCode(for: Data("\(sequence)|\(previous)|\(recordMAC)".utf8), using: key).lowercaseHex
     }
 }

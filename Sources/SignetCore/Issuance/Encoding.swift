@@ -2,7 +2,7 @@ import Foundation
 
 extension Sequence where Element == UInt8 {
     /// Lowercase hex, the form serials and fingerprints are stored and compared in.
-    var lowercaseHex: String {
+    public var lowercaseHex: String {
         let digits = Array("0123456789abcdef")
         var text = ""
         for byte in self {

@@ -39,7 +39,7 @@ struct CAResource: Encodable {
         caIssuanceProfileID = ca.issuanceProfileID
         status = ca.status.rawValue
         subject = certificate.subject.description
-        serialNumber = certificate.serialNumber.bytes.map { String(format: "%02x", $0) }.joined()
+        serialNumber = certificate.serialNumber.bytes.lowercaseHex
         validFrom = certificate.notValidBefore
         validTo = certificate.notValidAfter
         keyURI = ca.keyURI
