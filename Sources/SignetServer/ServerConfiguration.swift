@@ -1,4 +1,5 @@
 import Foundation
+import SignetCore
 
 /// Everything `signet serve` needs, from a JSON file with environment overrides.
 ///
@@ -23,6 +24,14 @@ public struct ServerConfiguration: Sendable, Codable {
     public var roleClaim = "realm_access.roles"
     public var tokenSessions = 8
     public var databaseConnections = 20
+    /// Durations as `24h`, `30m`, `7d` (see `DurationText`).
+    public var crlValidity = "24h"
+    public var crlFullInterval = "1h"
+    public var deltaCRLValidity = "1h"
+    public var ocspValidity = "24h"
+    public var ocspRefreshBefore = "12h"
+    /// Sign OCSP responses ahead of requests (off: every first request signs).
+    public var ocspPresign = true
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listenHost = "listen_host", listenPort = "listen_port"
@@ -31,6 +40,8 @@ public struct ServerConfiguration: Sendable, Codable {
         case databaseURL = "database_url", auditKeyFile = "audit_key_file", publicURL = "public_url"
         case jwksFile = "jwks_file", jwtIssuer = "jwt_issuer", jwtAudience = "jwt_audience", roleClaim = "role_claim"
         case tokenSessions = "token_sessions", databaseConnections = "database_connections"
+        case crlValidity = "crl_validity", crlFullInterval = "crl_full_interval", deltaCRLValidity = "delta_crl_validity"
+        case ocspValidity = "ocsp_validity", ocspRefreshBefore = "ocsp_refresh_before", ocspPresign = "ocsp_presign"
 
         var environmentName: String {
             switch self {
@@ -63,6 +74,12 @@ public struct ServerConfiguration: Sendable, Codable {
         roleClaim = try c.decodeIfPresent(String.self, forKey: .roleClaim) ?? defaults.roleClaim
         tokenSessions = try c.decodeIfPresent(Int.self, forKey: .tokenSessions) ?? defaults.tokenSessions
         databaseConnections = try c.decodeIfPresent(Int.self, forKey: .databaseConnections) ?? defaults.databaseConnections
+        crlValidity = try c.decodeIfPresent(String.self, forKey: .crlValidity) ?? defaults.crlValidity
+        crlFullInterval = try c.decodeIfPresent(String.self, forKey: .crlFullInterval) ?? defaults.crlFullInterval
+        deltaCRLValidity = try c.decodeIfPresent(String.self, forKey: .deltaCRLValidity) ?? defaults.deltaCRLValidity
+        ocspValidity = try c.decodeIfPresent(String.self, forKey: .ocspValidity) ?? defaults.ocspValidity
+        ocspRefreshBefore = try c.decodeIfPresent(String.self, forKey: .ocspRefreshBefore) ?? defaults.ocspRefreshBefore
+        ocspPresign = try c.decodeIfPresent(Bool.self, forKey: .ocspPresign) ?? defaults.ocspPresign
     }
 
     /// Reads `file` (if given), then applies environment overrides, then checks completeness.
@@ -108,6 +125,30 @@ public struct ServerConfiguration: Sendable, Codable {
         roleClaim = value(.roleClaim) ?? roleClaim
         tokenSessions = try integer(.tokenSessions) ?? tokenSessions
         databaseConnections = try integer(.databaseConnections) ?? databaseConnections
+        crlValidity = value(.crlValidity) ?? crlValidity
+        crlFullInterval = value(.crlFullInterval) ?? crlFullInterval
+        deltaCRLValidity = value(.deltaCRLValidity) ?? deltaCRLValidity
+        ocspValidity = value(.ocspValidity) ?? ocspValidity
+        ocspRefreshBefore = value(.ocspRefreshBefore) ?? ocspRefreshBefore
+        if let text = value(.ocspPresign) {
+            guard let flag = Bool(text) else { throw ConfigurationError("\(CodingKeys.ocspPresign.environmentName) must be true or false, got '\(text)'") }
+            ocspPresign = flag
+        }
+    }
+
+    /// The CRL and OCSP periods, checked for consistency.
+    public func revocationSettings() throws -> RevocationSettings {
+        func seconds(_ text: String, _ key: CodingKeys) throws -> TimeInterval {
+            do { return try DurationText.seconds(text) } catch { throw ConfigurationError("\(key.rawValue): \(error)") }
+        }
+        var settings = RevocationSettings()
+        settings.crlValidity = try seconds(crlValidity, .crlValidity)
+        settings.fullCRLInterval = try seconds(crlFullInterval, .crlFullInterval)
+        settings.deltaCRLValidity = try seconds(deltaCRLValidity, .deltaCRLValidity)
+        settings.ocspValidity = try seconds(ocspValidity, .ocspValidity)
+        settings.ocspRefreshBefore = try seconds(ocspRefreshBefore, .ocspRefreshBefore)
+        do { try settings.validate() } catch { throw ConfigurationError("\(error)") }
+        return settings
     }
 
     /// A required setting, or an error naming both places it can come from.

@@ -41,7 +41,10 @@ public enum SignetServer {
             maximumConnections: configuration.databaseConnections,
             logger: logger
         )
-        let core = SigningCore(token: token, stores: database.stores, publicBaseURL: configuration.publicURL, logger: logger)
+        let core = SigningCore(
+            token: token, stores: database.stores, publicBaseURL: configuration.publicURL,
+            revocationSettings: try configuration.revocationSettings(), logger: logger
+        )
         let services = Services(core: core, database: database, token: token, catalog: Catalog(database: database), audit: database.auditTrail)
 
         let jwks = try configuration.required(configuration.jwksFile, .jwksFile)
@@ -66,7 +69,10 @@ public enum SignetServer {
             router: router,
             server: try .tls(.http1(), tlsConfiguration: tls),
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "signet"),
-            services: [DatabaseService(database: database), health, AuditSealerService(chain: database.auditChain, logger: logger)],
+            services: [
+                DatabaseService(database: database), health, AuditSealerService(chain: database.auditChain, logger: logger),
+                RevocationPublisherService(core: core, database: database, tokenLabel: token.configuration.label, presignOCSP: configuration.ocspPresign, logger: logger),
+            ],
             logger: logger
         )
         app.beforeServerStarts { try await database.migrate() }
@@ -80,6 +86,7 @@ public enum SignetServer {
         ProfileRoutes.register(routes, services: services)
         CertificateRoutes.register(routes, services: services)
         AuditRoutes.register(routes, services: services)
+        PublicationRoutes.register(routes, services: services)
     }
 
     static func tlsConfiguration(_ configuration: ServerConfiguration) throws -> TLSConfiguration {

@@ -54,4 +54,13 @@ struct CachedCAStore: CAStore {
     }
 
     func cas() async throws -> [CARecord] { try await base.cas() }
+
+    func setOCSPSigner(caID: String, _ signer: OCSPSignerRecord?) async throws {
+        defer { cache.invalidate(caID) }
+        try await base.setOCSPSigner(caID: caID, signer)
+    }
+
+    func forget(ids: [String]) {
+        for id in ids { cache.invalidate(id) }
+    }
 }

@@ -46,7 +46,10 @@ public final class Database: Sendable {
             profiles: CachedProfileStore(base: PostgresProfileStore(client: client, logger: logger), cache: profileCache),
             cas: CachedCAStore(base: PostgresCAStore(client: client, logger: logger), cache: caCache),
             certificates: certificates,
-            decisions: audit
+            decisions: audit,
+            revocations: PostgresRevocationStore(client: client, logger: logger),
+            crls: PostgresCRLStore(client: client, logger: logger),
+            ocsp: PostgresOCSPStore(client: client, logger: logger)
         )
     }
 

@@ -1,12 +1,16 @@
 import Foundation
 
 /// What is known about a decision while the gate is still checking.
-struct DecisionDraft {
+struct DecisionDraft: Sendable {
     let action: DecisionRecord.Action
-    let caID: String
+    var caID: String
     let requester: Requester
     var profile: StoredProfile?
+    /// What governs a decision that no issuance profile does (CRL and OCSP settings).
+    var policy: (id: String, version: String)?
     var requestFingerprint: String?
+    /// The certificate a refusal was about (revocation), when no serial is reserved.
+    var serialNumber: String?
 
     init(action: DecisionRecord.Action, caID: String, requester: Requester) {
         self.action = action
@@ -20,14 +24,14 @@ struct DecisionDraft {
             time: Date(),
             action: action,
             caID: caID,
-            profileID: profile?.profile.id,
-            profileVersion: profile?.version,
+            profileID: profile?.profile.id ?? policy?.id,
+            profileVersion: profile?.version ?? policy?.version,
             requester: requester,
             requestFingerprint: requestFingerprint,
             rules: rules,
             outcome: outcome,
             failedRule: failedRule,
-            serialNumber: serialNumber
+            serialNumber: serialNumber ?? self.serialNumber
         )
     }
 }

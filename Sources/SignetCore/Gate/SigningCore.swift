@@ -15,15 +15,19 @@ public final class SigningCore: Sendable {
     let publicBaseURL: String?
     let clock: @Sendable () -> Date
     let logger: Logger
+    let revocationSettings: RevocationSettings
     let parsedCertificates = ParsedCertificates()
+    let ocspIssuers = OCSPIssuerIndex()
 
     /// - Parameters:
     ///   - publicBaseURL: where relying parties reach this Signet; sets CRL, OCSP and caIssuers URLs.
+    ///   - revocationSettings: CRL and OCSP validity periods.
     ///   - clock: the time decisions are made at (injectable for tests).
-    public init(token: Token, stores: CoreStores, publicBaseURL: String? = nil, logger: Logger = Logger(label: "signet.core"), clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(token: Token, stores: CoreStores, publicBaseURL: String? = nil, revocationSettings: RevocationSettings = RevocationSettings(), logger: Logger = Logger(label: "signet.core"), clock: @escaping @Sendable () -> Date = { Date() }) {
         self.token = token
         self.stores = stores
         self.publicBaseURL = publicBaseURL
+        self.revocationSettings = revocationSettings
         self.logger = logger
         self.clock = clock
     }

@@ -46,6 +46,10 @@ enum IssuancePolicy {
             ))
             if keyUsage != KeyUsage() { try extensions.append(Certificate.Extension(keyUsage, critical: true)) }
             if let extendedKeyUsage { try extensions.append(Certificate.Extension(extendedKeyUsage, critical: false)) }
+            if extendedKeyUsage?.contains(.ocspSigning) == true {
+                // RFC 6960 4.2.2.2.1: relying parties need not check a responder's own status.
+                try extensions.append(Certificate.Extension(oid: [1, 3, 6, 1, 5, 5, 7, 48, 1, 5], critical: false, value: [0x05, 0x00]))
+            }
             if profile.honorExtensions, let names = request.subjectAlternativeNames {
                 // RFC 5280 4.2.1.6: with an empty subject the SAN must be critical.
                 try extensions.append(Certificate.Extension(names, critical: subject.isEmpty))

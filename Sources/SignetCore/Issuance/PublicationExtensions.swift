@@ -26,25 +26,18 @@ enum PublicationExtensions {
     }
 
     /// `CRLDistributionPoints ::= SEQUENCE OF DistributionPoint` with one point whose
-    /// `distributionPoint` is `fullName` holding one URI (RFC 5280 4.2.1.13).
+    /// `distributionPoint` is `fullName` holding one URI (RFC 5280 4.2.1.13). FreshestCRL
+    /// has the same syntax.
     static func crlDistributionPoints(uri: String) -> [UInt8] {
-        let generalName = tlv(0x86, Array(uri.utf8)) // [6] IA5String, implicit
-        let fullName = tlv(0xA0, generalName) // [0] GeneralNames, implicit
-        let distributionPointName = tlv(0xA0, fullName) // [0] DistributionPointName (a CHOICE: explicit)
-        let distributionPoint = tlv(0x30, distributionPointName)
-        return tlv(0x30, distributionPoint)
+        DERBytes.sequence(distributionPoint(uri: uri))
     }
 
-    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
-        var length: [UInt8]
-        if content.count < 0x80 {
-            length = [UInt8(content.count)]
-        } else {
-            var value = content.count
-            length = []
-            while value > 0 { length.insert(UInt8(value & 0xFF), at: 0); value >>= 8 }
-            length.insert(0x80 | UInt8(length.count), at: 0)
-        }
-        return [tag] + length + content
+    /// `SEQUENCE { distributionPoint [0] { fullName [0] { uniformResourceIdentifier [6] } } }`:
+    /// a DistributionPoint, and also the value of an IssuingDistributionPoint naming one URI.
+    static func distributionPoint(uri: String) -> [UInt8] {
+        let generalName = DERBytes.tlv(0x86, Array(uri.utf8)) // [6] IA5String, implicit
+        let fullName = DERBytes.tlv(0xA0, generalName) // [0] GeneralNames, implicit
+        let distributionPointName = DERBytes.tlv(0xA0, fullName) // [0] DistributionPointName (a CHOICE: explicit)
+        return DERBytes.sequence(distributionPointName)
     }
 }

@@ -9,7 +9,11 @@ public struct Requester: Sendable, Hashable, CustomStringConvertible {
 
 /// What the gate decided about one request, recorded before any signature.
 public struct DecisionRecord: Sendable {
-    public enum Action: String, Sendable { case issue = "ISSUE", createRootCA = "CREATE_ROOT_CA", createSubordinateCA = "CREATE_SUB_CA", importCA = "IMPORT_CA" }
+    public enum Action: String, Sendable {
+        case issue = "ISSUE", createRootCA = "CREATE_ROOT_CA", createSubordinateCA = "CREATE_SUB_CA", importCA = "IMPORT_CA"
+        case revoke = "REVOKE", unhold = "UNHOLD", revokeCA = "REVOKE_CA"
+        case publishCRL = "PUBLISH_CRL", signOCSP = "SIGN_OCSP", setOCSPSigner = "SET_OCSP_SIGNER"
+    }
     public enum Outcome: String, Sendable { case approved = "APPROVED", refused = "REFUSED", failed = "FAILED" }
 
     public let id: UUID
@@ -46,8 +50,10 @@ public struct CARecord: Sendable, Hashable {
     /// The default profile for what this CA signs.
     public let issuanceProfileID: String?
     public let status: Status
+    /// The delegated OCSP responder, or nil when the CA's own key signs OCSP responses.
+    public var ocspSigner: OCSPSignerRecord?
 
-    public init(id: String, kind: Kind, parentID: String?, level: Int, certificateDER: [UInt8], keyURI: String?, profileID: String?, issuanceProfileID: String?, status: Status) {
+    public init(id: String, kind: Kind, parentID: String?, level: Int, certificateDER: [UInt8], keyURI: String?, profileID: String?, issuanceProfileID: String?, status: Status, ocspSigner: OCSPSignerRecord? = nil) {
         self.id = id
         self.kind = kind
         self.parentID = parentID
@@ -57,6 +63,19 @@ public struct CARecord: Sendable, Hashable {
         self.profileID = profileID
         self.issuanceProfileID = issuanceProfileID
         self.status = status
+        self.ocspSigner = ocspSigner
+    }
+}
+
+/// A delegated OCSP responder: a key in the token and the certificate its CA issued for it
+/// (extended key usage OCSPSigning).
+public struct OCSPSignerRecord: Sendable, Hashable {
+    public let keyURI: String
+    public let certificateDER: [UInt8]
+
+    public init(keyURI: String, certificateDER: [UInt8]) {
+        self.keyURI = keyURI
+        self.certificateDER = certificateDER
     }
 }
 

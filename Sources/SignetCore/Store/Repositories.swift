@@ -16,6 +16,10 @@ public protocol CAStore: Sendable {
     func insert(_ ca: CARecord, certificate: CertificateRecord?) async throws
     func ca(id: String) async throws -> CARecord?
     func cas() async throws -> [CARecord]
+    /// Sets or clears (nil) the CA's delegated OCSP responder.
+    func setOCSPSigner(caID: String, _ signer: OCSPSignerRecord?) async throws
+    /// Drops cached copies of these CAs (their status changed).
+    func forget(ids: [String])
 }
 
 public protocol CertificateStore: Sendable {
@@ -36,11 +40,17 @@ public struct CoreStores: Sendable {
     public let cas: any CAStore
     public let certificates: any CertificateStore
     public let decisions: any DecisionLog
+    public let revocations: any RevocationStore
+    public let crls: any CRLStore
+    public let ocsp: any OCSPStore
 
-    public init(profiles: any ProfileStore, cas: any CAStore, certificates: any CertificateStore, decisions: any DecisionLog) {
+    public init(profiles: any ProfileStore, cas: any CAStore, certificates: any CertificateStore, decisions: any DecisionLog, revocations: any RevocationStore, crls: any CRLStore, ocsp: any OCSPStore) {
         self.profiles = profiles
         self.cas = cas
         self.certificates = certificates
         self.decisions = decisions
+        self.revocations = revocations
+        self.crls = crls
+        self.ocsp = ocsp
     }
 }

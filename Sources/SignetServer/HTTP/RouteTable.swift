@@ -24,9 +24,10 @@ final class RouteTable: @unchecked Sendable {
     typealias Handler = @Sendable (Request, SignetRequestContext) async throws -> Response
 
     /// Registers a route; with `roles`, the handler runs only for callers holding one of them.
-    func add(_ method: HTTPRequest.Method, _ path: String, roles: Set<Role>?, _ handler: @escaping Handler) {
+    /// `matching` overrides the router pattern (e.g. `**` for a parameter that may contain '/').
+    func add(_ method: HTTPRequest.Method, _ path: String, roles: Set<Role>?, matching: String? = nil, _ handler: @escaping Handler) {
         specs.append(RouteSpec(method: method, path: path, roles: roles))
-        let routerPath = path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+        let routerPath = matching ?? path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
             segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
         }.joined(separator: "/")
         router.on(RouterPath(routerPath), method: method) { request, context in

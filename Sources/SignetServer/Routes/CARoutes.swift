@@ -54,6 +54,28 @@ enum CARoutes {
             }
             return Response(status: .noContent)
         }
+        routes.add(.post, "\(prefix)/cas/{id}/status", roles: []) { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await RequestBody.json(StatusBody.self, request, context: context, allowedKeys: ["status", "revocation_reason"])
+            guard body.status == "REVOKED" else {
+                throw APIError.badRequest("a CA's status can only be set to REVOKED (revocation is final), got '\(body.status)'")
+            }
+            let outcome = try await services.core.revokeCA(id: id, reason: try body.reason(default: .cessationOfOperation), requester: Requester(context.actor))
+            guard let (ca, metadata) = try await services.catalog.ca(id: id) else { throw APIError.notFound("no CA with id '\(id)'") }
+            return try .json(CARevocationResource(ca: try CAResource(ca, metadata: metadata), revokedCAs: outcome.revokedCAs, revokedCertificates: outcome.revokedCertificates))
+        }
+        routes.add(.post, "\(prefix)/cas/{id}/crl", roles: [.operator]) { _, context in
+            let id = try context.parameters.require("id")
+            let published = try await services.core.publishCRLs(caID: id, forceFull: true, requester: Requester(context.actor))
+            return try .json(["published": published.map { CRLSummary($0) }])
+        }
+        routes.add(.put, "\(prefix)/cas/{id}/ocsp-signer", roles: []) { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await RequestBody.json(OCSPSignerBody.self, request, context: context, allowedKeys: OCSPSignerBody.keys)
+            let ca = try await services.core.setOCSPSigner(caID: id, profileID: try body.profile(), keySpec: try body.keySpec(), requester: Requester(context.actor))
+            guard let (_, metadata) = try await services.catalog.ca(id: id) else { throw APIError.notFound("no CA with id '\(id)'") }
+            return try .json(CAResource(ca, metadata: metadata))
+        }
         routes.add(.post, "\(prefix)/cas/{id}/sign", roles: [.operator]) { request, context in
             let id = try context.parameters.require("id")
             let body = try await RequestBody.json(SignBody.self, request, context: context, allowedKeys: ["csr", "profile_id"])
@@ -62,6 +84,37 @@ enum CARoutes {
             response.headers[.signetDecision] = issued.decisionID.uuidString.lowercased()
             return response
         }
+    }
+}
+
+/// `{"mode": "delegated", "profile_id": "ocsp-responder", "key_type": "ECDSA", "key_size": 256}` or `{"mode": "ca"}`.
+struct OCSPSignerBody: Decodable {
+    static let keys: Set<String> = ["mode", "profile_id", "key_type", "key_size"]
+
+    let mode: String
+    let profileID: String?
+    let keyType: String?
+    let keySize: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case mode, profileID = "profile_id", keyType = "key_type", keySize = "key_size"
+    }
+
+    func profile() throws -> String? {
+        switch mode {
+        case "ca":
+            guard profileID == nil, keyType == nil, keySize == nil else { throw APIError.badRequest("mode 'ca' takes no profile_id, key_type or key_size") }
+            return nil
+        case "delegated":
+            guard let profileID else { throw APIError.badRequest("mode 'delegated' needs profile_id (a profile granting OCSPSigning)") }
+            return profileID
+        default:
+            throw APIError.badRequest("mode must be 'ca' or 'delegated', got '\(mode)'")
+        }
+    }
+
+    func keySpec() throws -> KeySpec {
+        try KeySpec(apiType: keyType ?? "ECDSA", size: keySize ?? 256)
     }
 }
 
@@ -95,15 +148,7 @@ struct NewCABody: Decodable {
     }
 
     func request(requester: Requester) throws -> CACreationRequest {
-        let spec: KeySpec? = switch (keyType.uppercased(), keySize) {
-        case ("ECDSA", 256), ("EC", 256): .ecP256
-        case ("ECDSA", 384), ("EC", 384): .ecP384
-        case ("RSA", 2048), ("RSA", 3072), ("RSA", 4096): .rsa(bits: keySize)
-        default: nil
-        }
-        guard let spec else {
-            throw APIError.badRequest("key_type/key_size \(keyType)/\(keySize) is not one of ECDSA 256, ECDSA 384, RSA 2048, RSA 3072, RSA 4096")
-        }
+        let spec = try KeySpec(apiType: keyType, size: keySize)
         let name = subject.distinguishedName
         guard !name.isEmpty else { throw APIError.badRequest("subject must name at least common_name") }
         var request = CACreationRequest(
@@ -137,5 +182,53 @@ extension Catalog.EditError {
         case .notFound(let what): .notFound(what)
         case .conflict(let what): .conflict(what)
         }
+    }
+}
+
+extension KeySpec {
+    /// The key types the API accepts for keys Signet generates.
+    init(apiType: String, size: Int) throws {
+        switch (apiType.uppercased(), size) {
+        case ("ECDSA", 256), ("EC", 256): self = .ecP256
+        case ("ECDSA", 384), ("EC", 384): self = .ecP384
+        case ("RSA", 2048), ("RSA", 3072), ("RSA", 4096): self = .rsa(bits: size)
+        default:
+            throw APIError.badRequest("key_type/key_size \(apiType)/\(size) is not one of ECDSA 256, ECDSA 384, RSA 2048, RSA 3072, RSA 4096")
+        }
+    }
+}
+
+/// What `POST /cas/{id}/status` changed.
+struct CARevocationResource: Encodable {
+    let ca: CAResource
+    let revokedCAs: [String]
+    let revokedCertificates: Int
+
+    enum CodingKeys: String, CodingKey {
+        case ca, revokedCAs = "revoked_cas", revokedCertificates = "revoked_certificates"
+    }
+}
+
+/// One published CRL, as `POST /cas/{id}/crl` reports it.
+struct CRLSummary: Encodable {
+    let number: Int64
+    let kind: String
+    let baseNumber: Int64?
+    let thisUpdate: Date
+    let nextUpdate: Date
+    let entries: Int
+
+    init(_ draft: CRLDraft) {
+        number = draft.number
+        kind = draft.kind.rawValue
+        baseNumber = draft.baseNumber
+        thisUpdate = draft.thisUpdate
+        nextUpdate = draft.nextUpdate
+        entries = draft.entries
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case number, kind, entries
+        case baseNumber = "base_number", thisUpdate = "this_update", nextUpdate = "next_update"
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SignetCore
 import SignetQuery
+import SignetStore
 import SwiftASN1
 import X509
 
@@ -21,9 +22,13 @@ struct CAResource: Encodable {
     let validTo: Date
     let keyURI: String?
     let metadata: JSONValue
+    /// `CA` (the CA key signs OCSP responses) or `DELEGATED`.
+    let ocspSigner: String
+    let ocspSignerCertificate: String?
 
     enum CodingKeys: String, CodingKey {
         case id, kind, level, certificate, status, subject, metadata
+        case ocspSigner = "ocsp_signer", ocspSignerCertificate = "ocsp_signer_certificate"
         case parentID = "parent_id", profileID = "profile_id", caIssuanceProfileID = "ca_issuance_profile_id"
         case serialNumber = "serial_number", validFrom = "valid_from", validTo = "valid_to", keyURI = "key_uri"
     }
@@ -44,6 +49,8 @@ struct CAResource: Encodable {
         validTo = certificate.notValidAfter
         keyURI = ca.keyURI
         self.metadata = metadata
+        ocspSigner = ca.ocspSigner == nil ? "CA" : "DELEGATED"
+        ocspSignerCertificate = ca.ocspSigner.map { PEM.certificate($0.certificateDER) }
     }
 }
 
@@ -62,15 +69,29 @@ struct CertificateResource: Encodable {
     let keySize: Int
     let requester: String
     let metadata: JSONValue
+    var revokedAt: Date?
+    var revocationReason: String?
+    var invalidityDate: Date?
 
     enum CodingKeys: String, CodingKey {
         case certificate, status, subject, requester, metadata
+        case revokedAt = "revoked_at", revocationReason = "revocation_reason", invalidityDate = "invalidity_date"
         case serialNumber = "serial_number", issuerCAID = "issuer_ca_id", commonName = "common_name"
         case validFrom = "valid_from", validTo = "valid_to", profileID = "profile_id", profileVersion = "profile_version"
         case keyType = "key_type", keySize = "key_size"
     }
 
+    init(_ row: Catalog.CertificateRow, now: Date = Date()) {
+        self.init(row.record, metadata: row.metadata, now: now)
+        revokedAt = row.revokedAt
+        revocationReason = row.revocationReason
+        invalidityDate = row.invalidityDate
+    }
+
     init(_ c: CertificateRecord, metadata: JSONValue, now: Date = Date()) {
+        revokedAt = nil
+        revocationReason = nil
+        invalidityDate = nil
         serialNumber = c.serialNumber
         certificate = PEM.certificate(c.der)
         issuerCAID = c.issuerCAID

@@ -6,17 +6,18 @@ import SignetQuery
 extension Catalog {
     static let certificateColumns = """
         c.serial_number, c.issuer_ca_id, c.subject, c.common_name, c.key_type, c.key_size, c.not_before, c.not_after,
-        c.status, c.profile_id, c.profile_version, c.requester, c.decision_id, c.der, c.metadata::text
+        c.status, c.profile_id, c.profile_version, c.requester, c.decision_id, c.der, c.metadata::text,
+        c.revoked_at, c.revocation_reason, c.invalidity_date
         """
 
-    public func certificates(_ request: ListRequest) async throws -> Page<(CertificateRecord, JSONValue)> {
+    public func certificates(_ request: ListRequest) async throws -> Page<CertificateRow> {
         try await lists.page(
             request, schema: Schemas.certificates, columns: Self.certificateColumns, from: "certificates c",
-            id: { $0.0.serialNumber }, decode: Self.certificate
+            id: { $0.record.serialNumber }, decode: Self.certificate
         )
     }
 
-    public func certificate(serialNumber: String) async throws -> (CertificateRecord, JSONValue)? {
+    public func certificate(serialNumber: String) async throws -> CertificateRow? {
         let query = PostgresQuery(
             unsafeSQL: "SELECT NULL::text, \(Self.certificateColumns) FROM certificates c WHERE c.serial_number = $1",
             binds: Self.binds(serialNumber.lowercased())
@@ -62,7 +63,16 @@ extension Catalog {
         return stats
     }
 
-    static func certificate(_ c: PostgresRandomAccessRow) throws -> (CertificateRecord, JSONValue) {
+    /// A certificate as the API shows it: the record, its metadata and its revocation.
+    public struct CertificateRow: Sendable {
+        public let record: CertificateRecord
+        public let metadata: JSONValue
+        public let revokedAt: Date?
+        public let revocationReason: String?
+        public let invalidityDate: Date?
+    }
+
+    static func certificate(_ c: PostgresRandomAccessRow) throws -> CertificateRow {
         let status = try c.value(8, as: String.self)
         let record = CertificateRecord(
             serialNumber: try c.value(0), issuerCAID: try c.value(1), subject: try c.value(2), commonName: try c.value(3),
@@ -71,6 +81,9 @@ extension Catalog {
             profileID: try c.value(9), profileVersion: try c.value(10), requester: try c.value(11),
             decisionID: try c.value(12), der: try c.value(13, as: ByteBuffer.self).bytes
         )
-        return (record, metadata(try c.value(14)))
+        return CertificateRow(
+            record: record, metadata: metadata(try c.value(14)),
+            revokedAt: try c.value(15), revocationReason: try c.value(16), invalidityDate: try c.value(17)
+        )
     }
 }

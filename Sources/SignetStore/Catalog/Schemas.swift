@@ -1,3 +1,4 @@
+import SignetCore
 import SignetQuery
 
 /// The fields each list endpoint can filter and sort by. Every one is backed by an index
@@ -17,6 +18,8 @@ public enum Schemas {
             QueryField(name: "issued_at", column: "c.issued_at", type: .date),
             QueryField(name: "profile_id", column: "c.profile_id", type: .string),
             QueryField(name: "requester", column: "c.requester", type: .string),
+            QueryField(name: "revoked_at", column: "c.revoked_at", type: .date),
+            QueryField(name: "revocation_reason", column: "c.revocation_reason", type: .enumeration(RevocationReason.allCases.map(\.name))),
             QueryField(name: "metadata", column: "c.metadata", type: .json, sortable: false),
         ],
         idColumn: "c.serial_number",

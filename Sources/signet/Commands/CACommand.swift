@@ -9,7 +9,7 @@ struct CACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca",
         abstract: "Create, import and list certificate authorities.",
-        subcommands: [CreateRoot.self, CreateSub.self, Import.self, List.self, Show.self]
+        subcommands: [CreateRoot.self, CreateSub.self, Import.self, List.self, Show.self, Revoke.self, PublishCRL.self]
     )
 
     struct NewCAOptions: ParsableArguments {
@@ -100,4 +100,39 @@ struct CACommand: AsyncParsableCommand {
 func printCA(_ ca: CARecord) {
     FileHandle.standardError.write(Data("created CA '\(ca.id)' (\(ca.kind.rawValue), level \(ca.level)), key \(ca.keyURI ?? "none")\n".utf8))
     print(PEMDocument(type: "CERTIFICATE", derBytes: ca.certificateDER).pemString)
+
+}
+
+extension CACommand {
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a CA, its subordinate CAs and everything they issued.")
+        @Argument(help: "The CA id.") var id: String
+        @Option(help: "Reason for the CA's own certificate: \(RevocationReason.names).") var reason: String = "CessationOfOperation"
+
+        func run() async throws {
+            guard let parsed = RevocationReason(name: reason) else { throw ValidationError("reason must be one of \(RevocationReason.names)") }
+            try await Runtime.with(token: true) { runtime in
+                let outcome = try await reportingGateErrors {
+                    try await runtime.core!.revokeCA(id: id, reason: parsed, requester: Requester("cli:\(NSUserName())"))
+                }
+                print("revoked CAs \(outcome.revokedCAs.joined(separator: ", ")) and \(outcome.revokedCertificates) certificates")
+            }
+        }
+    }
+
+    struct PublishCRL: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "publish-crl", abstract: "Publish a full CRL and a delta CRL for a CA now.")
+        @Argument(help: "The CA id.") var id: String
+
+        func run() async throws {
+            try await Runtime.with(token: true) { runtime in
+                let published = try await reportingGateErrors {
+                    try await runtime.core!.publishCRLs(caID: id, forceFull: true, requester: Requester("cli:\(NSUserName())"))
+                }
+                for crl in published {
+                    print("\(crl.kind.rawValue) CRL number \(crl.number)\(crl.baseNumber.map { " (base \($0))" } ?? ""): \(crl.entries) entries, next update \(RFC3339.string(crl.nextUpdate))")
+                }
+            }
+        }
+    }
 }

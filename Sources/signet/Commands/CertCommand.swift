@@ -6,9 +6,44 @@ import SwiftASN1
 struct CertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cert",
-        abstract: "List and show issued certificates.",
-        subcommands: [List.self, Show.self]
+        abstract: "List, show, revoke and un-hold issued certificates.",
+        subcommands: [List.self, Show.self, Revoke.self, Unhold.self]
     )
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a certificate (final, except for CertificateHold).")
+        @Argument(help: "The serial number (hex).") var serial: String
+        @Option(help: "RFC 5280 reason: \(RevocationReason.names).") var reason: String = "Unspecified"
+        @Option(help: "When the key is known or suspected to have been compromised (RFC 3339).") var invalidityDate: String?
+
+        func run() async throws {
+            guard let parsed = RevocationReason(name: reason) else { throw ValidationError("reason must be one of \(RevocationReason.names)") }
+            let invalidity = try invalidityDate.map { text in
+                guard let date = RFC3339.date(text) else { throw ValidationError("--invalidity-date must be an RFC 3339 time") }
+                return date
+            }
+            try await Runtime.with(token: true) { runtime in
+                let state = try await reportingGateErrors {
+                    try await runtime.core!.revoke(serialNumber: serial, reason: parsed, invalidityDate: invalidity, requester: Requester("cli:\(NSUserName())"))
+                }
+                print("revoked \(state.serialNumber) (\(state.reason?.name ?? "Unspecified")) of CA \(state.issuerCAID)")
+            }
+        }
+    }
+
+    struct Unhold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Return a certificate on CertificateHold to ACTIVE.")
+        @Argument(help: "The serial number (hex).") var serial: String
+
+        func run() async throws {
+            try await Runtime.with(token: true) { runtime in
+                let state = try await reportingGateErrors {
+                    try await runtime.core!.unhold(serialNumber: serial, requester: Requester("cli:\(NSUserName())"))
+                }
+                print("\(state.serialNumber) of CA \(state.issuerCAID) is ACTIVE again")
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List issued certificates by serial.")

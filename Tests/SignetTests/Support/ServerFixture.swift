@@ -79,6 +79,14 @@ struct ServerFixture: Sendable {
         throw TestSetupError("signet serve did not answer on port \(port): \(String(decoding: (try? scratch.read("server.log")) ?? [], as: UTF8.self))")
     }
 
+    /// Ends a server this test started (SIGTERM, then SIGKILL if it lingers).
+    func stop() {
+        guard let process = ServerProcesses.shared.process(port: port), process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where process.isRunning { Thread.sleep(forTimeInterval: 0.1) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     func token(_ roles: [String], subject: String = "tester", audience: String = "signet-api", lifetime: TimeInterval = 600) -> String {
         issuer.issue(subject: subject, roles: roles, issuer: "signet-test", audience: audience, lifetime: lifetime)
     }

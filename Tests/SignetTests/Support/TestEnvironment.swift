@@ -65,6 +65,13 @@ struct TestEnvironment: Sendable {
         for try await value in try await database.client.query(query).decode(T.self) { result.append(value) }
         return result
     }
+
+    /// Rows of several columns, decoded as a tuple.
+    func rows<each T: PostgresDecodable>(_ query: PostgresQuery, as type: (repeat each T).Type) async throws -> [(repeat each T)] {
+        var result: [(repeat each T)] = []
+        for try await row in try await database.client.query(query) { result.append(try row.decode((repeat each T).self)) }
+        return result
+    }
 }
 
 /// Migrations run once per process, however many tests ask at the same time.

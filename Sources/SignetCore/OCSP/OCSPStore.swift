@@ -1,0 +1,52 @@
+import Foundation
+
+/// A certificate's status as an OCSP response states it.
+public struct OCSPCertificateStatus: Sendable, Hashable {
+    public let serialNumber: String
+    public let status: OCSPCertStatus
+    /// The certificate's revocation_seq (0 before any change): a stored response is current
+    /// only while this is unchanged.
+    public let revision: Int64
+
+    public init(serialNumber: String, status: OCSPCertStatus, revision: Int64) {
+        self.serialNumber = serialNumber
+        self.status = status
+        self.revision = revision
+    }
+}
+
+/// A signed, complete OCSPResponse for one certificate, ready to serve.
+public struct StoredOCSPResponse: Sendable, Hashable {
+    public let issuerCAID: String
+    public let serialNumber: String
+    public let hashAlgorithm: OCSPHashAlgorithm
+    public let revision: Int64
+    public let producedAt: Date
+    public let nextUpdate: Date
+    public let der: [UInt8]
+
+    public init(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, revision: Int64, producedAt: Date, nextUpdate: Date, der: [UInt8]) {
+        self.issuerCAID = issuerCAID
+        self.serialNumber = serialNumber
+        self.hashAlgorithm = hashAlgorithm
+        self.revision = revision
+        self.producedAt = producedAt
+        self.nextUpdate = nextUpdate
+        self.der = der
+    }
+}
+
+public protocol OCSPStore: Sendable {
+    /// A stored response that still matches the certificate's revocation state and is
+    /// valid beyond `validAfter`.
+    func response(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, validAfter: Date) async throws -> StoredOCSPResponse?
+    /// The status of each serial the CA issued; serials it never issued are absent.
+    func statuses(issuerCAID: String, serialNumbers: [String]) async throws -> [String: OCSPCertificateStatus]
+    /// Stores responses; one whose certificate changed since it was read is dropped.
+    func save(_ responses: [StoredOCSPResponse]) async throws
+    /// Unexpired certificates of the CA that need a response signed: issued after
+    /// `issuedAfter` without a current one, or whose response expires before `refreshBefore`.
+    func needingResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, issuedAfter: Date, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus]
+    /// Drops the CA's stored responses (its responder changed).
+    func purge(issuerCAID: String) async throws
+}

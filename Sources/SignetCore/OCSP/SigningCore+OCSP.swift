@@ -1,0 +1,130 @@
+import Foundation
+import SignetToken
+
+/// An OCSP answer: always a DER OCSPResponse, with its validity when it may be cached.
+public struct OCSPAnswer: Sendable {
+    public let der: [UInt8]
+    /// Set for successful responses without a nonce (RFC 5019 caching).
+    public let producedAt: Date?
+    public let nextUpdate: Date?
+
+    public static func status(_ status: OCSPResponseStatus) -> OCSPAnswer {
+        OCSPAnswer(der: OCSPEncoding.status(status), producedAt: nil, nextUpdate: nil)
+    }
+}
+
+extension SigningCore {
+    static let ocspRequester = Requester("ocsp")
+
+    /// Answers an OCSP request: a bad request gets `malformedRequest`, an issuer Signet does
+    /// not answer for gets `unauthorized`, a token outage `tryLater`. Store failures are
+    /// thrown, for the front end to answer `tryLater` or `internalError`.
+    ///
+    /// A single-certificate request without a nonce is answered from a pre-signed response
+    /// when one is current; otherwise the response is signed now (and kept for next time).
+    public func answerOCSP(_ der: [UInt8]) async throws -> OCSPAnswer {
+        let request: OCSPRequestInfo
+        do { request = try OCSPRequestReader.read(der) } catch {
+            logger.debug("malformed OCSP request", metadata: ["error": "\(error)"])
+            return .status(.malformedRequest)
+        }
+        do {
+            var issuer: String?
+            for certID in request.certIDs {
+                guard let caID = try await ocspIssuers.caID(for: certID, load: { try await self.stores.cas.cas() }),
+                      issuer == nil || issuer == caID else {
+                    // Unknown issuers, or several in one request (one responder signs one answer).
+                    return .status(.unauthorized)
+                }
+                issuer = caID
+            }
+            let caID = issuer!
+            let cacheable = request.certIDs.count == 1 && request.nonceExtension == nil
+            let now = clock()
+            if cacheable, let stored = try await stores.ocsp.response(issuerCAID: caID, serialNumber: request.certIDs[0].serialNumber, hashAlgorithm: request.certIDs[0].hashAlgorithm, validAfter: now) {
+                return OCSPAnswer(der: stored.der, producedAt: stored.producedAt, nextUpdate: stored.nextUpdate)
+            }
+            guard let responder = try await ocspResponder(caID: caID) else { return .status(.unauthorized) }
+            let statuses = try await stores.ocsp.statuses(issuerCAID: caID, serialNumbers: request.certIDs.map(\.serialNumber))
+            let items = request.certIDs.map { certID in
+                (certID.encoded, statuses[certID.serialNumber]?.status ?? .unknown)
+            }
+            let signed = try await signOCSP(responder, items: items, nonceExtension: request.nonceExtension, requester: Self.ocspRequester)
+            if cacheable, let known = statuses[request.certIDs[0].serialNumber] {
+                try await stores.ocsp.save([StoredOCSPResponse(
+                    issuerCAID: caID, serialNumber: known.serialNumber, hashAlgorithm: request.certIDs[0].hashAlgorithm,
+                    revision: known.revision, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate, der: signed.der
+                )])
+            }
+            return OCSPAnswer(der: signed.der, producedAt: request.nonceExtension == nil ? signed.producedAt : nil, nextUpdate: request.nonceExtension == nil ? signed.nextUpdate : nil)
+        } catch GateError.token(let error) where error.isTokenLoss {
+            logger.warning("OCSP answered tryLater: token unavailable", metadata: ["error": "\(error)"])
+            return .status(.tryLater)
+        } catch is OCSPResponderUnavailable {
+            return .status(.tryLater)
+        }
+    }
+
+    /// Signs responses for these certificates ahead of requests (after a revocation change,
+    /// or for certificates without a current one).
+    func presignOCSP(caID: String, serialNumbers: [String]) async throws {
+        guard let responder = try await ocspResponder(caID: caID) else { return }
+        let statuses = try await stores.ocsp.statuses(issuerCAID: caID, serialNumbers: serialNumbers)
+        try await presign(responder, statuses: serialNumbers.compactMap { statuses[$0] })
+    }
+
+    /// Pre-signs up to `limit` responses: for certificates issued after `issuedAfter` that
+    /// have none, and for responses that expire within the refresh window. Returns how many
+    /// were signed.
+    @discardableResult
+    public func refreshOCSP(caID: String, issuedAfter: Date, limit: Int = 500) async throws -> Int {
+        guard let responder = try await ocspResponder(caID: caID) else { return 0 }
+        let due = try await stores.ocsp.needingResponses(
+            issuerCAID: caID, hashAlgorithm: .sha1, issuedAfter: issuedAfter,
+            refreshBefore: clock().addingTimeInterval(revocationSettings.ocspRefreshBefore), limit: limit
+        )
+        try await presign(responder, statuses: due)
+        return due.count
+    }
+
+    private func presign(_ responder: OCSPResponder, statuses: [OCSPCertificateStatus]) async throws {
+        guard !statuses.isEmpty else { return }
+        var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: Self.systemRequester)
+        decision.policy = ("revocation-settings", revocationSettings.versionHash)
+        try await stores.decisions.record(decision.record(.approved, rules: [
+            RuleOutcome(rule: "ocsp.presign", passed: true, detail: "\(statuses.count) responses, serials \(statuses.first!.serialNumber)…\(statuses.last!.serialNumber)"),
+        ]))
+        var responses: [StoredOCSPResponse] = []
+        for status in statuses {
+            let certID = DERBytes.sequence(
+                DERBytes.sequence(DERBytes.oid(OCSPHashAlgorithm.sha1.oid), DERBytes.null),
+                DERBytes.octetString(responder.issuerNameHash),
+                DERBytes.octetString(responder.issuerKeyHash),
+                DERBytes.tlv(0x02, CRLEncoding.hexBytes(status.serialNumber))
+            )
+            let signed = try await signOCSP(responder, items: [(certID, status.status)], nonceExtension: nil, requester: nil)
+            responses.append(StoredOCSPResponse(
+                issuerCAID: responder.caID, serialNumber: status.serialNumber, hashAlgorithm: .sha1,
+                revision: status.revision, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate, der: signed.der
+            ))
+        }
+        try await stores.ocsp.save(responses)
+    }
+
+    /// Builds, records (unless a batch decision already covers it) and signs one response.
+    private func signOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], nonceExtension: [UInt8]?, requester: Requester?) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
+        let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
+        let nextUpdate = now.addingTimeInterval(revocationSettings.ocspValidity)
+        let singles = items.map { OCSPEncoding.singleResponse(certID: $0.0, status: $0.1, thisUpdate: now, nextUpdate: nextUpdate) }
+        let data = OCSPEncoding.responseData(responderKeyHash: responder.keyHash, producedAt: now, responses: singles, extensions: nonceExtension.map { [$0] } ?? [])
+        if let requester {
+            var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: requester)
+            decision.policy = ("revocation-settings", revocationSettings.versionHash)
+            try await stores.decisions.record(decision.record(.approved, rules: [
+                RuleOutcome(rule: "ocsp.status", passed: true, detail: items.map { "\($0.1)" }.joined(separator: ", ") + (nonceExtension == nil ? "" : "; nonce echoed")),
+            ]))
+        }
+        let signature = try await signStructure(data, keyID: responder.keyID, publicKey: responder.publicKey, signerName: responder.caID)
+        return (OCSPEncoding.successful(responseData: data, signature: signature, certificates: responder.certificates), now, nextUpdate)
+    }
+}

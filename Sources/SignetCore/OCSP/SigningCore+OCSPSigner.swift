@@ -1,0 +1,72 @@
+import Foundation
+import SignetToken
+import X509
+
+extension SigningCore {
+    /// Gives the CA a delegated OCSP responder: a new key in the token and a certificate the
+    /// CA issues for it under `profileID` (which must grant OCSPSigning and not be a CA
+    /// profile). With a nil profile the CA's own key signs responses again. Pre-signed
+    /// responses of the CA are dropped so that the new signer takes over at once.
+    public func setOCSPSigner(caID: String, profileID: String?, keySpec: KeySpec = .ecP256, requester: Requester) async throws -> CARecord {
+        var decision = DecisionDraft(action: .setOCSPSigner, caID: caID, requester: requester)
+        var log = RuleLog()
+        do {
+            let signer = try await signingCA(caID, log: &log)
+            guard let profileID else {
+                try await stores.cas.setOCSPSigner(caID: caID, nil)
+                try await stores.ocsp.purge(issuerCAID: caID)
+                try await stores.decisions.record(decision.record(.approved, rules: log.outcomes + [RuleOutcome(rule: "ocsp.signer", passed: true, detail: "the CA key signs")]))
+                var record = signer.record
+                record.ocspSigner = nil
+                return record
+            }
+            let profile = try await profile(profileID, purpose: "the OCSP responder", log: &log)
+            decision.profile = profile
+            guard !profile.profile.signAsCA, profile.profile.extendedKeyUsages.contains(.ocspSigning) else {
+                throw log.fail("ocsp.signer_profile", "profile '\(profileID)' must grant the OCSPSigning extended key usage and must not have sign_as_ca")
+            }
+            log.pass("ocsp.signer_profile", "'\(profileID)' grants OCSPSigning")
+            let keyKind = keySpec.publicKeyKind
+            if let violation = CryptoBaseline.violation(keyKind) ?? profile.profile.cryptoEnforcement.violation(keyKind).map(\.detail) {
+                throw log.fail("crypto_enforcement", violation)
+            }
+            var generator = SystemRandomNumberGenerator()
+            let keyID = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+            let label = "signet-ocsp-\(caID)"
+            let token = self.token
+            let publicKey: Certificate.PublicKey
+            do {
+                publicKey = try await token.perform { try token.generateKeyPair(keySpec, id: keyID, label: label).certificatePublicKey() }
+            } catch let error as TokenError {
+                throw GateError.token(error)
+            }
+            do {
+                var subject = DistinguishedName()
+                try subject.append(RelativeDistinguishedName(RelativeDistinguishedName.Attribute(type: .RDNAttributeType.commonName, utf8String: "\(caID) OCSP Responder")))
+                let plan = try IssuancePolicy.evaluate(
+                    profile: profile.profile,
+                    request: RequestedCertificate(subject: subject, publicKey: publicKey, keyKind: keyKind),
+                    issuer: signer.context,
+                    urls: PublicationURLs(),
+                    now: clock(),
+                    log: &log
+                )
+                let (certificate, decisionID) = try await sign(plan, by: signer.signer, decision: decision, log: log)
+                let record = try CertificateRecord(certificate, plan: plan, issuerCAID: caID, profile: profile, requester: requester, decisionID: decisionID)
+                try await stores.certificates.insert(record)
+                let delegated = OCSPSignerRecord(keyURI: PKCS11URI(token: token.configuration.label, id: keyID, object: label).description, certificateDER: record.der)
+                try await stores.cas.setOCSPSigner(caID: caID, delegated)
+                try await stores.ocsp.purge(issuerCAID: caID)
+                var updated = signer.record
+                updated.ocspSigner = delegated
+                return updated
+            } catch {
+                try? await token.perform { try token.destroyKeyPair(id: keyID) }
+                throw error
+            }
+        } catch let refusal as Refusal {
+            try await recordRefusal(refusal, decision: decision)
+            throw GateError.refused(refusal)
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// A CA's CRL bookkeeping, read under the lock that orders its revocations and publications.
+public struct CRLState: Sendable, Hashable {
+    /// Bumped by every revocation change of a certificate the CA issued.
+    public let revision: Int64
+    /// The last CRL number allocated (0 before the first CRL).
+    public let lastNumber: Int64
+    /// The revision the latest published CRL covers (-1 before the first).
+    public let publishedRevision: Int64
+    public let fullNumber: Int64?
+    public let fullRevision: Int64?
+    public let fullDueAt: Date?
+    public let deltaDueAt: Date?
+
+    public init(revision: Int64, lastNumber: Int64, publishedRevision: Int64, fullNumber: Int64?, fullRevision: Int64?, fullDueAt: Date?, deltaDueAt: Date?) {
+        self.revision = revision
+        self.lastNumber = lastNumber
+        self.publishedRevision = publishedRevision
+        self.fullNumber = fullNumber
+        self.fullRevision = fullRevision
+        self.fullDueAt = fullDueAt
+        self.deltaDueAt = deltaDueAt
+    }
+}
+
+public enum CRLKind: String, Sendable, Hashable { case full = "FULL", delta = "DELTA" }
+
+/// One certificate as a CRL lists it.
+public struct CRLEntry: Sendable, Hashable {
+    public let serialNumber: String
+    public let revokedAt: Date?
+    public let reason: RevocationReason?
+    public let invalidityDate: Date?
+    /// Listed in a delta CRL as RemoveFromCRL: its hold was lifted.
+    public let removed: Bool
+
+    public init(serialNumber: String, revokedAt: Date?, reason: RevocationReason?, invalidityDate: Date?, removed: Bool) {
+        self.serialNumber = serialNumber
+        self.revokedAt = revokedAt
+        self.reason = reason
+        self.invalidityDate = invalidityDate
+        self.removed = removed
+    }
+}
+
+/// Which certificates a CRL lists.
+public enum CRLEntrySelection: Sendable, Hashable {
+    /// Revoked and not yet expired at `notExpiredAt`, except the CA's own certificate.
+    case revoked(notExpiredAt: Date, excludingSerial: String)
+    /// Every certificate whose revocation changed after `revision` (a delta CRL's content).
+    case changed(sinceRevision: Int64)
+}
+
+/// Streams CRL entries in serial order, one row at a time.
+public protocol CRLEntryReader {
+    func entries(_ selection: CRLEntrySelection, _ each: (CRLEntry) throws -> Void) async throws
+}
+
+/// A signed CRL ready to store.
+public struct CRLDraft: Sendable, Hashable {
+    public let number: Int64
+    public let kind: CRLKind
+    public let baseNumber: Int64?
+    public let revision: Int64
+    public let thisUpdate: Date
+    public let nextUpdate: Date
+    public let entries: Int
+    public let decisionID: UUID
+    public let der: [UInt8]
+}
+
+/// What one publication produces, and when the next is due.
+public struct CRLPublication: Sendable {
+    public let drafts: [CRLDraft]
+    public let fullDueAt: Date
+    public let deltaDueAt: Date
+}
+
+/// A stored CRL, as served.
+public struct PublishedCRL: Sendable, Hashable {
+    public let caID: String
+    public let number: Int64
+    public let kind: CRLKind
+    public let baseNumber: Int64?
+    public let thisUpdate: Date
+    public let nextUpdate: Date
+    public let der: [UInt8]
+
+    public init(caID: String, number: Int64, kind: CRLKind, baseNumber: Int64?, thisUpdate: Date, nextUpdate: Date, der: [UInt8]) {
+        self.caID = caID
+        self.number = number
+        self.kind = kind
+        self.baseNumber = baseNumber
+        self.thisUpdate = thisUpdate
+        self.nextUpdate = nextUpdate
+        self.der = der
+    }
+}
+
+public protocol CRLStore: Sendable {
+    /// Locks the CA's CRL state, runs `build` with it and a reader for its entries, and
+    /// stores what `build` returns in the same transaction. Two processes publishing at
+    /// once take turns, so CRL numbers are never reused.
+    func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLEntryReader) async throws -> CRLPublication?) async throws -> [CRLDraft]
+    func latest(caID: String, kind: CRLKind) async throws -> PublishedCRL?
+    /// Active CAs with a key whose CRLs are missing, due, or behind a revocation change.
+    func casNeedingCRLs() async throws -> [String]
+}

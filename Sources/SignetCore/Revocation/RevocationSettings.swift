@@ -1,0 +1,48 @@
+import Crypto
+import Foundation
+
+/// How long CRLs and OCSP responses are valid and how often they are renewed.
+public struct RevocationSettings: Sendable, Hashable {
+    /// nextUpdate − thisUpdate of a full CRL.
+    public var crlValidity: TimeInterval = 24 * 3600
+    /// A new full CRL is published this long after the last one (and with it a fresh delta).
+    public var fullCRLInterval: TimeInterval = 3600
+    /// nextUpdate − thisUpdate of a delta CRL; one is published after every revocation
+    /// change and at half its validity.
+    public var deltaCRLValidity: TimeInterval = 3600
+    /// nextUpdate − thisUpdate of an OCSP response.
+    public var ocspValidity: TimeInterval = 24 * 3600
+    /// Pre-signed OCSP responses are signed again when less than this remains.
+    public var ocspRefreshBefore: TimeInterval = 12 * 3600
+
+    public init() {}
+
+    /// The settings must leave no gap between a CRL's expiry and its successor.
+    public func validate() throws {
+        func positive(_ value: TimeInterval, _ name: String) throws {
+            guard value >= 1 else { throw RevocationSettingsError("\(name) must be at least one second") }
+        }
+        try positive(crlValidity, "crl_validity")
+        try positive(fullCRLInterval, "crl_full_interval")
+        try positive(deltaCRLValidity, "delta_crl_validity")
+        try positive(ocspValidity, "ocsp_validity")
+        guard fullCRLInterval < crlValidity else {
+            throw RevocationSettingsError("crl_full_interval must be shorter than crl_validity, or relying parties see an expired CRL")
+        }
+        guard ocspRefreshBefore > 0, ocspRefreshBefore < ocspValidity else {
+            throw RevocationSettingsError("ocsp_refresh_before must be positive and shorter than ocsp_validity")
+        }
+    }
+
+    /// Decisions made under these settings name them by this hash, as issuance decisions
+    /// name a profile version.
+    public var versionHash: String {
+        let text = "crl_validity=\(crlValidity);crl_full_interval=\(fullCRLInterval);delta_crl_validity=\(deltaCRLValidity);ocsp_validity=\(ocspValidity);ocsp_refresh_before=\(ocspRefreshBefore)"
+        return SHA256.hash(data: Array(text.utf8)).lowercaseHex
+    }
+}
+
+public struct RevocationSettingsError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

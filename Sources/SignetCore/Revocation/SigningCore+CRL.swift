@@ -1,0 +1,107 @@
+import Foundation
+import SwiftASN1
+import X509
+
+extension SigningCore {
+    /// The requester named on decisions the server makes by itself (scheduled CRLs, OCSP).
+    public static let systemRequester = Requester("signet")
+
+    /// Publishes what is due for the CA: a full CRL (first time, on schedule, or `forceFull`)
+    /// with a fresh delta beside it, or a delta after revocation changes or before the last
+    /// one expires. Returns what was published (nothing when nothing was due).
+    @discardableResult
+    public func publishCRLs(caID: String, forceFull: Bool = false, requester: Requester = SigningCore.systemRequester) async throws -> [CRLDraft] {
+        var decision = DecisionDraft(action: .publishCRL, caID: caID, requester: requester)
+        decision.policy = ("revocation-settings", revocationSettings.versionHash)
+        var log = RuleLog()
+        let signer: SigningCA
+        do {
+            signer = try await signingCA(caID, log: &log)
+            if let usage = try? signer.certificate.extensions.keyUsage, !usage.cRLSign {
+                throw log.fail("ca.crl_sign", "CA '\(caID)' has no cRLSign key usage")
+            }
+        } catch let refusal as Refusal {
+            try await recordRefusal(refusal, decision: decision)
+            throw GateError.refused(refusal)
+        }
+        let settings = revocationSettings
+        let distributionPoint = PublicationURLs.under(base: publicBaseURL, caID: caID).crlDistributionPoint
+        var issuerName = DER.Serializer()
+        try issuerName.serialize(signer.certificate.subject)
+        let context = CRLContext(
+            signer: signer.signer,
+            issuerName: issuerName.serializedBytes,
+            ownSerial: signer.certificate.serialNumber.bytes.lowercaseHex,
+            authorityKeyIdentifier: signer.context.keyIdentifier.map { Array($0) },
+            distributionPoint: distributionPoint
+        )
+        let rules = log.outcomes
+        let approvalDraft = decision
+        return try await stores.crls.publish(caID: caID) { [self] state, reader in
+            let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
+            let fullDue = forceFull || state.fullNumber == nil || state.fullDueAt.map { now >= $0 } ?? true
+            let deltaDue = fullDue || state.revision > state.publishedRevision || state.deltaDueAt.map { now >= $0 } ?? true
+            guard deltaDue else { return nil }
+            var drafts: [CRLDraft] = []
+            var number = state.lastNumber
+            var base = (number: state.fullNumber ?? 0, revision: state.fullRevision ?? 0)
+            if fullDue {
+                number += 1
+                let full = try await buildCRL(context, number: number, baseNumber: nil, revision: state.revision, now: now,
+                                              selection: .revoked(notExpiredAt: now, excludingSerial: context.ownSerial),
+                                              reader: reader, decision: approvalDraft, rules: rules)
+                drafts.append(full)
+                base = (number, state.revision)
+            }
+            number += 1
+            drafts.append(try await buildCRL(context, number: number, baseNumber: base.number, revision: state.revision, now: now,
+                                             selection: .changed(sinceRevision: base.revision),
+                                             reader: reader, decision: approvalDraft, rules: rules))
+            return CRLPublication(
+                drafts: drafts,
+                fullDueAt: fullDue ? now.addingTimeInterval(settings.fullCRLInterval) : (state.fullDueAt ?? now),
+                deltaDueAt: now.addingTimeInterval(settings.deltaCRLValidity / 2)
+            )
+        }
+    }
+
+    struct CRLContext: Sendable {
+        let signer: SignerKey
+        let issuerName: [UInt8]
+        let ownSerial: String
+        let authorityKeyIdentifier: [UInt8]?
+        let distributionPoint: String?
+    }
+
+    /// Streams the entries into the TBSCertList, records the decision, signs and verifies.
+    private func buildCRL(_ context: CRLContext, number: Int64, baseNumber: Int64?, revision: Int64, now: Date,
+                          selection: CRLEntrySelection, reader: any CRLEntryReader,
+                          decision: DecisionDraft, rules: [RuleOutcome]) async throws -> CRLDraft {
+        let validity = baseNumber == nil ? revocationSettings.crlValidity : revocationSettings.deltaCRLValidity
+        let nextUpdate = now.addingTimeInterval(validity)
+        var entries: [UInt8] = []
+        var count = 0
+        try await reader.entries(selection) { entry in
+            entries.append(contentsOf: CRLEncoding.entry(entry, thisUpdate: now))
+            count += 1
+        }
+        let algorithm = try Self.algorithmIdentifier(TokenSigningKey(token: token, keyID: context.signer.keyID, publicKey: context.signer.publicKey).defaultSignatureAlgorithm)
+        let tbs = CRLEncoding.tbs(
+            .init(algorithmIdentifier: algorithm, issuerName: context.issuerName, thisUpdate: now, nextUpdate: nextUpdate),
+            entries: entries,
+            extensions: CRLEncoding.extensions(number: number, baseNumber: baseNumber, authorityKeyIdentifier: context.authorityKeyIdentifier, distributionPoint: context.distributionPoint)
+        )
+        entries = []
+        let kind = baseNumber == nil ? "full CRL" : "delta CRL on base \(baseNumber!)"
+        var outcomes = rules
+        outcomes.append(RuleOutcome(rule: "crl.number", passed: true, detail: "\(kind) number \(number) with \(count) entries, revision \(revision)"))
+        let approval = decision.record(.approved, rules: outcomes)
+        try await stores.decisions.record(approval)
+        let signature = try await signStructure(tbs, keyID: context.signer.keyID, publicKey: context.signer.publicKey, signerName: context.signer.caID)
+        return CRLDraft(
+            number: number, kind: baseNumber == nil ? .full : .delta, baseNumber: baseNumber, revision: revision,
+            thisUpdate: now, nextUpdate: nextUpdate, entries: count, decisionID: approval.id,
+            der: CRLEncoding.certificateList(tbs: tbs, signature: signature)
+        )
+    }
+}

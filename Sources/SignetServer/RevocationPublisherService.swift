@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SignetCore
+import SignetStore
+import SignetToken
+
+/// Keeps CRLs and pre-signed OCSP responses current for the CAs whose keys are on this
+/// process's token. Every server process runs one; the database orders their work, so
+/// several processes never publish two CRLs with the same number.
+struct RevocationPublisherService: Service {
+    let core: SigningCore
+    let database: Database
+    let tokenLabel: String
+    let presignOCSP: Bool
+    let logger: Logger
+
+    /// A CA whose publication failed is retried after this long, not on every pass.
+    static let failureBackoff: TimeInterval = 60
+
+    func run() async throws {
+        var failedUntil: [String: Date] = [:]
+        var ocspWatermarks: [String: Date] = [:]
+        var pass = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let now = Date()
+            do {
+                for caID in try await database.stores.crls.casNeedingCRLs() where failedUntil[caID].map({ $0 <= now }) ?? true {
+                    guard try await holdsKey(caID) else { continue }
+                    do {
+                        try await core.publishCRLs(caID: caID)
+                        failedUntil[caID] = nil
+                    } catch {
+                        failedUntil[caID] = now.addingTimeInterval(Self.failureBackoff)
+                        logger.warning("CRL publication failed; retrying later", metadata: ["ca": "\(caID)", "error": "\(error)"])
+                    }
+                }
+                if presignOCSP && pass % 5 == 0 {
+                    try await refreshOCSP(&ocspWatermarks)
+                }
+            } catch {
+                logger.warning("revocation publishing pass failed", metadata: ["error": "\(error)"])
+            }
+            pass += 1
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Pre-signs responses for new certificates and renews expiring ones, CA by CA.
+    private func refreshOCSP(_ watermarks: inout [String: Date]) async throws {
+        for ca in try await database.stores.cas.cas() where ca.status == .active && ca.keyURI != nil {
+            guard try await holdsKey(ca.id) else { continue }
+            let started = Date()
+            let since = watermarks[ca.id] ?? .distantPast
+            var signed = 0
+            repeat {
+                signed = try await core.refreshOCSP(caID: ca.id, issuedAfter: since)
+            } while signed == 500 && !Task.isShuttingDownGracefully
+            // issued_at is a transaction's start: look back a little for late commits.
+            watermarks[ca.id] = started.addingTimeInterval(-60)
+        }
+    }
+
+    private func holdsKey(_ caID: String) async throws -> Bool {
+        guard let ca = try await database.stores.cas.ca(id: caID), let keyURI = ca.keyURI,
+              let uri = try? PKCS11URI(parsing: keyURI) else { return false }
+        return uri.token == tokenLabel
+    }
+}

@@ -1,0 +1,94 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import SignetCore
+import SignetStore
+
+/// What relying parties fetch without credentials: CRLs, OCSP and CA certificates.
+enum PublicationRoutes {
+    /// An OCSP request is a few hundred bytes; RFC 5019 GET URLs stay under 255.
+    static let maxOCSPRequestBytes = 16 * 1024
+
+    static func register(_ routes: RouteTable, services: SignetServer.Services) {
+        routes.add(.get, "/crl/{ca}", roles: nil) { _, context in
+            try await crl(try context.parameters.require("ca"), kind: .full, services: services)
+        }
+        routes.add(.get, "/crl/{ca}/delta", roles: nil) { _, context in
+            try await crl(try context.parameters.require("ca"), kind: .delta, services: services)
+        }
+        routes.add(.get, "/ca/{file}", roles: nil) { _, context in
+            let file = try context.parameters.require("file")
+            guard file.hasSuffix(".der") else { throw APIError.notFound("CA certificates are served as /ca/<id>.der") }
+            let id = String(file.dropLast(4))
+            guard let ca = try await services.database.stores.cas.ca(id: id), ca.status != .deleted else {
+                throw APIError.notFound("no CA with id '\(id)'")
+            }
+            return .bytes(ca.certificateDER, contentType: "application/pkix-cert")
+        }
+        routes.add(.post, "/ocsp", roles: nil) { request, context in
+            let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard type == "application/ocsp-request" else {
+                throw APIError.unsupportedMediaType("expected Content-Type application/ocsp-request, got \(type ?? "none")")
+            }
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > maxOCSPRequestBytes { throw APIError.tooLarge(maxOCSPRequestBytes) }
+            let body = try await request.body.collect(upTo: maxOCSPRequestBytes)
+            return await ocsp(Array(body.readableBytesView), cacheHeaders: false, services: services, context: context)
+        }
+        routes.add(.get, "/ocsp/{request}", roles: nil, matching: "/ocsp/**") { request, context in
+            // Everything after /ocsp/, still percent-encoded: base64 may contain '/' and '+'.
+            let encoded = request.uri.path.dropFirst("/ocsp/".count)
+            guard let text = String(encoded).removingPercentEncoding, let der = Data(base64Encoded: text) else {
+                return await ocsp([], cacheHeaders: false, services: services, context: context) // malformedRequest
+            }
+            return await ocsp(Array(der), cacheHeaders: true, services: services, context: context)
+        }
+    }
+
+    static func crl(_ caID: String, kind: CRLKind, services: SignetServer.Services) async throws -> Response {
+        guard let crl = try await services.database.stores.crls.latest(caID: caID, kind: kind) else {
+            throw APIError.notFound("no \(kind == .full ? "CRL" : "delta CRL") published for CA '\(caID)' (yet)")
+        }
+        var response = Response.bytes(crl.der, contentType: "application/pkix-crl")
+        response.headers[.lastModified] = HTTPDate.string(crl.thisUpdate)
+        response.headers[.expires] = HTTPDate.string(crl.nextUpdate)
+        response.headers[.cacheControl] = "public, no-transform, max-age=\(max(0, Int(min(crl.nextUpdate.timeIntervalSinceNow, 300))))"
+        return response
+    }
+
+    /// Always an `application/ocsp-response` with status 200: OCSP reports its errors inside.
+    static func ocsp(_ der: [UInt8], cacheHeaders: Bool, services: SignetServer.Services, context: SignetRequestContext) async -> Response {
+        let answer: OCSPAnswer
+        do {
+            answer = try await services.core.answerOCSP(der)
+        } catch {
+            if StoreAvailability.isUnavailable(error) {
+                answer = .status(.tryLater)
+            } else {
+                context.logger.error("OCSP request failed", metadata: ["error": "\(String(reflecting: error))"])
+                answer = .status(.internalError)
+            }
+        }
+        var response = Response.bytes(answer.der, contentType: "application/ocsp-response")
+        if cacheHeaders, let producedAt = answer.producedAt, let nextUpdate = answer.nextUpdate {
+            // RFC 5019 section 6.
+            let maxAge = max(0, Int(nextUpdate.timeIntervalSinceNow))
+            response.headers[.lastModified] = HTTPDate.string(producedAt)
+            response.headers[.expires] = HTTPDate.string(nextUpdate)
+            response.headers[.cacheControl] = "max-age=\(maxAge), public, no-transform, must-revalidate"
+            response.headers[.eTag] = "\"\(Insecure.SHA1.hash(data: answer.der).map { String(format: "%02x", $0) }.joined())\""
+        }
+        return response
+    }
+}
+
+/// IMF-fixdate (RFC 9110) for Last-Modified and Expires.
+enum HTTPDate {
+    static func string(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Logging
+import PostgresNIO
+import SignetCore
+
+/// Pre-signed OCSP responses. A stored response counts only while its `revision` equals
+/// the certificate's `revocation_seq`, checked when it is read and, under a share lock on
+/// the certificate, when it is written: a response signed before a revocation is never served after it.
+struct PostgresOCSPStore: OCSPStore {
+    let client: PostgresClient
+    let logger: Logger
+
+    func response(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, validAfter: Date) async throws -> StoredOCSPResponse? {
+        let query: PostgresQuery = """
+            SELECT o.revision, o.produced_at, o.next_update, o.der FROM ocsp_responses o
+            JOIN certificates c ON c.serial_number = o.serial_number AND c.issuer_ca_id = o.issuer_ca_id
+            WHERE o.issuer_ca_id = \(issuerCAID) AND o.serial_number = \(serialNumber) AND o.hash_algorithm = \(hashAlgorithm.rawValue)
+              AND o.revision = COALESCE(c.revocation_seq, 0) AND o.next_update > \(validAfter)
+            """
+        for try await (revision, producedAt, nextUpdate, der) in try await client.timedQuery(query, logger: logger)
+            .decode((Int64, Date, Date, ByteBuffer).self) {
+            return StoredOCSPResponse(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm,
+                                      revision: revision, producedAt: producedAt, nextUpdate: nextUpdate, der: der.bytes)
+        }
+        return nil
+    }
+
+    func statuses(issuerCAID: String, serialNumbers: [String]) async throws -> [String: OCSPCertificateStatus] {
+        let query: PostgresQuery = """
+            SELECT serial_number, status, revoked_at, revocation_reason, COALESCE(revocation_seq, 0) FROM certificates
+            WHERE issuer_ca_id = \(issuerCAID) AND serial_number = ANY(\(serialNumbers))
+            """
+        var result: [String: OCSPCertificateStatus] = [:]
+        for try await row in try await client.timedQuery(query, logger: logger).decode((String, String, Date?, String?, Int64).self) {
+            result[row.0] = Self.status(row)
+        }
+        return result
+    }
+
+    func save(_ responses: [StoredOCSPResponse]) async throws {
+        guard !responses.isEmpty else { return }
+        try await client.transaction(logger: logger) { connection in
+            for r in responses {
+                try await connection.query(
+                    """
+                    INSERT INTO ocsp_responses (issuer_ca_id, serial_number, hash_algorithm, revision, produced_at, next_update, der)
+                    SELECT \(r.issuerCAID), \(r.serialNumber), \(r.hashAlgorithm.rawValue), \(r.revision), \(r.producedAt), \(r.nextUpdate), \(ByteBuffer(bytes: r.der))
+                    FROM certificates c
+                    WHERE c.serial_number = \(r.serialNumber) AND c.issuer_ca_id = \(r.issuerCAID) AND COALESCE(c.revocation_seq, 0) = \(r.revision)
+                    FOR SHARE OF c
+                    ON CONFLICT (issuer_ca_id, serial_number, hash_algorithm) DO UPDATE
+                    SET revision = EXCLUDED.revision, produced_at = EXCLUDED.produced_at, next_update = EXCLUDED.next_update, der = EXCLUDED.der
+                    """,
+                    logger: logger
+                )
+            }
+        }
+    }
+
+    func needingResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, issuedAfter: Date, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus] {
+        // Two index walks, never a scan of the CA's certificates: new ones by issued_at,
+        // expiring responses by next_update.
+        let algorithm = hashAlgorithm.rawValue
+        let query: PostgresQuery = """
+            (SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0) FROM certificates c
+             WHERE c.issuer_ca_id = \(issuerCAID) AND c.issued_at > \(issuedAfter) AND c.not_after > now()
+               AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
+                               AND o.hash_algorithm = \(algorithm) AND o.revision = COALESCE(c.revocation_seq, 0))
+             ORDER BY c.issued_at LIMIT \(limit))
+            UNION
+            (SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0) FROM ocsp_responses o
+             JOIN certificates c ON c.serial_number = o.serial_number AND c.issuer_ca_id = o.issuer_ca_id
+             WHERE o.issuer_ca_id = \(issuerCAID) AND o.hash_algorithm = \(algorithm) AND o.next_update <= \(refreshBefore) AND c.not_after > now()
+             ORDER BY o.next_update LIMIT \(limit))
+            """
+        var result: [OCSPCertificateStatus] = []
+        for try await row in try await client.timedQuery(query, logger: logger).decode((String, String, Date?, String?, Int64).self) {
+            result.append(Self.status(row))
+        }
+        return result
+    }
+
+    func purge(issuerCAID: String) async throws {
+        _ = try await client.timedQuery("DELETE FROM ocsp_responses WHERE issuer_ca_id = \(issuerCAID)", logger: logger)
+    }
+
+    static func status(_ row: (String, String, Date?, String?, Int64)) -> OCSPCertificateStatus {
+        let (serial, status, revokedAt, reason, revision) = row
+        let certStatus: OCSPCertStatus = status == "REVOKED"
+            ? .revoked(at: revokedAt ?? Date(timeIntervalSince1970: 0), reason: reason.flatMap { RevocationReason(name: $0) })
+            : .good
+        return OCSPCertificateStatus(serialNumber: serial, status: certStatus, revision: revision)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// A CA of its own (under the gate fixture's root) behind the shared server, with helpers
+/// to issue certificates and to check what Signet publishes with openssl.
+struct RevocationFixture {
+    let server: ServerFixture
+    let caID: String
+    let admin: String
+    /// The CA's certificate and the chain up to the root, as PEM files for openssl.
+    let caFile: String
+    let chainFile: String
+
+    static func make(_ prefix: String, server: ServerFixture? = nil) async throws -> RevocationFixture {
+        let server = if let server { server } else { try await ServerFixture.get() }
+        let admin = server.token(["admin"])
+        let caID = unique(prefix)
+        let created = try server.curl("POST", "/api/ca/v1/cas", token: admin, body: try server.json([
+            "id": caID, "parent_id": server.gate.rootID, "subject": ["common_name": "Revocation \(caID)"], "key_type": "ECDSA", "key_size": 256,
+            "profile_id": "subordinate-ca", "ca_issuance_profile_id": "iot-device",
+        ]))
+        guard created.status == 201, let pem = try created.json()["certificate"] as? String else {
+            throw TestSetupError("cannot create CA \(caID): \(created.text)")
+        }
+        let caFile = try server.scratch.write("\(caID).pem", Array(pem.utf8))
+        let chainFile = try server.scratch.write("\(caID)-chain.pem", Array(pem.utf8) + (try server.gate.pem(server.gate.root)))
+        return RevocationFixture(server: server, caID: caID, admin: admin, caFile: caFile, chainFile: chainFile)
+    }
+
+    /// Issues a device certificate; returns its serial and the PEM file.
+    func issue(_ commonName: String = unique("device")) throws -> (serial: String, file: String) {
+        let csr = try OpenSSLCSR.make(subject: "/CN=\(commonName)", in: server.scratch)
+        let signed = try server.curl("POST", "/api/ca/v1/cas/\(caID)/sign", token: admin, body: try server.json(["csr": String(decoding: csr, as: UTF8.self)]))
+        guard signed.status == 201, let serial = try signed.json()["serial_number"] as? String, let pem = try signed.json()["certificate"] as? String else {
+            throw TestSetupError("cannot issue: \(signed.text)")
+        }
+        return (serial, try server.scratch.write("\(serial).pem", Array(pem.utf8)))
+    }
+
+    func setStatus(_ serial: String, _ body: [String: Any], token: String? = nil) throws -> ServerFixture.HTTPResult {
+        try server.curl("PUT", "/api/ca/v1/certificates/\(serial)/status", token: token ?? admin, body: try server.json(body))
+    }
+
+    /// Fetches a CRL and has openssl verify it against the chain; returns openssl's text form.
+    func crl(delta: Bool = false) throws -> (text: String, der: [UInt8]) {
+        let result = try server.curl("GET", "/crl/\(caID)\(delta ? "/delta" : "")", token: nil)
+        guard result.status == 200 else { throw TestSetupError("GET CRL: \(result.status) \(result.text)") }
+        let file = try server.scratch.write(unique("crl") + ".der", result.body)
+        let verified = try Tool.run("openssl", ["crl", "-inform", "DER", "-in", file, "-CAfile", chainFile, "-noout", "-verify"])
+        guard verified.status == 0, (verified.output + verified.error).contains("verify OK") else {
+            throw TestSetupError("openssl crl -verify failed: \(verified.output) \(verified.error)")
+        }
+        let text = try Tool.run("openssl", ["crl", "-inform", "DER", "-in", file, "-noout", "-text"])
+        return (text.output, result.body)
+    }
+
+    /// The CRL number openssl reads from a CRL's text.
+    static func number(_ text: String, label: String = "X509v3 CRL Number") -> Int? {
+        guard let range = text.range(of: label + ":") else { return nil }
+        // "X509v3 CRL Number: \n 4", "X509v3 Delta CRL Indicator: critical\n 4"
+        let rest = text[range.upperBound...].prefix(40)
+        guard let start = rest.firstIndex(where: { $0.isNumber }) else { return nil }
+        return Int(rest[start...].prefix { $0.isNumber })
+    }
+
+    /// Polls until `condition` holds (background publication), at most `seconds`.
+    static func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if (try? condition()) == true { return true }
+            Thread.sleep(forTimeInterval: 0.25)
+        }
+        return try condition()
+    }
+}
+
+extension String {
+    /// openssl prints serials in upper-case hex.
+    var opensslSerial: String { uppercased() }
+}
