@@ -35,7 +35,7 @@ _SIGNET_TEMPLATE="$_SIGNET_REPO_ROOT/tokens/softhsm2.conf.template"
 
 # Debian packages the environment needs, apart from PostgreSQL (handled separately
 # because the versioned package may not be installable everywhere).
-_SIGNET_PACKAGES=(softhsm2 libsofthsm2 opensc p11-kit libp11-kit-dev libssl-dev openssl curl ca-certificates)
+_SIGNET_PACKAGES=(softhsm2 libsofthsm2 opensc p11-kit libp11-kit-dev libssl-dev openssl curl ca-certificates python3-venv)
 
 # ---------------------------------------------------------------------------
 # Output and logging
@@ -150,6 +150,19 @@ _signet_pg_package() {
         echo postgresql
     fi
 }
+
+# signet_install_pkilint DIR: pkilint (from PyPI, pinned) in a virtualenv under DIR, for
+# the tests that lint what Signet publishes. Prints the directory holding its commands.
+signet_install_pkilint() (
+    set -euo pipefail
+    local venv=$1/tools/pkilint
+    if [[ ! -x $venv/bin/lint_crl ]]; then
+        rm -rf -- "$venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "pkilint==0.13.3" >&2
+    fi
+    echo "$venv/bin"
+)
 
 # signet_install_packages [DIR]: installs the Debian packages that are missing. Does
 # nothing (and needs no root) when everything is there already. DIR, or

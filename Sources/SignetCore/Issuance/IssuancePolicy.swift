@@ -91,8 +91,25 @@ enum IssuancePolicy {
         } else if usage.keyCertSign || usage.cRLSign {
             throw log.fail("honor_key_usage", "the request asks for keyCertSign or cRLSign under a profile that does not sign CAs")
         }
-        log.pass("key_usage", "from the \(source): \(usage)")
+        let dropped = fitToKeyType(&usage, request.keyKind)
+        log.pass("key_usage", "from the \(source): \(usage)" + (dropped.isEmpty ? "" : "; \(dropped.joined(separator: ", ")) left out: not defined for \(request.keyKind) keys"))
         return usage
+    }
+
+    /// Leaves out usages the key cannot have: encipherment for EC keys (RFC 5480 3),
+    /// key agreement for RSA keys (RFC 3279 2.3.1). Returns what was left out.
+    private static func fitToKeyType(_ usage: inout KeyUsage, _ kind: PublicKeyKind) -> [String] {
+        var dropped: [String] = []
+        switch kind {
+        case .ecdsa:
+            if usage.keyEncipherment { usage.keyEncipherment = false; dropped.append("keyEncipherment") }
+            if usage.dataEncipherment { usage.dataEncipherment = false; dropped.append("dataEncipherment") }
+        case .rsa:
+            if usage.keyAgreement { usage.keyAgreement = false; dropped.append("keyAgreement") }
+        case .other:
+            break
+        }
+        return dropped
     }
 
     private static func extendedKeyUsage(profile: IssuanceProfile, request: RequestedCertificate, log: inout RuleLog) -> ExtendedKeyUsage? {

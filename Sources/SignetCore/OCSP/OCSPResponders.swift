@@ -20,7 +20,8 @@ struct OCSPResponder: Sendable {
 }
 
 /// Finds the CA a CertID names, by the hashes of its name and key. Reloaded from the store
-/// every few seconds, and at most once a second when a CertID matches nothing.
+/// every few seconds, and when a CertID matches nothing (at most ten times a second: later
+/// misses wait their turn rather than being told a CA created a moment ago is unknown).
 final class OCSPIssuerIndex: Sendable {
     struct Entry: Sendable {
         let caID: String
@@ -34,14 +35,15 @@ final class OCSPIssuerIndex: Sendable {
     }
 
     private let state = Mutex(State())
+    static let minimumReloadInterval: Duration = .milliseconds(100)
 
     func caID(for certID: OCSPCertID, load: () async throws -> [CARecord]) async throws -> String? {
         let key = Self.key(certID.hashAlgorithm, certID.issuerNameHash, certID.issuerKeyHash)
         let now = ContinuousClock.now
         let (match, age) = state.withLock { ($0.digests[key], $0.loadedAt.map { now - $0 }) }
         let stale = age.map { $0 > .seconds(10) } ?? true
-        let retry = match == nil && (age.map { $0 > .seconds(1) } ?? true)
-        if stale || retry {
+        if stale || match == nil {
+            if let age, age < Self.minimumReloadInterval { try await Task.sleep(for: Self.minimumReloadInterval - age) }
             try reload(try await load())
             return state.withLock { $0.digests[key] }
         }

@@ -74,7 +74,66 @@ struct RevocationFixture {
     }
 }
 
+extension RevocationFixture {
+    static func eventuallyAsync(_ seconds: Double = 15, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if (try? await condition()) == true { return true }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        return try await condition()
+    }
+}
+
 extension String {
     /// openssl prints serials in upper-case hex.
     var opensslSerial: String { uppercased() }
+}
+
+/// OCSP through openssl: it builds the request, Signet answers over HTTPS, openssl verifies.
+extension RevocationFixture {
+    struct OCSPResult {
+        let response: [UInt8]
+        /// `openssl ocsp -respin … -resp_text` output (stdout and stderr).
+        let text: String
+        let verified: Bool
+        let headers: ServerFixture.HTTPResult
+    }
+
+    /// `target`: `-cert <file>` or `-serial 0x…`; `extra`: e.g. `["-nonce"]`, `["-sha256"]`.
+    func ocsp(_ target: [String], issuer: String? = nil, extra: [String] = ["-no_nonce"], viaGET: Bool = false) throws -> OCSPResult {
+        let issuer = issuer ?? caFile
+        let request = server.scratch.path(unique("ocsp-req") + ".der")
+        let made = try Tool.run("openssl", ["ocsp", "-issuer", issuer] + extra + target + ["-reqout", request])
+        guard made.status == 0 else { throw TestSetupError("openssl ocsp -reqout: \(made.error)") }
+        let der = try Array(Data(contentsOf: URL(fileURLWithPath: request)))
+        let result: ServerFixture.HTTPResult
+        if viaGET {
+            let encoded = Data(der).base64EncodedString().addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            result = try server.curl("GET", "/ocsp/\(encoded)")
+        } else {
+            result = try server.curl("POST", "/ocsp", body: der, contentType: "application/ocsp-request")
+        }
+        guard result.status == 200, result.header("Content-Type") == "application/ocsp-response" else {
+            throw TestSetupError("OCSP over HTTP: \(result.status) \(result.text)")
+        }
+        let response = try server.scratch.write(unique("ocsp-resp") + ".der", result.body)
+        // Against the request as sent (openssl checks the nonce echo and the signature) …
+        let check = try Tool.run("openssl", ["ocsp", "-reqin", request, "-respin", response, "-CAfile", chainFile, "-verify_other", chainFile, "-resp_text"])
+        // … and per certificate, for the status lines.
+        let statuses = try Tool.run("openssl", ["ocsp", "-respin", response, "-issuer", issuer] + target + ["-CAfile", chainFile, "-no_nonce"])
+        let text = check.output + check.error + statuses.output + statuses.error
+        let verified = (check.output + check.error).contains("Response verify OK") && !text.contains("Nonce Verify error")
+        return OCSPResult(response: result.body, text: text, verified: verified, headers: result)
+    }
+}
+
+extension RevocationFixture {
+    /// An OCSP request as openssl builds it.
+    func requestBytes(_ target: [String], extra: [String] = ["-no_nonce"]) throws -> [UInt8] {
+        let request = server.scratch.path(unique("ocsp-req") + ".der")
+        let made = try Tool.run("openssl", ["ocsp", "-issuer", caFile] + extra + target + ["-reqout", request])
+        guard made.status == 0 else { throw TestSetupError("openssl ocsp -reqout: \(made.error)") }
+        return try Array(Data(contentsOf: URL(fileURLWithPath: request)))
+    }
 }
