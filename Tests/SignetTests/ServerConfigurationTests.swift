@@ -19,4 +19,25 @@ import Testing
         let missing = #expect(throws: ConfigurationError.self) { try configuration.required(nil, .jwksFile) }
         #expect(missing?.description.contains("SIGNET_JWKS_FILE") == true)
     }
+
+    @Test func revocationPeriodsAreReadAndChecked() throws {
+        let scratch = try Scratch()
+        let example = GateFixture.repositoryRoot.appendingPathComponent("deploy/signet.example.json").path
+        let defaults = try ServerConfiguration.load(file: example, environment: [:]).revocationSettings()
+        #expect(defaults.crlValidity == 86_400 && defaults.fullCRLInterval == 3600 && defaults.ocspRefreshBefore == 43_200)
+
+        let file = try scratch.write("revocation.json", Array(#"{"crl_validity": "7d", "crl_full_interval": "6h", "ocsp_presign": false}"#.utf8))
+        let configuration = try ServerConfiguration.load(file: file, environment: ["SIGNET_DELTA_CRL_VALIDITY": "15m"])
+        let settings = try configuration.revocationSettings()
+        #expect(settings.crlValidity == 7 * 86_400 && settings.fullCRLInterval == 6 * 3600 && settings.deltaCRLValidity == 900)
+        #expect(configuration.ocspPresign == false)
+
+        // A full CRL published less often than it lasts would leave relying parties with an expired one.
+        let gap = try ServerConfiguration.load(file: nil, environment: ["SIGNET_CRL_FULL_INTERVAL": "48h"])
+        let error = #expect(throws: ConfigurationError.self) { try gap.revocationSettings() }
+        #expect(error?.description.contains("crl_full_interval") == true)
+        let unreadable = try ServerConfiguration.load(file: nil, environment: ["SIGNET_OCSP_VALIDITY": "1y"])
+        #expect(throws: ConfigurationError.self) { try unreadable.revocationSettings() }
+        #expect(throws: ConfigurationError.self) { try ServerConfiguration.load(file: nil, environment: ["SIGNET_OCSP_PRESIGN": "sometimes"]) }
+    }
 }
