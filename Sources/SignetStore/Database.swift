@@ -48,7 +48,7 @@ public final class Database: Sendable {
             certificates: certificates,
             decisions: audit,
             revocations: PostgresRevocationStore(client: client, logger: logger),
-            crls: PostgresCRLStore(client: client, logger: logger),
+            crls: PostgresCRLStore(client: client, auditKey: auditKey, logger: logger),
             ocsp: PostgresOCSPStore(client: client, logger: logger)
         )
     }

@@ -7,9 +7,10 @@ import SignetCore
 /// build: revocations of that CA wait (briefly) and other publishers take their turn.
 struct PostgresCRLStore: CRLStore {
     let client: PostgresClient
+    let auditKey: AuditKey
     let logger: Logger
 
-    func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLEntryReader) async throws -> CRLPublication?) async throws -> [CRLDraft] {
+    func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLPublishing) async throws -> CRLPublication?) async throws -> [CRLDraft] {
         try await client.transaction(logger: logger) { connection in
             try await connection.query("INSERT INTO crl_state (ca_id) VALUES (\(caID)) ON CONFLICT (ca_id) DO NOTHING", logger: logger)
             var state: CRLState?
@@ -23,7 +24,7 @@ struct PostgresCRLStore: CRLStore {
                                  fullRevision: fullRevision, fullDueAt: fullDue, deltaDueAt: deltaDue)
             }
             guard let state else { throw StoreError.corruptRow("crl_state for \(caID) vanished") }
-            guard let publication = try await build(state, EntryReader(connection: connection, caID: caID, logger: logger)) else { return [] }
+            guard let publication = try await build(state, TransactionPublishing(connection: connection, caID: caID, auditKey: auditKey, logger: logger)) else { return [] }
             var full: CRLDraft?
             for draft in publication.drafts {
                 if draft.kind == .full { full = draft }
@@ -76,11 +77,16 @@ struct PostgresCRLStore: CRLStore {
     }
 }
 
-/// Streams a CRL's entries from the publishing transaction, row by row.
-private struct EntryReader: CRLEntryReader {
+/// The publishing transaction's connection, for entries (row by row) and the decision.
+private struct TransactionPublishing: CRLPublishing {
     let connection: PostgresConnection
     let caID: String
+    let auditKey: AuditKey
     let logger: Logger
+
+    func record(_ decision: DecisionRecord) async throws {
+        try await connection.query(PostgresAuditLog.insertQuery([decision.auditRecord], key: auditKey), logger: logger)
+    }
 
     func entries(_ selection: CRLEntrySelection, _ each: (CRLEntry) throws -> Void) async throws {
         let query: PostgresQuery = switch selection {

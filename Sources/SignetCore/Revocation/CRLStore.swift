@@ -52,9 +52,14 @@ public enum CRLEntrySelection: Sendable, Hashable {
     case changed(sinceRevision: Int64)
 }
 
-/// Streams CRL entries in serial order, one row at a time.
-public protocol CRLEntryReader {
+/// What a CRL build may do inside the publishing transaction: stream entries in serial
+/// order, one row at a time, and record its decision. Both use the transaction's own
+/// connection: the lock holder never waits for another (which revocations queued behind the
+/// lock might all be holding).
+public protocol CRLPublishing {
     func entries(_ selection: CRLEntrySelection, _ each: (CRLEntry) throws -> Void) async throws
+    /// Records the decision in the same transaction: it commits exactly when the CRL does.
+    func record(_ decision: DecisionRecord) async throws
 }
 
 /// A signed CRL ready to store.
@@ -102,7 +107,7 @@ public protocol CRLStore: Sendable {
     /// Locks the CA's CRL state, runs `build` with it and a reader for its entries, and
     /// stores what `build` returns in the same transaction. Two processes publishing at
     /// once take turns, so CRL numbers are never reused.
-    func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLEntryReader) async throws -> CRLPublication?) async throws -> [CRLDraft]
+    func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLPublishing) async throws -> CRLPublication?) async throws -> [CRLDraft]
     func latest(caID: String, kind: CRLKind) async throws -> PublishedCRL?
     /// Active CAs with a key whose CRLs are missing, due, or behind a revocation change.
     func casNeedingCRLs() async throws -> [String]

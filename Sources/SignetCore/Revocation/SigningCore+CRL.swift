@@ -75,7 +75,7 @@ extension SigningCore {
 
     /// Streams the entries into the TBSCertList, records the decision, signs and verifies.
     private func buildCRL(_ context: CRLContext, number: Int64, baseNumber: Int64?, revision: Int64, now: Date,
-                          selection: CRLEntrySelection, reader: any CRLEntryReader,
+                          selection: CRLEntrySelection, reader: any CRLPublishing,
                           decision: DecisionDraft, rules: [RuleOutcome]) async throws -> CRLDraft {
         let validity = baseNumber == nil ? revocationSettings.crlValidity : revocationSettings.deltaCRLValidity
         let nextUpdate = now.addingTimeInterval(validity)
@@ -96,7 +96,7 @@ extension SigningCore {
         var outcomes = rules
         outcomes.append(RuleOutcome(rule: "crl.number", passed: true, detail: "\(kind) number \(number) with \(count) entries, revision \(revision)"))
         let approval = decision.record(.approved, rules: outcomes)
-        try await stores.decisions.record(approval)
+        try await reader.record(approval)
         let signature = try await signStructure(tbs, keyID: context.signer.keyID, publicKey: context.signer.publicKey, signerName: context.signer.caID)
         return CRLDraft(
             number: number, kind: baseNumber == nil ? .full : .delta, baseNumber: baseNumber, revision: revision,
