@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

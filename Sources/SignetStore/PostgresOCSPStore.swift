@@ -37,23 +37,34 @@ struct PostgresOCSPStore: OCSPStore {
         return result
     }
 
+    /// One statement per batch of up to 500 (a VALUES list joined to the certificates it
+    /// is for, each locked FOR SHARE while its response is written).
     func save(_ responses: [StoredOCSPResponse]) async throws {
-        guard !responses.isEmpty else { return }
-        try await client.transaction(logger: logger) { connection in
-            for r in responses {
-                try await connection.query(
-                    """
-                    INSERT INTO ocsp_responses (issuer_ca_id, serial_number, hash_algorithm, revision, produced_at, next_update, der)
-                    SELECT \(r.issuerCAID), \(r.serialNumber), \(r.hashAlgorithm.rawValue), \(r.revision), \(r.producedAt), \(r.nextUpdate), \(ByteBuffer(bytes: r.der))
-                    FROM certificates c
-                    WHERE c.serial_number = \(r.serialNumber) AND c.issuer_ca_id = \(r.issuerCAID) AND COALESCE(c.revocation_seq, 0) = \(r.revision)
-                    FOR SHARE OF c
-                    ON CONFLICT (issuer_ca_id, serial_number, hash_algorithm) DO UPDATE
-                    SET revision = EXCLUDED.revision, produced_at = EXCLUDED.produced_at, next_update = EXCLUDED.next_update, der = EXCLUDED.der
-                    """,
-                    logger: logger
-                )
+        for start in stride(from: 0, to: responses.count, by: 500) {
+            let batch = responses[start..<min(start + 500, responses.count)]
+            var binds = PostgresBindings(capacity: batch.count * 7)
+            var rows: [String] = []
+            for r in batch {
+                let n = binds.count
+                rows.append("($\(n + 1), $\(n + 2), $\(n + 3), $\(n + 4)::bigint, $\(n + 5)::timestamptz, $\(n + 6)::timestamptz, $\(n + 7)::bytea)")
+                binds.append(r.issuerCAID)
+                binds.append(r.serialNumber)
+                binds.append(r.hashAlgorithm.rawValue)
+                binds.append(r.revision)
+                binds.append(r.producedAt)
+                binds.append(r.nextUpdate)
+                binds.append(ByteBuffer(bytes: r.der))
             }
+            let sql = """
+                INSERT INTO ocsp_responses (issuer_ca_id, serial_number, hash_algorithm, revision, produced_at, next_update, der)
+                SELECT v.issuer, v.serial, v.algorithm, v.revision, v.produced, v.next_update, v.der
+                FROM (VALUES \(rows.joined(separator: ", "))) AS v(issuer, serial, algorithm, revision, produced, next_update, der)
+                JOIN certificates c ON c.serial_number = v.serial AND c.issuer_ca_id = v.issuer AND COALESCE(c.revocation_seq, 0) = v.revision
+                FOR SHARE OF c
+                ON CONFLICT (issuer_ca_id, serial_number, hash_algorithm) DO UPDATE
+                SET revision = EXCLUDED.revision, produced_at = EXCLUDED.produced_at, next_update = EXCLUDED.next_update, der = EXCLUDED.der
+                """
+            _ = try await client.timedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         }
     }
 

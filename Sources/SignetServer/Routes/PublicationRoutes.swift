@@ -76,19 +76,34 @@ enum PublicationRoutes {
             response.headers[.lastModified] = HTTPDate.string(producedAt)
             response.headers[.expires] = HTTPDate.string(nextUpdate)
             response.headers[.cacheControl] = "max-age=\(maxAge), public, no-transform, must-revalidate"
-            response.headers[.eTag] = "\"\(Insecure.SHA1.hash(data: answer.der).map { String(format: "%02x", $0) }.joined())\""
+            response.headers[.eTag] = "\"\(Insecure.SHA1.hash(data: answer.der).lowercaseHex)\""
         }
         return response
     }
 }
 
-/// IMF-fixdate (RFC 9110) for Last-Modified and Expires.
+/// IMF-fixdate (RFC 9110) for Last-Modified and Expires, by arithmetic: a DateFormatter per
+/// response would cost more than the rest of an OCSP answer.
 enum HTTPDate {
+    static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
     static func string(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-        return formatter.string(from: date)
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = seconds - days * 86_400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let weekday = weekdays[((days % 7) + 7) % 7]
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(weekday), \(two(day)) \(months[month - 1]) \(year) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
     }
 }

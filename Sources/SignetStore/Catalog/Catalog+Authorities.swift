@@ -47,9 +47,11 @@ extension Catalog {
             if active > 0 && !cascade {
                 throw EditError.conflict("CA '\(id)' has \(active) active certificates; pass cascade=true to revoke them with it")
             }
+            // A revocation change like any other: its issuer's revision moves, so stored OCSP responses lapse.
+            let revision = try await PostgresRevocationStore.bumpRevision(caID: id, connection: connection, logger: logger)
             try await connection.query(
                 """
-                UPDATE certificates c SET status = 'REVOKED', revoked_at = now(), revocation_reason = 'CessationOfOperation'
+                UPDATE certificates c SET status = 'REVOKED', revoked_at = now(), revocation_reason = 'CessationOfOperation', revocation_seq = \(revision)
                 FROM certificate_authorities a
                 WHERE a.id = c.issuer_ca_id AND c.issuer_ca_id = \(id) AND c.status = 'ACTIVE' AND c.der <> a.certificate
                 """,
