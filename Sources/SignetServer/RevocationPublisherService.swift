@@ -17,6 +17,9 @@ struct RevocationPublisherService: Service {
 
     /// A CA whose publication failed is retried after this long, not on every pass.
     static let failureBackoff: TimeInterval = 60
+    /// How long this process's claim on pre-signing a CA's OCSP responses lasts unrenewed.
+    static let refreshLease: TimeInterval = 30
+    let processID = UUID()
 
     func run() async throws {
         var failedUntil: [String: Date] = [:]
@@ -32,14 +35,14 @@ struct RevocationPublisherService: Service {
                         failedUntil[caID] = nil
                     } catch {
                         failedUntil[caID] = now.addingTimeInterval(Self.failureBackoff)
-                        logger.warning("CRL publication failed; retrying later", metadata: ["ca": "\(caID)", "error": "\(error)"])
+                        logger.warning("CRL publication failed; retrying later", metadata: ["ca": "\(caID)", "error": "\(String(reflecting: error))"])
                     }
                 }
                 if presignOCSP && pass % 5 == 0 {
                     try await refreshOCSP(&ocspWatermarks)
                 }
             } catch {
-                logger.warning("revocation publishing pass failed", metadata: ["error": "\(error)"])
+                logger.warning("revocation publishing pass failed", metadata: ["error": "\(String(reflecting: error))"])
             }
             pass += 1
             try? await Task.sleep(for: .seconds(1))
@@ -49,7 +52,8 @@ struct RevocationPublisherService: Service {
     /// Pre-signs responses for new certificates and renews expiring ones, CA by CA.
     private func refreshOCSP(_ watermarks: inout [String: Date]) async throws {
         for ca in try await database.stores.cas.cas() where ca.status == .active && ca.keyURI != nil {
-            guard try await holdsKey(ca.id) else { continue }
+            guard try await holdsKey(ca.id),
+                  try await database.stores.ocsp.claimRefresh(issuerCAID: ca.id, holder: processID, for: Self.refreshLease) else { continue }
             let started = Date()
             let since = watermarks[ca.id] ?? .distantPast
             var signed = 0

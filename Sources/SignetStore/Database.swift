@@ -85,8 +85,8 @@ extension ByteBuffer {
 extension PostgresClient {
     /// `withTransaction` with the database deadline; an error thrown by `body` comes out as
     /// itself (rolled back), not wrapped, so callers can tell a refused edit from a failed database.
-    func transaction<Result: Sendable>(logger: Logger, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
-        try await withDeadline(databaseDeadline) {
+    func transaction<Result: Sendable>(logger: Logger, deadline: Duration = databaseDeadline, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await withDeadline(deadline) {
             do {
                 return try await self.withTransaction(logger: logger) { connection in try await body(connection) }
             } catch let error as PostgresTransactionError {

@@ -3,27 +3,36 @@ import Logging
 import PostgresNIO
 import SignetCore
 
-/// CRL numbering and storage. `publish` holds the CA's `crl_state` row for the whole
-/// build: revocations of that CA wait (briefly) and other publishers take their turn.
+/// CRL numbering and storage. Publishers of one CA take turns under a transaction-level
+/// advisory lock and keep their bookkeeping in `crl_publication`; revocations only bump
+/// `crl_state.revision`, so a long CRL build never holds up a revocation. Each statement
+/// that streams entries reads the revision with them (one snapshot), so a CRL records
+/// exactly which changes it covers, and a later publisher (after the lock) sees at least
+/// as much as an earlier one: numbers and contents grow together.
 struct PostgresCRLStore: CRLStore {
     let client: PostgresClient
     let auditKey: AuditKey
     let logger: Logger
 
+    /// A CRL of hundreds of thousands of entries takes seconds, not the 5 s request deadline.
+    static let publicationDeadline: Duration = .seconds(600)
+    static let lockNamespace: Int32 = 4_242_002
+
     func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLPublishing) async throws -> CRLPublication?) async throws -> [CRLDraft] {
-        try await client.transaction(logger: logger) { connection in
-            try await connection.query("INSERT INTO crl_state (ca_id) VALUES (\(caID)) ON CONFLICT (ca_id) DO NOTHING", logger: logger)
+        try await client.transaction(logger: logger, deadline: Self.publicationDeadline) { connection in
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockNamespace), hashtext(\(caID)))", logger: logger)
+            try await connection.query("INSERT INTO crl_publication (ca_id) VALUES (\(caID)) ON CONFLICT (ca_id) DO NOTHING", logger: logger)
             var state: CRLState?
-            let locked: PostgresQuery = """
-                SELECT revision, crl_number, published_revision, full_number, full_revision, full_due_at, delta_due_at
-                FROM crl_state WHERE ca_id = \(caID) FOR UPDATE
+            let current: PostgresQuery = """
+                SELECT COALESCE(s.revision, 0), p.crl_number, p.published_revision, p.full_number, p.full_revision, p.full_due_at, p.delta_due_at
+                FROM crl_publication p LEFT JOIN crl_state s ON s.ca_id = p.ca_id WHERE p.ca_id = \(caID)
                 """
-            for try await (revision, number, published, fullNumber, fullRevision, fullDue, deltaDue) in try await connection.query(locked, logger: logger)
+            for try await (revision, number, published, fullNumber, fullRevision, fullDue, deltaDue) in try await connection.query(current, logger: logger)
                 .decode((Int64, Int64, Int64, Int64?, Int64?, Date?, Date?).self) {
                 state = CRLState(revision: revision, lastNumber: number, publishedRevision: published, fullNumber: fullNumber,
                                  fullRevision: fullRevision, fullDueAt: fullDue, deltaDueAt: deltaDue)
             }
-            guard let state else { throw StoreError.corruptRow("crl_state for \(caID) vanished") }
+            guard let state else { throw StoreError.corruptRow("crl_publication for \(caID) vanished") }
             guard let publication = try await build(state, TransactionPublishing(connection: connection, caID: caID, auditKey: auditKey, logger: logger)) else { return [] }
             var full: CRLDraft?
             for draft in publication.drafts {
@@ -37,10 +46,10 @@ struct PostgresCRLStore: CRLStore {
                     logger: logger
                 )
             }
-            let last = publication.drafts.map(\.number).max() ?? state.lastNumber
+            guard let last = publication.drafts.max(by: { $0.number < $1.number }) else { return [] }
             try await connection.query(
                 """
-                UPDATE crl_state SET crl_number = \(last), published_revision = \(state.revision),
+                UPDATE crl_publication SET crl_number = \(last.number), published_revision = \(last.revision),
                     full_number = COALESCE(\(full?.number), full_number), full_revision = COALESCE(\(full?.revision), full_revision),
                     full_due_at = \(publication.fullDueAt), delta_due_at = \(publication.deltaDueAt)
                 WHERE ca_id = \(caID)
@@ -65,10 +74,11 @@ struct PostgresCRLStore: CRLStore {
 
     func casNeedingCRLs() async throws -> [String] {
         let query: PostgresQuery = """
-            SELECT a.id FROM certificate_authorities a LEFT JOIN crl_state s ON s.ca_id = a.id
+            SELECT a.id FROM certificate_authorities a
+            LEFT JOIN crl_publication p ON p.ca_id = a.id LEFT JOIN crl_state s ON s.ca_id = a.id
             WHERE a.status = 'ACTIVE' AND a.key_uri IS NOT NULL
-              AND (s.ca_id IS NULL OR s.full_due_at IS NULL OR s.full_due_at <= now() OR s.delta_due_at <= now()
-                   OR s.revision > s.published_revision)
+              AND (p.ca_id IS NULL OR p.full_due_at IS NULL OR p.full_due_at <= now() OR p.delta_due_at <= now()
+                   OR COALESCE(s.revision, 0) > p.published_revision)
             ORDER BY a.id
             """
         var ids: [String] = []
@@ -88,28 +98,41 @@ private struct TransactionPublishing: CRLPublishing {
         try await connection.query(PostgresAuditLog.insertQuery([decision.auditRecord], key: auditKey), logger: logger)
     }
 
-    func entries(_ selection: CRLEntrySelection, _ each: (CRLEntry) throws -> Void) async throws {
+    /// One statement: the CA's revision and the entries come from the same snapshot (a CA
+    /// without entries still yields one row, for the revision).
+    func entries(_ selection: CRLEntrySelection, _ each: (CRLEntry) throws -> Void) async throws -> Int64 {
         let query: PostgresQuery = switch selection {
         case .revoked(let notExpiredAt, let excludingSerial):
             """
-            SELECT serial_number, status, revoked_at, revocation_reason, invalidity_date FROM certificates
-            WHERE issuer_ca_id = \(caID) AND status = 'REVOKED' AND not_after > \(notExpiredAt) AND serial_number <> \(excludingSerial)
-            ORDER BY serial_number
+            SELECT s.revision, e.serial_number, e.status, e.revoked_at, e.revocation_reason, e.invalidity_date
+            FROM (SELECT COALESCE((SELECT revision FROM crl_state WHERE ca_id = \(caID)), 0) AS revision) s
+            LEFT JOIN LATERAL (
+                SELECT serial_number, status, revoked_at, revocation_reason, invalidity_date FROM certificates
+                WHERE issuer_ca_id = \(caID) AND status = 'REVOKED' AND not_after > \(notExpiredAt) AND serial_number <> \(excludingSerial)
+            ) e ON true
+            ORDER BY e.serial_number
             """
         case .changed(let sinceRevision):
             """
-            SELECT serial_number, status, revoked_at, revocation_reason, invalidity_date FROM certificates
-            WHERE issuer_ca_id = \(caID) AND revocation_seq > \(sinceRevision)
-            ORDER BY serial_number
+            SELECT s.revision, e.serial_number, e.status, e.revoked_at, e.revocation_reason, e.invalidity_date
+            FROM (SELECT COALESCE((SELECT revision FROM crl_state WHERE ca_id = \(caID)), 0) AS revision) s
+            LEFT JOIN LATERAL (
+                SELECT serial_number, status, revoked_at, revocation_reason, invalidity_date FROM certificates
+                WHERE issuer_ca_id = \(caID) AND revocation_seq > \(sinceRevision)
+            ) e ON true
+            ORDER BY e.serial_number
             """
         }
-        for try await (serial, status, revokedAt, reason, invalidity) in try await connection.query(query, logger: logger)
-            .decode((String, String, Date?, String?, Date?).self) {
-            let removed = status != "REVOKED"
+        var revision: Int64 = 0
+        for try await (seen, serial, status, revokedAt, reason, invalidity) in try await connection.query(query, logger: logger)
+            .decode((Int64, String?, String?, Date?, String?, Date?).self) {
+            revision = seen
+            guard let serial, let status else { continue }
             try each(CRLEntry(
                 serialNumber: serial, revokedAt: revokedAt, reason: reason.flatMap { RevocationReason(name: $0) },
-                invalidityDate: invalidity, removed: removed
+                invalidityDate: invalidity, removed: status != "REVOKED"
             ))
         }
+        return revision
     }
 }

@@ -91,6 +91,17 @@ struct PostgresOCSPStore: OCSPStore {
         return result
     }
 
+    func claimRefresh(issuerCAID: String, holder: UUID, for seconds: TimeInterval) async throws -> Bool {
+        let query: PostgresQuery = """
+            INSERT INTO ocsp_refresh_leases (ca_id, holder, until) VALUES (\(issuerCAID), \(holder), now() + \(seconds) * interval '1 second')
+            ON CONFLICT (ca_id) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until
+            WHERE ocsp_refresh_leases.holder = EXCLUDED.holder OR ocsp_refresh_leases.until < now()
+            RETURNING holder
+            """
+        for try await _ in try await client.timedQuery(query, logger: logger) { return true }
+        return false
+    }
+
     func purge(issuerCAID: String) async throws {
         _ = try await client.timedQuery("DELETE FROM ocsp_responses WHERE issuer_ca_id = \(issuerCAID)", logger: logger)
     }

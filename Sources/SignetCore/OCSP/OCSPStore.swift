@@ -49,4 +49,7 @@ public protocol OCSPStore: Sendable {
     func needingResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, issuedAfter: Date, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus]
     /// Drops the CA's stored responses (its responder changed).
     func purge(issuerCAID: String) async throws
+    /// Takes or renews the lease on pre-signing the CA's responses; false while another
+    /// holder's lease runs. One process pre-signs a CA at a time.
+    func claimRefresh(issuerCAID: String, holder: UUID, for seconds: TimeInterval) async throws -> Bool
 }

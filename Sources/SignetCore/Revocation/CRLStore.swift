@@ -2,7 +2,8 @@ import Foundation
 
 /// A CA's CRL bookkeeping, read under the lock that orders its revocations and publications.
 public struct CRLState: Sendable, Hashable {
-    /// Bumped by every revocation change of a certificate the CA issued.
+    /// Bumped by every revocation change of a certificate the CA issued (as of the start of
+    /// the publication; each CRL records the revision its own entries were read at).
     public let revision: Int64
     /// The last CRL number allocated (0 before the first CRL).
     public let lastNumber: Int64
@@ -57,7 +58,8 @@ public enum CRLEntrySelection: Sendable, Hashable {
 /// connection: the lock holder never waits for another (which revocations queued behind the
 /// lock might all be holding).
 public protocol CRLPublishing {
-    func entries(_ selection: CRLEntrySelection, _ each: (CRLEntry) throws -> Void) async throws
+    /// Streams the entries; returns the CA's revision as of the same snapshot.
+    func entries(_ selection: CRLEntrySelection, _ each: (CRLEntry) throws -> Void) async throws -> Int64
     /// Records the decision in the same transaction: it commits exactly when the CRL does.
     func record(_ decision: DecisionRecord) async throws
 }
@@ -104,9 +106,10 @@ public struct PublishedCRL: Sendable, Hashable {
 }
 
 public protocol CRLStore: Sendable {
-    /// Locks the CA's CRL state, runs `build` with it and a reader for its entries, and
-    /// stores what `build` returns in the same transaction. Two processes publishing at
-    /// once take turns, so CRL numbers are never reused.
+    /// Takes the CA's publication lock, runs `build` with the CA's CRL state and the
+    /// transaction's means to read entries and record decisions, and stores what `build`
+    /// returns in the same transaction. Two processes publishing at once take turns, so CRL
+    /// numbers are never reused; revocations never wait for a publication.
     func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLPublishing) async throws -> CRLPublication?) async throws -> [CRLDraft]
     func latest(caID: String, kind: CRLKind) async throws -> PublishedCRL?
     /// Active CAs with a key whose CRLs are missing, due, or behind a revocation change.

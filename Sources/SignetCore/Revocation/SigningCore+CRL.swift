@@ -47,14 +47,14 @@ extension SigningCore {
             var base = (number: state.fullNumber ?? 0, revision: state.fullRevision ?? 0)
             if fullDue {
                 number += 1
-                let full = try await buildCRL(context, number: number, baseNumber: nil, revision: state.revision, now: now,
+                let full = try await buildCRL(context, number: number, baseNumber: nil, now: now,
                                               selection: .revoked(notExpiredAt: now, excludingSerial: context.ownSerial),
                                               reader: reader, decision: approvalDraft, rules: rules)
                 drafts.append(full)
-                base = (number, state.revision)
+                base = (number, full.revision)
             }
             number += 1
-            drafts.append(try await buildCRL(context, number: number, baseNumber: base.number, revision: state.revision, now: now,
+            drafts.append(try await buildCRL(context, number: number, baseNumber: base.number, now: now,
                                              selection: .changed(sinceRevision: base.revision),
                                              reader: reader, decision: approvalDraft, rules: rules))
             return CRLPublication(
@@ -74,14 +74,14 @@ extension SigningCore {
     }
 
     /// Streams the entries into the TBSCertList, records the decision, signs and verifies.
-    private func buildCRL(_ context: CRLContext, number: Int64, baseNumber: Int64?, revision: Int64, now: Date,
+    private func buildCRL(_ context: CRLContext, number: Int64, baseNumber: Int64?, now: Date,
                           selection: CRLEntrySelection, reader: any CRLPublishing,
                           decision: DecisionDraft, rules: [RuleOutcome]) async throws -> CRLDraft {
         let validity = baseNumber == nil ? revocationSettings.crlValidity : revocationSettings.deltaCRLValidity
         let nextUpdate = now.addingTimeInterval(validity)
         var entries: [UInt8] = []
         var count = 0
-        try await reader.entries(selection) { entry in
+        let revision = try await reader.entries(selection) { entry in
             entries.append(contentsOf: CRLEncoding.entry(entry, thisUpdate: now))
             count += 1
         }

@@ -16,13 +16,18 @@ ALTER TABLE certificate_authorities ADD COLUMN ocsp_signer_certificate bytea;
 ALTER TABLE certificate_authorities ADD CONSTRAINT ocsp_signer_complete
     CHECK ((ocsp_signer_key_uri IS NULL) = (ocsp_signer_certificate IS NULL));
 
--- One row per CA that has revoked or published anything. Every revocation change of a
--- certificate the CA issued bumps `revision` in the same transaction; the row lock this takes
--- orders revocations and CRL publications of one CA, so a CRL built while holding it covers
--- exactly the changes up to `revision`, and CRL numbers are allocated here, never twice.
+-- Every revocation change of a certificate a CA issued bumps the CA's `revision` in the same
+-- transaction (one row lock, held only by revocations). A CRL reads the revision in the same
+-- statement as its entries, so it covers exactly the changes up to that revision.
 CREATE TABLE crl_state (
+    ca_id     text PRIMARY KEY REFERENCES certificate_authorities (id),
+    revision  bigint NOT NULL DEFAULT 0
+);
+
+-- What publishers of a CA's CRLs have done, written only under the CA's publication lock
+-- (a transaction-level advisory lock): CRL numbers are allocated here, never twice.
+CREATE TABLE crl_publication (
     ca_id               text PRIMARY KEY REFERENCES certificate_authorities (id),
-    revision            bigint NOT NULL DEFAULT 0,
     crl_number          bigint NOT NULL DEFAULT 0,
     published_revision  bigint NOT NULL DEFAULT -1,
     full_number         bigint,
@@ -30,7 +35,7 @@ CREATE TABLE crl_state (
     full_due_at         timestamptz,
     delta_due_at        timestamptz
 );
-CREATE INDEX crl_state_due ON crl_state (full_due_at, delta_due_at);
+CREATE INDEX crl_publication_due ON crl_publication (full_due_at, delta_due_at);
 
 -- Every CRL published, full and delta; the latest of each kind is what /crl serves.
 CREATE TABLE crls (
@@ -62,3 +67,11 @@ CREATE TABLE ocsp_responses (
     PRIMARY KEY (issuer_ca_id, serial_number, hash_algorithm)
 );
 CREATE INDEX ocsp_responses_next_update ON ocsp_responses (issuer_ca_id, next_update);
+
+-- Which server process pre-signs a CA's OCSP responses for now: one at a time, each claim
+-- a lease that lapses if its holder stops renewing it.
+CREATE TABLE ocsp_refresh_leases (
+    ca_id   text PRIMARY KEY,
+    holder  uuid NOT NULL,
+    until   timestamptz NOT NULL
+);
