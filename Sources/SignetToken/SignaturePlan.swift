@@ -43,6 +43,20 @@ struct SignaturePlan {
         }
     }
 
+    /// What the raw mechanism gets for a digest computed elsewhere (a CRL hashed while it
+    /// streamed). A token that offers only the hashing mechanism cannot sign a digest.
+    init(digestFor algorithm: SigningAlgorithm, available: Set<CK_MECHANISM_TYPE>) throws {
+        let plan = try SignaturePlan(algorithm: algorithm, available: available.subtracting([
+            CK_MECHANISM_TYPE(CKM_ECDSA_SHA256), CK_MECHANISM_TYPE(CKM_ECDSA_SHA384), CK_MECHANISM_TYPE(CKM_ECDSA_SHA512),
+            CK_MECHANISM_TYPE(CKM_SHA256_RSA_PKCS), CK_MECHANISM_TYPE(CKM_SHA384_RSA_PKCS), CK_MECHANISM_TYPE(CKM_SHA512_RSA_PKCS),
+        ]))
+        self = plan
+    }
+
+    func input(forDigest digest: [UInt8]) -> [UInt8] {
+        inputKind == .digestInfo ? digestInfoPrefix + digest : digest
+    }
+
     private func digest(_ message: some DataProtocol) -> [UInt8] {
         switch hash {
         case .sha256: Array(SHA256.hash(data: message))

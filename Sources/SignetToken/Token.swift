@@ -121,6 +121,16 @@ public final class Token: Sendable {
         }
     }
 
+    /// Signs a digest computed by the caller (for data too large to hold at once) with the
+    /// token's raw mechanism (`CKM_ECDSA`, or `CKM_RSA_PKCS` over the DigestInfo).
+    public func sign(id: [UInt8], algorithm: SigningAlgorithm, digest: [UInt8]) throws -> [UInt8] {
+        try pool.withSession { session, connection in
+            let key = try privateKeyHandle(id: id, session: session, generation: connection.generation)
+            let plan = try SignaturePlan(digestFor: algorithm, available: connection.mechanisms)
+            return try session.sign(key: key, mechanism: plan.mechanism, data: plan.input(forDigest: digest))
+        }
+    }
+
     /// Destroys both halves of the key pair `id` (used to undo a key whose CA was never created).
     public func destroyKeyPair(id: [UInt8]) throws {
         objectWrites.lock()

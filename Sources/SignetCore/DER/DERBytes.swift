@@ -58,33 +58,18 @@ enum DERBytes {
 
     /// GeneralizedTime in whole seconds, `YYYYMMDDHHMMSSZ`.
     static func generalizedTime(_ date: Date) -> [UInt8] {
-        tlv(0x18, Array(timeText(date, digitsOfYear: 4).utf8))
+        tlv(0x18, UTCDate(date).asn1Time(fourDigitYear: true))
     }
 
     /// RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050.
     static func time(_ date: Date) -> [UInt8] {
-        let year = Calendar.utc.component(.year, from: date)
-        if year < 2050 { return tlv(0x17, Array(timeText(date, digitsOfYear: 2).utf8)) }
-        return generalizedTime(date)
-    }
-
-    private static func timeText(_ date: Date, digitsOfYear: Int) -> String {
-        let c = Calendar.utc.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let year = digitsOfYear == 2 ? (c.year ?? 0) % 100 : (c.year ?? 0)
-        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
-        return String(format: digitsOfYear == 2 ? "%02d" : "%04d", year) + two(c.month) + two(c.day) + two(c.hour) + two(c.minute) + two(c.second) + "Z"
+        let parts = UTCDate(date)
+        if parts.year < 2050 { return tlv(0x17, parts.asn1Time(fourDigitYear: false)) }
+        return tlv(0x18, parts.asn1Time(fourDigitYear: true))
     }
 
     /// One `Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue OCTET STRING }`.
     static func `extension`(_ identifier: ASN1ObjectIdentifier, critical: Bool = false, value: [UInt8]) -> [UInt8] {
         sequence(oid(identifier), critical ? boolean(true) : [], octetString(value))
     }
-}
-
-extension Calendar {
-    static let utc: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar
-    }()
 }

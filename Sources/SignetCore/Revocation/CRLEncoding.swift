@@ -38,18 +38,23 @@ enum CRLEncoding {
         let nextUpdate: Date
     }
 
-    /// TBSCertList: version v2, the signature algorithm, issuer, dates, the entries (omitted
-    /// when empty, as RFC 5280 requires) and the CRL extensions.
-    static func tbs(_ header: Header, entries: [UInt8], extensions: [[UInt8]]) -> [UInt8] {
-        DERBytes.sequence(
-            DERBytes.integer(1),
-            header.algorithmIdentifier,
-            header.issuerName,
-            DERBytes.time(header.thisUpdate),
-            DERBytes.time(header.nextUpdate),
-            entries.isEmpty ? [] : DERBytes.tlv(0x30, entries),
-            DERBytes.explicit(0, DERBytes.sequence(of: extensions))
-        )
+    /// The TBSCertList fields before `revokedCertificates`: version v2, the signature
+    /// algorithm, issuer and dates. (The entries follow, omitted when there are none, as
+    /// RFC 5280 requires; then `tail`.)
+    static func tbsHead(_ header: Header) -> [UInt8] {
+        DERBytes.integer(1) + header.algorithmIdentifier + header.issuerName + DERBytes.time(header.thisUpdate) + DERBytes.time(header.nextUpdate)
+    }
+
+    /// `crlExtensions [0] EXPLICIT Extensions`.
+    static func tbsTail(extensions: [[UInt8]]) -> [UInt8] {
+        DERBytes.explicit(0, DERBytes.sequence(of: extensions))
+    }
+
+    /// A tag and length, for content written separately.
+    static func header(_ tag: UInt8, length: Int) -> [UInt8] {
+        var bytes = [tag]
+        DERBytes.appendLength(length, to: &bytes)
+        return bytes
     }
 
     /// The CRL extensions: AKI, CRL number, and for a full CRL its distribution point and
@@ -74,9 +79,6 @@ enum CRLEncoding {
 
     static func deltaURL(_ distributionPoint: String) -> String { distributionPoint + "/delta" }
 
-    static func certificateList(tbs: [UInt8], signature: StructureSignature) -> [UInt8] {
-        DERBytes.sequence(tbs, signature.algorithmIdentifier, DERBytes.bitString(signature.value))
-    }
 
     static func hexBytes(_ hex: String) -> [UInt8] {
         var bytes: [UInt8] = []

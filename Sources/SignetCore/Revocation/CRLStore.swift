@@ -53,15 +53,15 @@ public enum CRLEntrySelection: Sendable, Hashable {
     case changed(sinceRevision: Int64)
 }
 
-/// What a CRL build may do inside the publishing transaction: stream entries in serial
-/// order, one row at a time, and record its decision. Both use the transaction's own
-/// connection: the lock holder never waits for another (which revocations queued behind the
-/// lock might all be holding).
+/// What a CRL build may do inside the publishing transaction, whose snapshot every read
+/// shares: page through entries, record its decision (committed exactly when the CRL is),
+/// and write the CRL's bytes in chunks. All on the transaction's own connection.
 public protocol CRLPublishing {
-    /// Streams the entries; returns the CA's revision as of the same snapshot.
-    func entries(_ selection: CRLEntrySelection, _ each: (CRLEntry) throws -> Void) async throws -> Int64
-    /// Records the decision in the same transaction: it commits exactly when the CRL does.
+    /// Up to `limit` entries after `serial` (exclusive), in serial order.
+    func entries(_ selection: CRLEntrySelection, after serial: String?, limit: Int) async throws -> [CRLEntry]
     func record(_ decision: DecisionRecord) async throws
+    /// Stores bytes of CRL `number`; the CRL is the chunks in `sequence` order.
+    func writeChunk(crlNumber: Int64, sequence: Int, bytes: [UInt8]) async throws
 }
 
 /// A signed CRL ready to store.
@@ -74,7 +74,8 @@ public struct CRLDraft: Sendable, Hashable {
     public let nextUpdate: Date
     public let entries: Int
     public let decisionID: UUID
-    public let der: [UInt8]
+    /// Bytes of DER, stored in chunks.
+    public let size: Int
 }
 
 /// What one publication produces, and when the next is due.
@@ -92,16 +93,16 @@ public struct PublishedCRL: Sendable, Hashable {
     public let baseNumber: Int64?
     public let thisUpdate: Date
     public let nextUpdate: Date
-    public let der: [UInt8]
+    public let size: Int
 
-    public init(caID: String, number: Int64, kind: CRLKind, baseNumber: Int64?, thisUpdate: Date, nextUpdate: Date, der: [UInt8]) {
+    public init(caID: String, number: Int64, kind: CRLKind, baseNumber: Int64?, thisUpdate: Date, nextUpdate: Date, size: Int) {
         self.caID = caID
         self.number = number
         self.kind = kind
         self.baseNumber = baseNumber
         self.thisUpdate = thisUpdate
         self.nextUpdate = nextUpdate
-        self.der = der
+        self.size = size
     }
 }
 
@@ -112,6 +113,8 @@ public protocol CRLStore: Sendable {
     /// numbers are never reused; revocations never wait for a publication.
     func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLPublishing) async throws -> CRLPublication?) async throws -> [CRLDraft]
     func latest(caID: String, kind: CRLKind) async throws -> PublishedCRL?
+    /// One chunk of a stored CRL (`sequence` from 0), or nil past the last.
+    func chunk(caID: String, number: Int64, sequence: Int) async throws -> [UInt8]?
     /// Active CAs with a key whose CRLs are missing, due, or behind a revocation change.
     func casNeedingCRLs() async throws -> [String]
 }

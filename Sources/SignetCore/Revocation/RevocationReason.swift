@@ -32,9 +32,12 @@ public enum RevocationReason: Int, Sendable, CaseIterable, Hashable {
 
     /// Reads a reason by its name (case-insensitive).
     public init?(name: String) {
-        guard let match = Self.allCases.first(where: { $0.name.caseInsensitiveCompare(name) == .orderedSame }) else { return nil }
+        guard let match = Self.byName[name] ?? Self.byName[name.lowercased()] else { return nil }
         self = match
     }
+
+    private static let byName: [String: RevocationReason] = Dictionary(uniqueKeysWithValues:
+        allCases.map { ($0.name, $0) } + allCases.map { ($0.name.lowercased(), $0) })
 
     /// Every accepted name, for error messages.
     public static var names: String { allCases.map(\.name).joined(separator: ", ") }

@@ -47,14 +47,14 @@ extension SigningCore {
             var base = (number: state.fullNumber ?? 0, revision: state.fullRevision ?? 0)
             if fullDue {
                 number += 1
-                let full = try await buildCRL(context, number: number, baseNumber: nil, now: now,
+                let full = try await buildCRL(context, number: number, baseNumber: nil, revision: state.revision, now: now,
                                               selection: .revoked(notExpiredAt: now, excludingSerial: context.ownSerial),
                                               reader: reader, decision: approvalDraft, rules: rules)
                 drafts.append(full)
-                base = (number, full.revision)
+                base = (number, state.revision)
             }
             number += 1
-            drafts.append(try await buildCRL(context, number: number, baseNumber: base.number, now: now,
+            drafts.append(try await buildCRL(context, number: number, baseNumber: base.number, revision: state.revision, now: now,
                                              selection: .changed(sinceRevision: base.revision),
                                              reader: reader, decision: approvalDraft, rules: rules))
             return CRLPublication(
@@ -73,35 +73,63 @@ extension SigningCore {
         let distributionPoint: String?
     }
 
-    /// Streams the entries into the TBSCertList, records the decision, signs and verifies.
-    private func buildCRL(_ context: CRLContext, number: Int64, baseNumber: Int64?, now: Date,
+    /// Pages through the entries twice (once to learn the length DER puts first, once to
+    /// write them), hashing and storing the CRL in chunks; records the decision, then signs
+    /// the digest and verifies the signature. Memory stays at one page and one chunk.
+    private func buildCRL(_ context: CRLContext, number: Int64, baseNumber: Int64?, revision: Int64, now: Date,
                           selection: CRLEntrySelection, reader: any CRLPublishing,
                           decision: DecisionDraft, rules: [RuleOutcome]) async throws -> CRLDraft {
         let validity = baseNumber == nil ? revocationSettings.crlValidity : revocationSettings.deltaCRLValidity
         let nextUpdate = now.addingTimeInterval(validity)
-        var entries: [UInt8] = []
-        var count = 0
-        let revision = try await reader.entries(selection) { entry in
-            entries.append(contentsOf: CRLEncoding.entry(entry, thisUpdate: now))
-            count += 1
-        }
-        let algorithm = try Self.algorithmIdentifier(TokenSigningKey(token: token, keyID: context.signer.keyID, publicKey: context.signer.publicKey).defaultSignatureAlgorithm)
-        let tbs = CRLEncoding.tbs(
-            .init(algorithmIdentifier: algorithm, issuerName: context.issuerName, thisUpdate: now, nextUpdate: nextUpdate),
-            entries: entries,
-            extensions: CRLEncoding.extensions(number: number, baseNumber: baseNumber, authorityKeyIdentifier: context.authorityKeyIdentifier, distributionPoint: context.distributionPoint)
-        )
-        entries = []
+        var entriesLength = 0
+        let count = try await Self.forEachEntry(selection, reader) { entriesLength += CRLEncoding.entry($0, thisUpdate: now).count }
+
+        let algorithm = TokenSigningKey(token: token, keyID: context.signer.keyID, publicKey: context.signer.publicKey).defaultSignatureAlgorithm
+        let head = CRLEncoding.tbsHead(.init(algorithmIdentifier: try Self.algorithmIdentifier(algorithm), issuerName: context.issuerName, thisUpdate: now, nextUpdate: nextUpdate))
+        let entriesHeader = count == 0 ? [] : CRLEncoding.header(0x30, length: entriesLength)
+        let tail = CRLEncoding.tbsTail(extensions: CRLEncoding.extensions(
+            number: number, baseNumber: baseNumber, authorityKeyIdentifier: context.authorityKeyIdentifier, distributionPoint: context.distributionPoint
+        ))
+
         let kind = baseNumber == nil ? "full CRL" : "delta CRL on base \(baseNumber!)"
         var outcomes = rules
         outcomes.append(RuleOutcome(rule: "crl.number", passed: true, detail: "\(kind) number \(number) with \(count) entries, revision \(revision)"))
         let approval = decision.record(.approved, rules: outcomes)
         try await reader.record(approval)
-        let signature = try await signStructure(tbs, keyID: context.signer.keyID, publicKey: context.signer.publicKey, signerName: context.signer.caID)
+
+        var writer = CRLWriter(number: number, sink: reader, hash: try StreamingHash(for: algorithm))
+        try await writer.append(CRLEncoding.header(0x30, length: head.count + entriesHeader.count + entriesLength + tail.count) + head + entriesHeader)
+        var page: [UInt8] = []
+        var after: String?
+        repeat {
+            let entries = try await reader.entries(selection, after: after, limit: Self.crlPage)
+            for entry in entries { page.append(contentsOf: CRLEncoding.entry(entry, thisUpdate: now)) }
+            try await writer.append(page)
+            page.removeAll(keepingCapacity: true)
+            after = entries.count == Self.crlPage ? entries.last?.serialNumber : nil
+        } while after != nil
+        try await writer.append(tail)
+        let signature = try await signDigest(writer.hash.finalize(), keyID: context.signer.keyID, publicKey: context.signer.publicKey, signerName: context.signer.caID)
+        try await writer.appendUnhashed(signature.algorithmIdentifier + DERBytes.bitString(signature.value))
+        let size = try await writer.finish()
         return CRLDraft(
             number: number, kind: baseNumber == nil ? .full : .delta, baseNumber: baseNumber, revision: revision,
-            thisUpdate: now, nextUpdate: nextUpdate, entries: count, decisionID: approval.id,
-            der: CRLEncoding.certificateList(tbs: tbs, signature: signature)
+            thisUpdate: now, nextUpdate: nextUpdate, entries: count, decisionID: approval.id, size: size
         )
+    }
+
+    static let crlPage = 5000
+
+    /// Calls `each` for every entry, a page at a time; returns how many there were.
+    private static func forEachEntry(_ selection: CRLEntrySelection, _ reader: any CRLPublishing, _ each: (CRLEntry) -> Void) async throws -> Int {
+        var count = 0
+        var after: String?
+        repeat {
+            let entries = try await reader.entries(selection, after: after, limit: crlPage)
+            entries.forEach(each)
+            count += entries.count
+            after = entries.count == crlPage ? entries.last?.serialNumber : nil
+        } while after != nil
+        return count
     }
 }

@@ -49,7 +49,17 @@ enum PublicationRoutes {
         guard let crl = try await services.database.stores.crls.latest(caID: caID, kind: kind) else {
             throw APIError.notFound("no \(kind == .full ? "CRL" : "delta CRL") published for CA '\(caID)' (yet)")
         }
-        var response = Response.bytes(crl.der, contentType: "application/pkix-crl")
+        let crls = services.database.stores.crls
+        // Streamed from the chunks it was stored in: a CRL is never held whole.
+        let body = ResponseBody(contentLength: crl.size) { writer in
+            var sequence = 0
+            while let chunk = try await crls.chunk(caID: caID, number: crl.number, sequence: sequence) {
+                try await writer.write(ByteBuffer(bytes: chunk))
+                sequence += 1
+            }
+            try await writer.finish(nil)
+        }
+        var response = Response(status: .ok, headers: [.contentType: "application/pkix-crl"], body: body)
         response.headers[.lastModified] = HTTPDate.string(crl.thisUpdate)
         response.headers[.expires] = HTTPDate.string(crl.nextUpdate)
         response.headers[.cacheControl] = "public, no-transform, max-age=\(max(0, Int(min(crl.nextUpdate.timeIntervalSinceNow, 300))))"
@@ -85,25 +95,12 @@ enum PublicationRoutes {
 /// IMF-fixdate (RFC 9110) for Last-Modified and Expires, by arithmetic: a DateFormatter per
 /// response would cost more than the rest of an OCSP answer.
 enum HTTPDate {
-    static let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+    static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func string(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        let weekday = weekdays[((days % 7) + 7) % 7]
+        let d = UTCDate(date)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(weekday), \(two(day)) \(months[month - 1]) \(year) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) GMT"
+        return "\(weekdays[d.weekday]), \(two(d.day)) \(months[d.month - 1]) \(d.year) \(two(d.hour)):\(two(d.minute)):\(two(d.second)) GMT"
     }
 }

@@ -17,15 +17,16 @@ ALTER TABLE certificate_authorities ADD CONSTRAINT ocsp_signer_complete
     CHECK ((ocsp_signer_key_uri IS NULL) = (ocsp_signer_certificate IS NULL));
 
 -- Every revocation change of a certificate a CA issued bumps the CA's `revision` in the same
--- transaction (one row lock, held only by revocations). A CRL reads the revision in the same
--- statement as its entries, so it covers exactly the changes up to that revision.
+-- transaction (one row lock, held only by revocations). A CRL is built in one repeatable-read
+-- snapshot, so it covers exactly the changes up to the revision it read.
 CREATE TABLE crl_state (
     ca_id     text PRIMARY KEY REFERENCES certificate_authorities (id),
     revision  bigint NOT NULL DEFAULT 0
 );
 
--- What publishers of a CA's CRLs have done, written only under the CA's publication lock
--- (a transaction-level advisory lock): CRL numbers are allocated here, never twice.
+-- What publishers of a CA's CRLs have done. A publisher locks the CA's row first; a second
+-- one gets a serialization failure and starts again on a snapshot that includes the first's
+-- work: CRL numbers are allocated here, never twice.
 CREATE TABLE crl_publication (
     ca_id               text PRIMARY KEY REFERENCES certificate_authorities (id),
     crl_number          bigint NOT NULL DEFAULT 0,
@@ -48,11 +49,21 @@ CREATE TABLE crls (
     next_update      timestamptz NOT NULL,
     entries          integer NOT NULL,
     decision_id      uuid NOT NULL,
-    der              bytea NOT NULL,
+    size             bigint NOT NULL,
     PRIMARY KEY (ca_id, crl_number),
     CHECK ((kind = 'DELTA') = (base_crl_number IS NOT NULL))
 );
 CREATE INDEX crls_latest ON crls (ca_id, kind, crl_number DESC);
+
+-- A CRL's DER in order of `sequence`: written and served a chunk at a time, so memory does
+-- not grow with the number of revoked certificates.
+CREATE TABLE crl_chunks (
+    ca_id       text NOT NULL,
+    crl_number  bigint NOT NULL,
+    sequence    integer NOT NULL,
+    bytes       bytea NOT NULL,
+    PRIMARY KEY (ca_id, crl_number, sequence)
+);
 
 -- Signed OCSP responses, ready to serve without the token. A response is valid only while
 -- `revision` equals its certificate's revocation_seq (0 before any revocation change).

@@ -31,7 +31,7 @@ struct BenchCRL: AsyncParsableCommand {
                 let elapsed = ContinuousClock.now - started
                 let full = published.first { $0.kind == .full }
                 print(String(format: "%d revoked: full CRL %d entries, %.1f MB, in %.2f s; resident %d MB, peak %d MB",
-                             size, full?.entries ?? 0, Double(full?.der.count ?? 0) / 1e6,
+                             size, full?.entries ?? 0, Double(full?.size ?? 0) / 1e6,
                              Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
                              Memory.residentMB(), Memory.peakMB()))
             }

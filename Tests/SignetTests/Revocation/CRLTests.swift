@@ -11,7 +11,7 @@ import Testing
         let compromised = try fixture.issue(), held = try fixture.issue(), untouched = try fixture.issue()
 
         // The publisher produces the first CRLs by itself.
-        #expect(try RevocationFixture.eventually { try server.curl("GET", "/crl/\(fixture.caID)").status == 200 })
+        #expect(try await RevocationFixture.eventually { try server.curl("GET", "/crl/\(fixture.caID)").status == 200 })
         let first = try fixture.crl()
         let firstNumber = try #require(RevocationFixture.number(first.text))
         #expect(first.text.contains("No Revoked Certificates"))
@@ -24,7 +24,7 @@ import Testing
 
         // Soon after, a delta on the first full CRL lists both, with reasons.
         var delta = (text: "", der: [UInt8]())
-        #expect(try RevocationFixture.eventually {
+        #expect(try await RevocationFixture.eventually {
             delta = try fixture.crl(delta: true)
             return delta.text.contains(compromised.serial.opensslSerial) && delta.text.contains(held.serial.opensslSerial)
         }, "\(delta.text)")
@@ -46,7 +46,7 @@ import Testing
 
         // Lifting the hold: the next delta says RemoveFromCRL; the next full CRL drops it.
         #expect(try fixture.setStatus(held.serial, ["status": "ACTIVE"]).status == 200)
-        #expect(try RevocationFixture.eventually {
+        #expect(try await RevocationFixture.eventually {
             delta = try fixture.crl(delta: true)
             return delta.text.contains("Remove From CRL")
         }, "\(delta.text)")
@@ -81,7 +81,6 @@ import Testing
     @Test func twoServersPublishOneConsistentSequence() async throws {
         let first = try await ServerFixture.get()
         let second = try await ServerFixture.start()
-        defer { second.stop() }
         let fixture = try await RevocationFixture.make("crl-two", server: first)
         let serials = try (0..<12).map { _ in try fixture.issue().serial }
         let admins = [fixture.admin, second.token(["admin"])]
@@ -102,6 +101,7 @@ import Testing
             try await group.waitForAll()
         }
         _ = try second.curl("POST", "/api/ca/v1/cas/\(fixture.caID)/crl", token: admins[1])
+        await second.stop()
 
         let environment = try await TestEnvironment.get()
         let rows = try await environment.rows(

@@ -49,7 +49,7 @@ import Testing
         _ = try server.curl("POST", "/api/ca/v1/cas/\(fixture.caID)/crl", token: fixture.admin)
         #expect(try fixture.setStatus(held.serial, ["status": "ACTIVE"]).status == 200)
         var delta = (text: "", der: [UInt8]())
-        #expect(try RevocationFixture.eventually { delta = try fixture.crl(delta: true); return delta.text.contains("Remove From CRL") })
+        #expect(try await RevocationFixture.eventually { delta = try fixture.crl(delta: true); return delta.text.contains("Remove From CRL") })
 
         let full = try fixture.crl()
         #expect(full.text.contains(revoked.serial.opensslSerial))

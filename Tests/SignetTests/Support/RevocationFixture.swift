@@ -63,12 +63,13 @@ struct RevocationFixture {
         return Int(rest[start...].prefix { $0.isNumber })
     }
 
-    /// Polls until `condition` holds (background publication), at most `seconds`.
-    static func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) throws -> Bool {
+    /// Polls until `condition` holds (background publication), at most `seconds`, sleeping
+    /// without holding one of the few cooperative threads the whole suite shares.
+    static func eventually(_ seconds: Double = 15, _ condition: () throws -> Bool) async throws -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if (try? condition()) == true { return true }
-            Thread.sleep(forTimeInterval: 0.25)
+            try await Task.sleep(for: .milliseconds(250))
         }
         return try condition()
     }

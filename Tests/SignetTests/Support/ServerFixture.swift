@@ -56,11 +56,12 @@ struct ServerFixture: Sendable {
             "database_connections": 4,
         ])))
         let fixture = ServerFixture(gate: gate, port: port, rootFile: rootFile, issuer: issuer, configFile: configFile, scratch: scratch)
-        try fixture.launch(extraEnvironment)
+        try await fixture.launch(extraEnvironment)
         return fixture
     }
 
-    func launch(_ extraEnvironment: [String: String] = [:]) throws {
+    /// Starts the server and waits for it, sleeping without holding a cooperative thread.
+    func launch(_ extraEnvironment: [String: String] = [:]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try CLITests.binary)
         process.arguments = ["serve", "--config", configFile, "--log-level", "warning"]
@@ -74,16 +75,16 @@ struct ServerFixture: Sendable {
         // Generous: a server starts after its migrations, and CI machines can be busy.
         for _ in 0..<600 {
             if let result = try? curl("GET", "/health"), result.status == 200 { return }
-            Thread.sleep(forTimeInterval: 0.1)
+            try await Task.sleep(for: .milliseconds(100))
         }
         throw TestSetupError("signet serve did not answer on port \(port): \(String(decoding: (try? scratch.read("server.log")) ?? [], as: UTF8.self))")
     }
 
     /// Ends a server this test started (SIGTERM, then SIGKILL if it lingers).
-    func stop() {
+    func stop() async {
         guard let process = ServerProcesses.shared.process(port: port), process.isRunning else { return }
         kill(process.processIdentifier, SIGTERM)
-        for _ in 0..<100 where process.isRunning { Thread.sleep(forTimeInterval: 0.1) }
+        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
