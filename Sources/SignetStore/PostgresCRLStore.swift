@@ -138,6 +138,12 @@ private struct TransactionPublishing: CRLPublishing {
         )
     }
 
+    func readChunk(crlNumber: Int64, sequence: Int) async throws -> [UInt8] {
+        let query: PostgresQuery = "SELECT bytes FROM crl_chunks WHERE ca_id = \(caID) AND crl_number = \(crlNumber) AND sequence = \(sequence)"
+        for try await bytes in try await connection.query(query, logger: logger).decode(ByteBuffer.self) { return bytes.bytes }
+        throw StoreError.corruptRow("CRL \(crlNumber) of \(caID) has no chunk \(sequence)")
+    }
+
     func entries(_ selection: CRLEntrySelection, after serial: String?, limit: Int) async throws -> [CRLEntry] {
         let after = serial ?? ""
         let query: PostgresQuery = switch selection {

@@ -62,6 +62,8 @@ public protocol CRLPublishing {
     func record(_ decision: DecisionRecord) async throws
     /// Stores bytes of CRL `number`; the CRL is the chunks in `sequence` order.
     func writeChunk(crlNumber: Int64, sequence: Int, bytes: [UInt8]) async throws
+    /// Reads back a chunk this transaction wrote.
+    func readChunk(crlNumber: Int64, sequence: Int) async throws -> [UInt8]
 }
 
 /// A signed CRL ready to store.

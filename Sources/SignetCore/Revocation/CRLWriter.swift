@@ -1,50 +1,55 @@
 import Foundation
 
-/// Writes a CRL's bytes to the store in chunks while hashing them, so that neither the
-/// entries nor the CRL are ever held whole.
+/// Stores a CRL in chunks so that neither its entries nor the CRL are ever held whole.
+///
+/// DER puts every length before its content, and the signature covers the TBSCertList's
+/// header, so the entries are written first (chunks 2…n, one pass over the rows), then the
+/// header that their length determines (chunk 1); the digest is taken by reading the
+/// entry chunks back, and the tail with the signature (n+1) and the CertificateList's
+/// header (0) come last.
 struct CRLWriter {
     static let chunkSize = 256 * 1024
 
     let number: Int64
     let sink: any CRLPublishing
-    private(set) var hash: StreamingHash
     private var buffer: [UInt8] = []
-    /// Chunk 0 is kept for the outer header, written last when the signature's length is known.
-    private var sequence = 1
-    private(set) var written = 0
+    private var next = 2
+    private(set) var entriesLength = 0
 
-    init(number: Int64, sink: any CRLPublishing, hash: StreamingHash) {
+    init(number: Int64, sink: any CRLPublishing) {
         self.number = number
         self.sink = sink
-        self.hash = hash
         buffer.reserveCapacity(Self.chunkSize)
     }
 
-    /// Bytes of the TBSCertList: hashed and stored.
-    mutating func append(_ bytes: [UInt8]) async throws {
-        hash.update(bytes)
-        try await appendUnhashed(bytes)
-    }
-
-    /// Bytes after the TBSCertList (the signature): stored only.
-    mutating func appendUnhashed(_ bytes: [UInt8]) async throws {
+    mutating func appendEntries(_ bytes: [UInt8]) async throws {
         buffer.append(contentsOf: bytes)
-        written += bytes.count
+        entriesLength += bytes.count
         if buffer.count >= Self.chunkSize { try await flush() }
     }
 
-    mutating func flush() async throws {
+    private mutating func flush() async throws {
         guard !buffer.isEmpty else { return }
-        try await sink.writeChunk(crlNumber: number, sequence: sequence, bytes: buffer)
-        sequence += 1
+        try await sink.writeChunk(crlNumber: number, sequence: next, bytes: buffer)
+        next += 1
         buffer.removeAll(keepingCapacity: true)
     }
 
-    /// Writes the CertificateList's own header as chunk 0; returns the CRL's size.
-    mutating func finish() async throws -> Int {
+    /// Writes the TBSCertList header (`prefix`) and `tail` around the entries, hashes the
+    /// TBSCertList, has `sign` sign the digest, and stores the signature and outer header.
+    /// Returns the CRL's size.
+    mutating func finish(prefix: [UInt8], tail: [UInt8], hash: StreamingHash, sign: (StreamingHash.Final) async throws -> [UInt8]) async throws -> Int {
         try await flush()
-        let outer = CRLEncoding.header(0x30, length: written)
+        var hash = hash
+        hash.update(prefix)
+        for sequence in 2..<next { hash.update(try await sink.readChunk(crlNumber: number, sequence: sequence)) }
+        hash.update(tail)
+        let signature = try await sign(hash.finalize())
+        try await sink.writeChunk(crlNumber: number, sequence: 1, bytes: prefix)
+        try await sink.writeChunk(crlNumber: number, sequence: next, bytes: tail + signature)
+        let contentLength = prefix.count + entriesLength + tail.count + signature.count
+        let outer = CRLEncoding.header(0x30, length: contentLength)
         try await sink.writeChunk(crlNumber: number, sequence: 0, bytes: outer)
-        return written + outer.count
+        return outer.count + contentLength
     }
 }

@@ -73,23 +73,34 @@ extension SigningCore {
         let distributionPoint: String?
     }
 
-    /// Pages through the entries twice (once to learn the length DER puts first, once to
-    /// write them), hashing and storing the CRL in chunks; records the decision, then signs
-    /// the digest and verifies the signature. Memory stays at one page and one chunk.
+    /// Pages through the entries once, storing them in chunks; records the decision, signs
+    /// the digest of the TBSCertList and verifies the signature. Memory stays at one page and
+    /// one chunk, whatever the number of entries.
     private func buildCRL(_ context: CRLContext, number: Int64, baseNumber: Int64?, revision: Int64, now: Date,
                           selection: CRLEntrySelection, reader: any CRLPublishing,
                           decision: DecisionDraft, rules: [RuleOutcome]) async throws -> CRLDraft {
         let validity = baseNumber == nil ? revocationSettings.crlValidity : revocationSettings.deltaCRLValidity
         let nextUpdate = now.addingTimeInterval(validity)
-        var entriesLength = 0
-        let count = try await Self.forEachEntry(selection, reader) { entriesLength += CRLEncoding.entry($0, thisUpdate: now).count }
+        var writer = CRLWriter(number: number, sink: reader)
+        var count = 0
+        var page: [UInt8] = []
+        var after: String?
+        repeat {
+            let entries = try await reader.entries(selection, after: after, limit: Self.crlPage)
+            for entry in entries { page.append(contentsOf: CRLEncoding.entry(entry, thisUpdate: now)) }
+            try await writer.appendEntries(page)
+            page.removeAll(keepingCapacity: true)
+            count += entries.count
+            after = entries.count == Self.crlPage ? entries.last?.serialNumber : nil
+        } while after != nil
 
         let algorithm = TokenSigningKey(token: token, keyID: context.signer.keyID, publicKey: context.signer.publicKey).defaultSignatureAlgorithm
         let head = CRLEncoding.tbsHead(.init(algorithmIdentifier: try Self.algorithmIdentifier(algorithm), issuerName: context.issuerName, thisUpdate: now, nextUpdate: nextUpdate))
-        let entriesHeader = count == 0 ? [] : CRLEncoding.header(0x30, length: entriesLength)
+        let entriesHeader = count == 0 ? [] : CRLEncoding.header(0x30, length: writer.entriesLength)
         let tail = CRLEncoding.tbsTail(extensions: CRLEncoding.extensions(
             number: number, baseNumber: baseNumber, authorityKeyIdentifier: context.authorityKeyIdentifier, distributionPoint: context.distributionPoint
         ))
+        let prefix = CRLEncoding.header(0x30, length: head.count + entriesHeader.count + writer.entriesLength + tail.count) + head + entriesHeader
 
         let kind = baseNumber == nil ? "full CRL" : "delta CRL on base \(baseNumber!)"
         var outcomes = rules
@@ -97,21 +108,10 @@ extension SigningCore {
         let approval = decision.record(.approved, rules: outcomes)
         try await reader.record(approval)
 
-        var writer = CRLWriter(number: number, sink: reader, hash: try StreamingHash(for: algorithm))
-        try await writer.append(CRLEncoding.header(0x30, length: head.count + entriesHeader.count + entriesLength + tail.count) + head + entriesHeader)
-        var page: [UInt8] = []
-        var after: String?
-        repeat {
-            let entries = try await reader.entries(selection, after: after, limit: Self.crlPage)
-            for entry in entries { page.append(contentsOf: CRLEncoding.entry(entry, thisUpdate: now)) }
-            try await writer.append(page)
-            page.removeAll(keepingCapacity: true)
-            after = entries.count == Self.crlPage ? entries.last?.serialNumber : nil
-        } while after != nil
-        try await writer.append(tail)
-        let signature = try await signDigest(writer.hash.finalize(), keyID: context.signer.keyID, publicKey: context.signer.publicKey, signerName: context.signer.caID)
-        try await writer.appendUnhashed(signature.algorithmIdentifier + DERBytes.bitString(signature.value))
-        let size = try await writer.finish()
+        let size = try await writer.finish(prefix: prefix, tail: tail, hash: try StreamingHash(for: algorithm)) { digest in
+            let signature = try await signDigest(digest, keyID: context.signer.keyID, publicKey: context.signer.publicKey, signerName: context.signer.caID)
+            return signature.algorithmIdentifier + DERBytes.bitString(signature.value)
+        }
         return CRLDraft(
             number: number, kind: baseNumber == nil ? .full : .delta, baseNumber: baseNumber, revision: revision,
             thisUpdate: now, nextUpdate: nextUpdate, entries: count, decisionID: approval.id, size: size
@@ -119,17 +119,4 @@ extension SigningCore {
     }
 
     static let crlPage = 5000
-
-    /// Calls `each` for every entry, a page at a time; returns how many there were.
-    private static func forEachEntry(_ selection: CRLEntrySelection, _ reader: any CRLPublishing, _ each: (CRLEntry) -> Void) async throws -> Int {
-        var count = 0
-        var after: String?
-        repeat {
-            let entries = try await reader.entries(selection, after: after, limit: crlPage)
-            entries.forEach(each)
-            count += entries.count
-            after = entries.count == crlPage ? entries.last?.serialNumber : nil
-        } while after != nil
-        return count
-    }
 }

@@ -87,6 +87,17 @@ import Testing
         let after = try fixture.ocsp(["-cert", certificate.file])
         #expect(after.verified && after.text.contains("revoked") && after.text.contains("Reason: superseded"), "\(after.text)")
         #expect(try fixture.ocsp(["-cert", certificate.file]).response == after.response)
+
+        // A stored response close to its nextUpdate is signed again ahead of time.
+        let before = try await environment.rows("SELECT produced_at FROM ocsp_responses WHERE serial_number = \(certificate.serial)", as: Date.self)
+        _ = try await environment.rows("UPDATE ocsp_responses SET next_update = now() + interval '1 hour' WHERE serial_number = \(certificate.serial) RETURNING 1", as: Int.self)
+        let renewed = try await RevocationFixture.eventuallyAsync(20) {
+            let current = try await environment.rows("SELECT produced_at, next_update FROM ocsp_responses WHERE serial_number = \(certificate.serial)", as: (Date, Date).self)
+            return current.count == 1 && current[0].0 > before[0] && current[0].1 > Date().addingTimeInterval(12 * 3600)
+        }
+        #expect(renewed)
+        let refreshed = try fixture.ocsp(["-cert", certificate.file])
+        #expect(refreshed.verified && refreshed.text.contains("Reason: superseded") && refreshed.response != after.response, "\(refreshed.text)")
     }
 
     @Test func delegatedResponderSignsWithItsOwnCertificate() async throws {
