@@ -55,12 +55,10 @@ struct RevocationPublisherService: Service {
             guard try await holdsKey(ca.id),
                   try await database.stores.ocsp.claimRefresh(issuerCAID: ca.id, holder: processID, for: Self.refreshLease) else { continue }
             let started = Date()
-            let since = watermarks[ca.id] ?? .distantPast
-            var signed = 0
-            repeat {
-                signed = try await core.refreshOCSP(caID: ca.id, issuedAfter: since)
-            } while signed == 500 && !Task.isShuttingDownGracefully
-            // issued_at is a transaction's start: look back a little for late commits.
+            try await core.refreshOCSP(caID: ca.id, issuedFrom: watermarks[ca.id] ?? .distantPast)
+            // Everything issued before this pass is signed now. issued_at is a transaction's
+            // start, so a late commit can carry an earlier time: next time, look back a minute
+            // before this pass began (signed ones no longer match; the overlap is one index walk).
             watermarks[ca.id] = started.addingTimeInterval(-60)
         }
     }

@@ -68,21 +68,28 @@ struct PostgresOCSPStore: OCSPStore {
         }
     }
 
-    func needingResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, issuedAfter: Date, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus] {
-        // Two index walks, never a scan of the CA's certificates: new ones by issued_at,
-        // expiring responses by next_update.
-        let algorithm = hashAlgorithm.rawValue
+    func unsignedCertificates(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, issuedFrom: Date, limit: Int) async throws -> [(OCSPCertificateStatus, Date)] {
+        // An index walk from issuedFrom on (issuer_ca_id, issued_at), never a scan of the CA.
         let query: PostgresQuery = """
-            (SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0) FROM certificates c
-             WHERE c.issuer_ca_id = \(issuerCAID) AND c.issued_at > \(issuedAfter) AND c.not_after > now()
-               AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
-                               AND o.hash_algorithm = \(algorithm) AND o.revision = COALESCE(c.revocation_seq, 0))
-             ORDER BY c.issued_at LIMIT \(limit))
-            UNION
-            (SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0) FROM ocsp_responses o
-             JOIN certificates c ON c.serial_number = o.serial_number AND c.issuer_ca_id = o.issuer_ca_id
-             WHERE o.issuer_ca_id = \(issuerCAID) AND o.hash_algorithm = \(algorithm) AND o.next_update <= \(refreshBefore) AND c.not_after > now()
-             ORDER BY o.next_update LIMIT \(limit))
+            SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0), c.issued_at FROM certificates c
+            WHERE c.issuer_ca_id = \(issuerCAID) AND c.issued_at >= \(issuedFrom) AND c.not_after > now()
+              AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
+                              AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND o.revision = COALESCE(c.revocation_seq, 0))
+            ORDER BY c.issued_at LIMIT \(limit)
+            """
+        var result: [(OCSPCertificateStatus, Date)] = []
+        for try await row in try await client.timedQuery(query, logger: logger).decode((String, String, Date?, String?, Int64, Date).self) {
+            result.append((Self.status((row.0, row.1, row.2, row.3, row.4)), row.5))
+        }
+        return result
+    }
+
+    func expiringResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus] {
+        let query: PostgresQuery = """
+            SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0) FROM ocsp_responses o
+            JOIN certificates c ON c.serial_number = o.serial_number AND c.issuer_ca_id = o.issuer_ca_id
+            WHERE o.issuer_ca_id = \(issuerCAID) AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND o.next_update <= \(refreshBefore) AND c.not_after > now()
+            ORDER BY o.next_update LIMIT \(limit)
             """
         var result: [OCSPCertificateStatus] = []
         for try await row in try await client.timedQuery(query, logger: logger).decode((String, String, Date?, String?, Int64).self) {

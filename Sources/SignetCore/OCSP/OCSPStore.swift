@@ -44,9 +44,11 @@ public protocol OCSPStore: Sendable {
     func statuses(issuerCAID: String, serialNumbers: [String]) async throws -> [String: OCSPCertificateStatus]
     /// Stores responses; one whose certificate changed since it was read is dropped.
     func save(_ responses: [StoredOCSPResponse]) async throws
-    /// Unexpired certificates of the CA that need a response signed: issued after
-    /// `issuedAfter` without a current one, or whose response expires before `refreshBefore`.
-    func needingResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, issuedAfter: Date, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus]
+    /// Unexpired certificates of the CA issued at or after `issuedFrom` without a current
+    /// response, in order of issue, with when each was issued (to continue from).
+    func unsignedCertificates(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, issuedFrom: Date, limit: Int) async throws -> [(OCSPCertificateStatus, Date)]
+    /// Unexpired certificates of the CA whose response expires before `refreshBefore`.
+    func expiringResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus]
     /// Drops the CA's stored responses (its responder changed).
     func purge(issuerCAID: String) async throws
     /// Takes or renews the lease on pre-signing the CA's responses; false while another

@@ -73,18 +73,31 @@ extension SigningCore {
         try await presign(responder, statuses: serialNumbers.compactMap { statuses[$0] })
     }
 
-    /// Pre-signs up to `limit` responses: for certificates issued after `issuedAfter` that
-    /// have none, and for responses that expire within the refresh window. Returns how many
-    /// were signed.
+    /// Pre-signs responses for certificates issued from `issuedFrom` on that have none, a
+    /// batch at a time, then renews responses that expire within the refresh window.
+    /// Returns how many were signed and the issue time to continue from next time.
     @discardableResult
-    public func refreshOCSP(caID: String, issuedAfter: Date, limit: Int = 500) async throws -> Int {
-        guard let responder = try await ocspResponder(caID: caID) else { return 0 }
-        let due = try await stores.ocsp.needingResponses(
-            issuerCAID: caID, hashAlgorithm: .sha1, issuedAfter: issuedAfter,
-            refreshBefore: clock().addingTimeInterval(revocationSettings.ocspRefreshBefore), limit: limit
-        )
-        try await presign(responder, statuses: due)
-        return due.count
+    public func refreshOCSP(caID: String, issuedFrom: Date, batch: Int = 500) async throws -> (signed: Int, continueFrom: Date) {
+        guard let responder = try await ocspResponder(caID: caID) else { return (0, issuedFrom) }
+        var signed = 0
+        var from = issuedFrom
+        while true {
+            let unsigned = try await stores.ocsp.unsignedCertificates(issuerCAID: caID, hashAlgorithm: .sha1, issuedFrom: from, limit: batch)
+            try await presign(responder, statuses: unsigned.map(\.0))
+            signed += unsigned.count
+            // Certificates committed together share an issue time: continue from it (>=);
+            // the ones already signed no longer match.
+            if let last = unsigned.last?.1 { from = last }
+            if unsigned.count < batch { break }
+        }
+        while true {
+            let refreshBefore = clock().addingTimeInterval(revocationSettings.ocspRefreshBefore)
+            let expiring = try await stores.ocsp.expiringResponses(issuerCAID: caID, hashAlgorithm: .sha1, refreshBefore: refreshBefore, limit: batch)
+            try await presign(responder, statuses: expiring)
+            signed += expiring.count
+            if expiring.count < batch { break }
+        }
+        return (signed, from)
     }
 
     private func presign(_ responder: OCSPResponder, statuses: [OCSPCertificateStatus]) async throws {

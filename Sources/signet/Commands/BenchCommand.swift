@@ -70,6 +70,9 @@ struct BenchCommand: AsyncParsableCommand {
                 print(String(format: "token P-256 signatures/s (1 session): %.0f", tokenRate))
                 print(String(format: "gate issuances/s (CSR to stored certificate, %d concurrent): %.0f  [%d in %.2f s]", concurrency, Double(latencies.count) / seconds, latencies.count, seconds))
                 print(String(format: "latency ms: p50 %.2f  p99 %.2f", ms(0.50), ms(0.99)))
+                // A bench CA of its own is retired, so that no server keeps publishing CRLs and
+                // pre-signing OCSP responses for thousands of bench certificates.
+                if existingCA == nil { _ = try await core.revokeCA(id: issuingCA, reason: .cessationOfOperation, requester: Requester("bench")) }
             }
         }
     }
