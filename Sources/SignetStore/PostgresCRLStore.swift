@@ -17,6 +17,8 @@ struct PostgresCRLStore: CRLStore {
     /// A CRL of hundreds of thousands of entries takes seconds, not the 5 s request deadline.
     static let publicationDeadline: Duration = .seconds(600)
     static let attempts = 5
+    /// CRLs of each kind whose bytes are kept.
+    static let keptPerKind = 2
 
     func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLPublishing) async throws -> CRLPublication?) async throws -> [CRLDraft] {
         _ = try await client.timedQuery("INSERT INTO crl_publication (ca_id) VALUES (\(caID)) ON CONFLICT (ca_id) DO NOTHING", logger: logger)
@@ -62,6 +64,17 @@ struct PostgresCRLStore: CRLStore {
             )
         }
         guard let last = publication.drafts.max(by: { $0.number < $1.number }) else { return [] }
+        // Only the latest CRL of each kind is served; the one before stays for a client that
+        // is mid-download. Older ones keep their row (number, revision, decision), not their bytes.
+        try await connection.query(
+            """
+            DELETE FROM crl_chunks k USING crls c
+            WHERE k.ca_id = \(caID) AND c.ca_id = k.ca_id AND c.crl_number = k.crl_number
+              AND c.crl_number < (SELECT min(n) FROM (SELECT crl_number AS n FROM crls WHERE ca_id = \(caID) AND kind = c.kind
+                                                     ORDER BY crl_number DESC LIMIT \(Self.keptPerKind)) newest)
+            """,
+            logger: logger
+        )
         try await connection.query(
             """
             UPDATE crl_publication SET crl_number = \(last.number), published_revision = \(last.revision),

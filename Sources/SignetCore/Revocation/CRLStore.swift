@@ -115,7 +115,8 @@ public protocol CRLStore: Sendable {
     /// numbers are never reused; revocations never wait for a publication.
     func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLPublishing) async throws -> CRLPublication?) async throws -> [CRLDraft]
     func latest(caID: String, kind: CRLKind) async throws -> PublishedCRL?
-    /// One chunk of a stored CRL (`sequence` from 0), or nil past the last.
+    /// One chunk of a stored CRL (`sequence` from 0), or nil past the last. Only the two
+    /// latest CRLs of each kind keep their bytes.
     func chunk(caID: String, number: Int64, sequence: Int) async throws -> [UInt8]?
     /// Active CAs with a key whose CRLs are missing, due, or behind a revocation change.
     func casNeedingCRLs() async throws -> [String]

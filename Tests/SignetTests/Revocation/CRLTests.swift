@@ -74,6 +74,16 @@ import Testing
             let outcomes = try await environment.rows("SELECT outcome FROM decisions WHERE id = \(decision) AND action = 'PUBLISH_CRL' AND ca_id = \(fixture.caID)", as: String.self)
             #expect(outcomes == ["APPROVED"], "CRL \(number)")
         }
+
+        // Rows stay for every CRL; bytes only for the two latest of each kind.
+        for _ in 0..<2 { _ = try fixture.server.curl("POST", "/api/ca/v1/cas/\(fixture.caID)/crl", token: fixture.admin) }
+        let all = try await environment.rows("SELECT crl_number, kind FROM crls WHERE ca_id = \(fixture.caID) ORDER BY crl_number DESC", as: (Int64, String).self)
+        let kept = Set(try await environment.rows("SELECT DISTINCT crl_number FROM crl_chunks WHERE ca_id = \(fixture.caID)", as: Int64.self))
+        let newest = Set(all.filter { $0.1 == "FULL" }.prefix(2).map(\.0) + all.filter { $0.1 == "DELTA" }.prefix(2).map(\.0))
+        #expect(all.count >= 6)
+        #expect(kept == newest)
+        _ = try fixture.crl()
+        _ = try fixture.crl(delta: true)
     }
 
     /// Two servers on one database revoking at the same time: every CRL number is used once,
