@@ -60,6 +60,10 @@ let package = Package(
             resources: [.copy("Migrations")]
         ),
         .target(
+            name: "SignetDMS",
+            dependencies: ["SignetCore", "SignetQuery"]
+        ),
+        .target(
             name: "SignetServer",
             dependencies: [
                 "SignetToken", "SignetCore", "SignetStore", "SignetQuery", "SignetAuth",
@@ -83,6 +87,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SignetQueryTests", dependencies: ["SignetQuery"]),
+        .testTarget(name: "SignetDMSTests", dependencies: ["SignetDMS", "SignetQuery"]),
         .testTarget(
             name: "SignetAuthTests",
             dependencies: [
@@ -94,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "SignetTests",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetQuery", "SignetAuth",
+                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetQuery", "SignetAuth", "SignetDMS",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -22,7 +22,7 @@ public enum CryptoBaseline {
 
 extension IssuanceProfile.CryptoEnforcement {
     /// Nil when the profile accepts the key, otherwise the rule and why not.
-    func violation(_ key: PublicKeyKind) -> (rule: String, detail: String)? {
+    public func violation(_ key: PublicKeyKind) -> (rule: String, detail: String)? {
         guard enabled else { return nil }
         switch key {
         case .rsa(let bits):

@@ -1,0 +1,63 @@
+import Foundation
+import SignetCore
+import SignetDMS
+import SignetQuery
+import Testing
+
+/// What DMS settings name must exist and fit, checked against the real store.
+@Suite struct DMSReferenceTests {
+    static func settings(_ edit: (inout [String: JSONValue]) -> Void) throws -> DMSSettings {
+        var settings = try DMSSettingsFixture.template("jitp-fleet")
+        edit(&settings)
+        return try DMSSettings(reading: .object(settings))
+    }
+
+    @Test func referencesAreCheckedFieldByField() async throws {
+        let fixture = try await GateFixture.get()
+        let stores = fixture.environment.stores
+        func pointed(_ edit: @escaping (inout [String: JSONValue]) -> Void = { _ in }) throws -> DMSSettings {
+            try Self.settings { settings in
+                DMSSettingsFixture.edit(&settings, "enrollment_settings") { e in
+                    e["enrollment_ca"] = .string(fixture.subID)
+                    DMSSettingsFixture.edit(&e, "est_rfc7030_settings") { est in
+                        DMSSettingsFixture.edit(&est, "client_certificate_settings") { $0["validation_cas"] = .array([.string(fixture.rootID)]) }
+                    }
+                }
+                settings["ca_distribution_settings"] = .object(["managed_cas": .array([.string(fixture.rootID)])])
+                edit(&settings)
+            }
+        }
+        try await pointed().checkReferences(cas: stores.cas, profiles: stores.profiles)
+
+        let cases: [(String, (inout [String: JSONValue]) -> Void, String)] = [
+            ("unknown profile", { $0["issuance_profile_id"] = .string("no-such-profile") }, "settings.issuance_profile_id"),
+            ("CA profile", { $0["issuance_profile_id"] = .string("subordinate-ca") }, "settings.issuance_profile_id"),
+            ("unknown enrollment CA", { DMSSettingsFixture.edit(&$0, "enrollment_settings") { $0["enrollment_ca"] = .string("nowhere") } }, "settings.enrollment_settings.enrollment_ca"),
+            ("unknown managed CA", { $0["ca_distribution_settings"] = .object(["managed_cas": .array([.string("nowhere")])]) }, "settings.ca_distribution_settings.managed_cas[0]"),
+            ("key the profile refuses", { $0["server_keygen_settings"] = .object(["enabled": .bool(true), "key_type": .string("RSA"), "key_size": .number(4096)]) }, "settings.server_keygen_settings.key_type"),
+        ]
+        for (what, edit, field) in cases {
+            let error = await #expect(throws: DMSSettingsError.self, "\(what)") {
+                try await pointed(edit).checkReferences(cas: stores.cas, profiles: stores.profiles)
+            }
+            #expect(error?.field == field && error?.kind == .invalid, "\(what): \(String(describing: error))")
+        }
+    }
+}
+
+/// The reviewed DMS templates in policies/dms, as JSON to edit.
+enum DMSSettingsFixture {
+    static func template(_ name: String) throws -> [String: JSONValue] {
+        let url = GateFixture.repositoryRoot.appendingPathComponent("policies/dms/\(name).json")
+        guard case .object(let object) = try JSONValue(parsing: Data(contentsOf: url)), case .object(let settings)? = object["settings"] else {
+            throw TestSetupError("\(url.path) is not a DMS document")
+        }
+        return settings
+    }
+
+    static func edit(_ object: inout [String: JSONValue], _ key: String, _ change: (inout [String: JSONValue]) -> Void) {
+        guard case .object(var inner)? = object[key] else { return }
+        change(&inner)
+        object[key] = .object(inner)
+    }
+}
