@@ -46,6 +46,7 @@ let package = Package(
         .target(
             name: "SignetAuth",
             dependencies: [
+                "SignetQuery",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -1,4 +1,5 @@
 import Foundation
+import SignetQuery
 
 /// The checks a token's claims must pass once its signature is known to be good (RFC 7519 §4.1).
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SignetQuery
 
 /// A token split into its three JWS compact-serialization parts (RFC 7515 §7.1) and decoded.
 ///

@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import SignetQuery
 
 /// Turns one JWKS entry into a `VerificationKey`, or decides to skip it.
 ///

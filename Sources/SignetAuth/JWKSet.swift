@@ -1,4 +1,5 @@
 import Foundation
+import SignetQuery
 
 /// Public keys from a JWKS document (RFC 7517): EC P-256 keys (kty "EC", crv "P-256", x, y)
 /// and RSA keys (kty "RSA", n, e), each with optional "kid" and "alg".

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignetQuery
 
 /// Issues ES256 tokens with a local key, for development (`signet auth issue-jwt`).
 ///
@@ -41,7 +42,7 @@ public struct JWTIssuer: Sendable {
             "alg": .string(JWSAlgorithm.es256.rawValue),
             "use": .string("sig"),
         ]
-        return JSONValue.object(["keys": .array([.object(entry)])]).serialized()
+        return JSONValue.object(["keys": .array([.object(entry)])]).encoded()
     }
 
     /// Issues a token for `subject`, valid from `now` for `lifetime` seconds.
@@ -71,8 +72,8 @@ public struct JWTIssuer: Sendable {
             "typ": .string("JWT"),
             "kid": .string(keyID),
         ]
-        let signingInput = Base64URL.encode(JSONValue.object(header).serialized()) + "."
-            + Base64URL.encode(JSONValue.object(claims).serialized())
+        let signingInput = Base64URL.encode(JSONValue.object(header).encoded()) + "."
+            + Base64URL.encode(JSONValue.object(claims).encoded())
         let signature: P256.Signing.ECDSASignature
         do {
             signature = try privateKey.signature(for: Data(signingInput.utf8))

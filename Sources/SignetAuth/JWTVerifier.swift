@@ -1,4 +1,5 @@
 import Foundation
+import SignetQuery
 
 /// Checks bearer tokens from an identity provider and says who they are for.
 ///

@@ -1,3 +1,4 @@
+import SignetQuery
 /// Reading and writing the roles claim at a configurable path of nested objects.
 ///
 /// Providers disagree on where roles live (Keycloak: `realm_access.roles`, others a top-level

@@ -3,7 +3,6 @@ import Logging
 import ServiceLifecycle
 import SignetCore
 import SignetStore
-import SignetToken
 
 /// Keeps CRLs and pre-signed OCSP responses current for the CAs whose keys are on this
 /// process's token. Every server process runs one; the database orders their work, so
@@ -11,7 +10,6 @@ import SignetToken
 struct RevocationPublisherService: Service {
     let core: SigningCore
     let database: Database
-    let tokenLabel: String
     let presignOCSP: Bool
     let logger: Logger
 
@@ -29,7 +27,7 @@ struct RevocationPublisherService: Service {
             let now = Date()
             do {
                 for caID in try await database.stores.crls.casNeedingCRLs() where failedUntil[caID].map({ $0 <= now }) ?? true {
-                    guard try await holdsKey(caID) else { continue }
+                    guard try await core.signsFor(caID: caID) else { continue }
                     do {
                         try await core.publishCRLs(caID: caID)
                         failedUntil[caID] = nil
@@ -52,7 +50,7 @@ struct RevocationPublisherService: Service {
     /// Pre-signs responses for new certificates and renews expiring ones, CA by CA.
     private func refreshOCSP(_ watermarks: inout [String: Date]) async throws {
         for ca in try await database.stores.cas.cas() where ca.status == .active && ca.keyURI != nil {
-            guard try await holdsKey(ca.id),
+            guard try await core.signsFor(caID: ca.id),
                   try await database.stores.ocsp.claimRefresh(issuerCAID: ca.id, holder: processID, for: Self.refreshLease) else { continue }
             let started = Date()
             try await core.refreshOCSP(caID: ca.id, issuedFrom: watermarks[ca.id] ?? .distantPast)
@@ -61,11 +59,5 @@ struct RevocationPublisherService: Service {
             // before this pass began (signed ones no longer match; the overlap is one index walk).
             watermarks[ca.id] = started.addingTimeInterval(-60)
         }
-    }
-
-    private func holdsKey(_ caID: String) async throws -> Bool {
-        guard let ca = try await database.stores.cas.ca(id: caID), let keyURI = ca.keyURI,
-              let uri = try? PKCS11URI(parsing: keyURI) else { return false }
-        return uri.token == tokenLabel
     }
 }

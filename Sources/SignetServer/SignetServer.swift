@@ -71,7 +71,7 @@ public enum SignetServer {
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "signet"),
             services: [
                 DatabaseService(database: database), health, AuditSealerService(chain: database.auditChain, logger: logger),
-                RevocationPublisherService(core: core, database: database, tokenLabel: token.configuration.label, presignOCSP: configuration.ocspPresign, logger: logger),
+                RevocationPublisherService(core: core, database: database, presignOCSP: configuration.ocspPresign, logger: logger),
             ],
             logger: logger
         )

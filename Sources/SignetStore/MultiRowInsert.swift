@@ -9,6 +9,13 @@ struct MultiRowInsert: Sendable {
 
     /// `bind` appends exactly one value per column, in column order, for each row.
     func query<Row>(_ rows: [Row], bind: (Row, inout PostgresBindings) -> Void) -> PostgresQuery {
+        let (values, binds) = valuesList(rows, bind: bind)
+        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values)"
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
+    }
+
+    /// Just the `(…), (…)` rows with their binds, for statements that insert from a join.
+    func valuesList<Row>(_ rows: [Row], bind: (Row, inout PostgresBindings) -> Void) -> (sql: String, binds: PostgresBindings) {
         var binds = PostgresBindings(capacity: rows.count * columns.count)
         var values: [String] = []
         for row in rows {
@@ -20,7 +27,6 @@ struct MultiRowInsert: Sendable {
             values.append("(" + slots.joined(separator: ", ") + ")")
             bind(row, &binds)
         }
-        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values.joined(separator: ", "))"
-        return PostgresQuery(unsafeSQL: sql, binds: binds)
+        return (values.joined(separator: ", "), binds)
     }
 }

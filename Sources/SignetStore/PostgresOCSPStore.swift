@@ -37,16 +37,18 @@ struct PostgresOCSPStore: OCSPStore {
         return result
     }
 
+    static let insert = MultiRowInsert(
+        table: "ocsp_responses",
+        columns: ["issuer_ca_id", "serial_number", "hash_algorithm", "revision", "produced_at", "next_update", "der"],
+        // A VALUES list in a SELECT has no column types to infer from.
+        placeholder: ["revision": { "\($0)::bigint" }, "produced_at": { "\($0)::timestamptz" }, "next_update": { "\($0)::timestamptz" }, "der": { "\($0)::bytea" }]
+    )
+
     /// One statement per batch of up to 500 (a VALUES list joined to the certificates it
     /// is for, each locked FOR SHARE while its response is written).
     func save(_ responses: [StoredOCSPResponse]) async throws {
         for start in stride(from: 0, to: responses.count, by: 500) {
-            let batch = responses[start..<min(start + 500, responses.count)]
-            var binds = PostgresBindings(capacity: batch.count * 7)
-            var rows: [String] = []
-            for r in batch {
-                let n = binds.count
-                rows.append("($\(n + 1), $\(n + 2), $\(n + 3), $\(n + 4)::bigint, $\(n + 5)::timestamptz, $\(n + 6)::timestamptz, $\(n + 7)::bytea)")
+            let (values, binds) = Self.insert.valuesList(Array(responses[start..<min(start + 500, responses.count)])) { r, binds in
                 binds.append(r.issuerCAID)
                 binds.append(r.serialNumber)
                 binds.append(r.hashAlgorithm.rawValue)
@@ -56,10 +58,9 @@ struct PostgresOCSPStore: OCSPStore {
                 binds.append(ByteBuffer(bytes: r.der))
             }
             let sql = """
-                INSERT INTO ocsp_responses (issuer_ca_id, serial_number, hash_algorithm, revision, produced_at, next_update, der)
-                SELECT v.issuer, v.serial, v.algorithm, v.revision, v.produced, v.next_update, v.der
-                FROM (VALUES \(rows.joined(separator: ", "))) AS v(issuer, serial, algorithm, revision, produced, next_update, der)
-                JOIN certificates c ON c.serial_number = v.serial AND c.issuer_ca_id = v.issuer AND COALESCE(c.revocation_seq, 0) = v.revision
+                INSERT INTO ocsp_responses (\(Self.insert.columns.joined(separator: ", ")))
+                SELECT v.* FROM (VALUES \(values)) AS v(\(Self.insert.columns.joined(separator: ", ")))
+                JOIN certificates c ON c.serial_number = v.serial_number AND c.issuer_ca_id = v.issuer_ca_id AND COALESCE(c.revocation_seq, 0) = v.revision
                 FOR SHARE OF c
                 ON CONFLICT (issuer_ca_id, serial_number, hash_algorithm) DO UPDATE
                 SET revision = EXCLUDED.revision, produced_at = EXCLUDED.produced_at, next_update = EXCLUDED.next_update, der = EXCLUDED.der

@@ -13,15 +13,15 @@ struct PostgresRevocationStore: RevocationStore {
     func changeRevocation(serialNumber: String, _ decide: @escaping @Sendable (RevocationState) throws -> RevocationState) async throws -> RevocationState? {
         try await client.transaction(logger: logger) { connection in
             let query: PostgresQuery = """
-                SELECT c.serial_number, c.issuer_ca_id, c.not_after, c.status, c.revocation_reason, c.revoked_at, c.invalidity_date,
+                SELECT c.serial_number, c.issuer_ca_id, c.status, c.revocation_reason, c.revoked_at, c.invalidity_date,
                        (SELECT a.id FROM certificate_authorities a WHERE a.certificate = c.der LIMIT 1)
                 FROM certificates c WHERE c.serial_number = \(serialNumber) FOR UPDATE OF c
                 """
             var current: RevocationState?
-            for try await (serial, issuer, notAfter, status, reason, revokedAt, invalidity, certifiesCA) in try await connection.query(query, logger: logger)
-                .decode((String, String, Date, String, String?, Date?, Date?, String?).self) {
+            for try await (serial, issuer, status, reason, revokedAt, invalidity, certifiesCA) in try await connection.query(query, logger: logger)
+                .decode((String, String, String, String?, Date?, Date?, String?).self) {
                 current = RevocationState(
-                    serialNumber: serial, issuerCAID: issuer, notAfter: notAfter, isRevoked: status == "REVOKED",
+                    serialNumber: serial, issuerCAID: issuer, isRevoked: status == "REVOKED",
                     reason: reason.flatMap { RevocationReason(name: $0) }, revokedAt: revokedAt, invalidityDate: invalidity, certifiesCA: certifiesCA
                 )
             }

@@ -101,4 +101,11 @@ extension Certificate {
         try serializer.serialize(self)
         return serializer.serializedBytes
     }
+
+    /// The subject Name's DER: a CRL's issuer, and what OCSP CertIDs hash.
+    func subjectDER() throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(subject)
+        return serializer.serializedBytes
+    }
 }

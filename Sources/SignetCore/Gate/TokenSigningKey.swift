@@ -26,24 +26,34 @@ struct TokenSigningKey: CustomPrivateKey {
     var supportedSignatureAlgorithms: [Certificate.SignatureAlgorithm] { [defaultSignatureAlgorithm] }
 
     func signSynchronously(bytes: some DataProtocol, signatureAlgorithm: Certificate.SignatureAlgorithm) throws -> Certificate.Signature {
-        let algorithm: SigningAlgorithm = switch signatureAlgorithm {
+        let algorithm = try Self.tokenAlgorithm(signatureAlgorithm)
+        let raw = try token.sign(id: keyID, algorithm: algorithm, message: bytes)
+        let encoded = try Self.x509SignatureValue(raw: raw, algorithm: algorithm)
+        return try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: encoded[...]))
+    }
+
+    /// The token mechanism family for an X.509 signature algorithm.
+    static func tokenAlgorithm(_ algorithm: Certificate.SignatureAlgorithm) throws -> SigningAlgorithm {
+        switch algorithm {
         case .ecdsaWithSHA256: .ecdsaSHA256
         case .ecdsaWithSHA384: .ecdsaSHA384
         case .ecdsaWithSHA512: .ecdsaSHA512
         case .sha256WithRSAEncryption: .rsaPKCS1SHA256
         case .sha384WithRSAEncryption: .rsaPKCS1SHA384
         case .sha512WithRSAEncryption: .rsaPKCS1SHA512
-        default: throw TokenError.unsupportedAlgorithm("\(signatureAlgorithm)")
+        default: throw TokenError.unsupportedAlgorithm("\(algorithm)")
         }
-        let raw = try token.sign(id: keyID, algorithm: algorithm, message: bytes)
-        let encoded: [UInt8] = switch algorithm {
-        // PKCS#11 returns r‖s; X.509 carries the DER ECDSA-Sig-Value.
+    }
+
+    /// PKCS#11 returns ECDSA signatures as r‖s; X.509, CRLs and OCSP carry the DER
+    /// ECDSA-Sig-Value. RSA signatures are the same in both.
+    static func x509SignatureValue(raw: [UInt8], algorithm: SigningAlgorithm) throws -> [UInt8] {
+        switch algorithm {
         case .ecdsaSHA256: Array(try P256.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
         case .ecdsaSHA384: Array(try P384.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
         case .ecdsaSHA512: Array(try P521.Signing.ECDSASignature(rawRepresentation: raw).derRepresentation)
         default: raw
         }
-        return try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: encoded[...]))
     }
 
     func serialize(into coder: inout DER.Serializer) throws {

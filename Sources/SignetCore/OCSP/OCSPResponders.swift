@@ -23,12 +23,6 @@ struct OCSPResponder: Sendable {
 /// every few seconds, and when a CertID matches nothing (at most ten times a second: later
 /// misses wait their turn rather than being told a CA created a moment ago is unknown).
 final class OCSPIssuerIndex: Sendable {
-    struct Entry: Sendable {
-        let caID: String
-        let nameDER: [UInt8]
-        let keyBits: [UInt8]
-    }
-
     private struct State {
         var digests: [String: String] = [:] // "alg:nameHash:keyHash" -> CA id
         var loadedAt: ContinuousClock.Instant?
@@ -54,9 +48,9 @@ final class OCSPIssuerIndex: Sendable {
         var digests: [String: String] = [:]
         for ca in cas where ca.status != .deleted {
             guard let certificate = try? Certificate(derEncoded: ca.certificateDER) else { continue }
-            let entry = Entry(caID: ca.id, nameDER: try Self.nameDER(certificate), keyBits: try Self.keyBits(certificate.publicKey))
+            let name = try certificate.subjectDER(), key = Self.keyBits(certificate.publicKey)
             for algorithm in OCSPHashAlgorithm.allCases {
-                digests[Self.key(algorithm, algorithm.digest(entry.nameDER), algorithm.digest(entry.keyBits))] = ca.id
+                digests[Self.key(algorithm, algorithm.digest(name), algorithm.digest(key))] = ca.id
             }
         }
         state.withLock { $0 = State(digests: digests, loadedAt: .now) }
@@ -66,15 +60,9 @@ final class OCSPIssuerIndex: Sendable {
         "\(algorithm.rawValue):\(name.lowercaseHex):\(key.lowercaseHex)"
     }
 
-    static func nameDER(_ certificate: Certificate) throws -> [UInt8] {
-        var serializer = DER.Serializer()
-        try serializer.serialize(certificate.subject)
-        return serializer.serializedBytes
-    }
-
     /// The subjectPublicKey BIT STRING's bits (swift-certificates' `subjectPublicKeyInfoBytes`
     /// is exactly that, despite its name).
-    static func keyBits(_ key: Certificate.PublicKey) throws -> [UInt8] {
+    static func keyBits(_ key: Certificate.PublicKey) -> [UInt8] {
         Array(key.subjectPublicKeyInfoBytes)
     }
 }
@@ -86,8 +74,8 @@ extension SigningCore {
         var log = RuleLog()
         let signer: SigningCA
         do { signer = try await signingCA(caID, log: &log) } catch is Refusal { return nil }
-        let nameDER = try OCSPIssuerIndex.nameDER(signer.certificate)
-        let caKeyBits = try OCSPIssuerIndex.keyBits(signer.certificate.publicKey)
+        let nameDER = try signer.certificate.subjectDER()
+        let caKeyBits = OCSPIssuerIndex.keyBits(signer.certificate.publicKey)
         let issuerNameHash = OCSPHashAlgorithm.sha1.digest(nameDER)
         let issuerKeyHash = OCSPHashAlgorithm.sha1.digest(caKeyBits)
         guard let delegated = signer.record.ocspSigner else {
@@ -102,7 +90,7 @@ extension SigningCore {
         }
         return OCSPResponder(
             caID: caID, keyID: uri.id, publicKey: certificate.publicKey,
-            keyHash: OCSPHashAlgorithm.sha1.digest(try OCSPIssuerIndex.keyBits(certificate.publicKey)),
+            keyHash: OCSPHashAlgorithm.sha1.digest(OCSPIssuerIndex.keyBits(certificate.publicKey)),
             certificates: [delegated.certificateDER], issuerNameHash: issuerNameHash, issuerKeyHash: issuerKeyHash
         )
     }

@@ -41,8 +41,7 @@ extension SigningCore {
                 throw GateError.token(error)
             }
             do {
-                var subject = DistinguishedName()
-                try subject.append(RelativeDistinguishedName(RelativeDistinguishedName.Attribute(type: .RDNAttributeType.commonName, utf8String: "\(caID) OCSP Responder")))
+                let subject = try DistinguishedName { CommonName("\(caID) OCSP Responder") }
                 let plan = try IssuancePolicy.evaluate(
                     profile: profile.profile,
                     request: RequestedCertificate(subject: subject, publicKey: publicKey, keyKind: keyKind),

@@ -54,14 +54,8 @@ extension SigningCore {
     /// Signs a digest with a token key and verifies the signature against `publicKey` (the
     /// signer certificate's key) before anything uses it.
     func signDigest(_ digest: StreamingHash.Final, keyID: [UInt8], publicKey: Certificate.PublicKey, signerName: String) async throws -> StructureSignature {
-        let key = TokenSigningKey(token: token, keyID: keyID, publicKey: publicKey)
-        let algorithm = key.defaultSignatureAlgorithm
-        let tokenAlgorithm: SigningAlgorithm = switch algorithm {
-        case .ecdsaWithSHA256: .ecdsaSHA256
-        case .ecdsaWithSHA384: .ecdsaSHA384
-        case .ecdsaWithSHA512: .ecdsaSHA512
-        default: .rsaPKCS1SHA256
-        }
+        let algorithm = TokenSigningKey(token: token, keyID: keyID, publicKey: publicKey).defaultSignatureAlgorithm
+        let tokenAlgorithm = try TokenSigningKey.tokenAlgorithm(algorithm)
         let token = self.token
         let raw: [UInt8]
         do {
@@ -69,32 +63,30 @@ extension SigningCore {
         } catch let error as TokenError {
             throw GateError.token(error)
         }
-        let value: [UInt8]
-        var verified = false
-        switch digest {
-        case .sha256(let d):
-            if let ec = P256.Signing.PublicKey(publicKey), let signature = try? P256.Signing.ECDSASignature(rawRepresentation: raw) {
-                verified = ec.isValidSignature(signature, for: d)
-                value = Array(signature.derRepresentation)
-            } else if let rsa = _RSA.Signing.PublicKey(publicKey) {
-                verified = rsa.isValidSignature(_RSA.Signing.RSASignature(rawRepresentation: raw), for: d, padding: .insecurePKCS1v1_5)
-                value = raw
-            } else { value = raw }
-        case .sha384(let d):
-            if let ec = P384.Signing.PublicKey(publicKey), let signature = try? P384.Signing.ECDSASignature(rawRepresentation: raw) {
-                verified = ec.isValidSignature(signature, for: d)
-                value = Array(signature.derRepresentation)
-            } else { value = raw }
-        case .sha512(let d):
-            if let ec = P521.Signing.PublicKey(publicKey), let signature = try? P521.Signing.ECDSASignature(rawRepresentation: raw) {
-                verified = ec.isValidSignature(signature, for: d)
-                value = Array(signature.derRepresentation)
-            } else { value = raw }
-        }
-        guard verified else {
+        guard Self.isValid(raw: raw, for: digest, publicKey: publicKey) else {
             logger.error("token signature did not verify", metadata: ["signer": "\(signerName)"])
             throw GateError.signatureNotVerified(caID: signerName)
         }
-        return StructureSignature(algorithmIdentifier: try Self.algorithmIdentifier(algorithm), value: value)
+        return StructureSignature(
+            algorithmIdentifier: try Self.algorithmIdentifier(algorithm),
+            value: try TokenSigningKey.x509SignatureValue(raw: raw, algorithm: tokenAlgorithm)
+        )
+    }
+
+    /// Whether a raw token signature (r‖s, or PKCS#1 v1.5) verifies over `digest`.
+    static func isValid(raw: [UInt8], for digest: StreamingHash.Final, publicKey: Certificate.PublicKey) -> Bool {
+        let rsa = _RSA.Signing.PublicKey(publicKey)
+        let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: raw)
+        switch digest {
+        case .sha256(let d):
+            if let ec = P256.Signing.PublicKey(publicKey) { return (try? P256.Signing.ECDSASignature(rawRepresentation: raw)).map { ec.isValidSignature($0, for: d) } ?? false }
+            return rsa?.isValidSignature(rsaSignature, for: d, padding: .insecurePKCS1v1_5) ?? false
+        case .sha384(let d):
+            if let ec = P384.Signing.PublicKey(publicKey) { return (try? P384.Signing.ECDSASignature(rawRepresentation: raw)).map { ec.isValidSignature($0, for: d) } ?? false }
+            return rsa?.isValidSignature(rsaSignature, for: d, padding: .insecurePKCS1v1_5) ?? false
+        case .sha512(let d):
+            if let ec = P521.Signing.PublicKey(publicKey) { return (try? P521.Signing.ECDSASignature(rawRepresentation: raw)).map { ec.isValidSignature($0, for: d) } ?? false }
+            return rsa?.isValidSignature(rsaSignature, for: d, padding: .insecurePKCS1v1_5) ?? false
+        }
     }
 }

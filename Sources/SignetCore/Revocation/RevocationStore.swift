@@ -4,7 +4,6 @@ import Foundation
 public struct RevocationState: Sendable, Hashable {
     public let serialNumber: String
     public let issuerCAID: String
-    public let notAfter: Date
     public var isRevoked: Bool
     public var reason: RevocationReason?
     public var revokedAt: Date?
@@ -12,10 +11,9 @@ public struct RevocationState: Sendable, Hashable {
     /// The CA whose own certificate this is, if it is a CA certificate.
     public let certifiesCA: String?
 
-    public init(serialNumber: String, issuerCAID: String, notAfter: Date, isRevoked: Bool, reason: RevocationReason?, revokedAt: Date?, invalidityDate: Date?, certifiesCA: String?) {
+    public init(serialNumber: String, issuerCAID: String, isRevoked: Bool, reason: RevocationReason?, revokedAt: Date?, invalidityDate: Date?, certifiesCA: String?) {
         self.serialNumber = serialNumber
         self.issuerCAID = issuerCAID
-        self.notAfter = notAfter
         self.isRevoked = isRevoked
         self.reason = reason
         self.revokedAt = revokedAt

@@ -6,6 +6,14 @@ extension SigningCore {
     /// The requester named on decisions the server makes by itself (scheduled CRLs, OCSP).
     public static let systemRequester = Requester("signet")
 
+    /// Whether this process can sign for the CA now (active, key on this token), asked
+    /// without recording a decision: for background work that skips what is not its own.
+    public func signsFor(caID: String) async throws -> Bool {
+        var log = RuleLog()
+        do { _ = try await signingCA(caID, log: &log) } catch is Refusal { return false }
+        return true
+    }
+
     /// Publishes what is due for the CA: a full CRL (first time, on schedule, or `forceFull`)
     /// with a fresh delta beside it, or a delta after revocation changes or before the last
     /// one expires. Returns what was published (nothing when nothing was due).
@@ -26,11 +34,9 @@ extension SigningCore {
         }
         let settings = revocationSettings
         let distributionPoint = PublicationURLs.under(base: publicBaseURL, caID: caID).crlDistributionPoint
-        var issuerName = DER.Serializer()
-        try issuerName.serialize(signer.certificate.subject)
         let context = CRLContext(
             signer: signer.signer,
-            issuerName: issuerName.serializedBytes,
+            issuerName: try signer.certificate.subjectDER(),
             ownSerial: signer.certificate.serialNumber.bytes.lowercaseHex,
             authorityKeyIdentifier: signer.context.keyIdentifier.map { Array($0) },
             distributionPoint: distributionPoint
