@@ -62,12 +62,12 @@ let package = Package(
         ),
         .target(
             name: "SignetDMS",
-            dependencies: ["SignetCore", "SignetQuery"]
+            dependencies: ["SignetCore", "SignetStore", "SignetQuery", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "SignetServer",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore", "SignetQuery", "SignetAuth",
+                "SignetToken", "SignetCore", "SignetStore", "SignetQuery", "SignetAuth", "SignetDMS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -81,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "signet",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetAuth",
+                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetAuth", "SignetDMS", "SignetQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

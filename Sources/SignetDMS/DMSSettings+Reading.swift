@@ -33,12 +33,12 @@ extension FieldReader {
     mutating func duration(_ key: String) throws -> DMSDuration? {
         guard let text = try string(key) else { return nil }
         do { return DMSDuration(text: text, seconds: try DurationText.seconds(text)) } catch let error as DurationError {
-            throw DMSSettingsError(field(key), error.reason + " (durations are like 720h, 30d, 1h30m)")
+            throw FieldError(field(key), error.reason + " (durations are like 720h, 30d, 1h30m)")
         }
     }
 
     mutating func requiredDuration(_ key: String) throws -> DMSDuration {
-        guard let duration = try duration(key) else { throw DMSSettingsError(field(key), "is required") }
+        guard let duration = try duration(key) else { throw FieldError(field(key), "is required") }
         return duration
     }
 }
@@ -47,7 +47,7 @@ extension EnrollmentSettings {
     init(_ r: inout FieldReader) throws {
         enrollmentProtocol = try r.choice("protocol", EnrollmentProtocol.self) ?? .estRFC7030
         enrollmentCA = try r.requiredString("enrollment_ca")
-        guard let mode = try r.choice("registration_mode", RegistrationMode.self) else { throw DMSSettingsError(r.field("registration_mode"), "is required") }
+        guard let mode = try r.choice("registration_mode", RegistrationMode.self) else { throw FieldError(r.field("registration_mode"), "is required") }
         registrationMode = mode
         verifyCSRSignature = try r.bool("verify_csr_signature", default: true)
         enableReplaceableEnrollment = try r.bool("enable_replaceable_enrollment", default: false)
@@ -59,29 +59,29 @@ extension EnrollmentSettings {
 
 extension ESTSettings {
     init(_ r: inout FieldReader) throws {
-        guard let mode = try r.choice("auth_mode", AuthMode.self) else { throw DMSSettingsError(r.field("auth_mode"), "is required") }
+        guard let mode = try r.choice("auth_mode", AuthMode.self) else { throw FieldError(r.field("auth_mode"), "is required") }
         authMode = mode
         if var c = try r.object("client_certificate_settings") {
             let cas = try c.strings("validation_cas")
             let level = try c.int("chain_level_validation") ?? -1
-            guard level >= -1 else { throw DMSSettingsError(c.field("chain_level_validation"), "must be -1 (the whole chain) or a number of levels") }
+            guard level >= -1 else { throw FieldError(c.field("chain_level_validation"), "must be -1 (the whole chain) or a number of levels") }
             clientCertificate = ClientCertificateSettings(validationCAs: cas, chainLevelValidation: level, allowExpired: try c.bool("allow_expired", default: false))
             try c.finish()
         }
         if var p = try r.object("passcode_settings") {
             let limit = try p.int("usage_limit") ?? 1
-            guard limit >= 1 else { throw DMSSettingsError(p.field("usage_limit"), "must be at least 1") }
+            guard limit >= 1 else { throw FieldError(p.field("usage_limit"), "must be at least 1") }
             passcode = PasscodeSettings(usageLimit: limit, validity: try p.requiredDuration("validity"))
             try p.finish()
         }
         if var w = try r.object("webhook_settings") {
             let url = try w.requiredString("url")
             guard let parsed = URL(string: url), parsed.scheme == "https", parsed.host != nil else {
-                throw DMSSettingsError(w.field("url"), "must be an https URL")
+                throw FieldError(w.field("url"), "must be an https URL")
             }
             let timeout = try w.duration("timeout") ?? DMSDuration(text: "5s", seconds: 5)
             guard DMSSettings.webhookTimeoutRange.contains(timeout.seconds) else {
-                throw DMSSettingsError(w.field("timeout"), "must be between 1s and 30s: enrollment waits for the webhook")
+                throw FieldError(w.field("timeout"), "must be between 1s and 30s: enrollment waits for the webhook")
             }
             webhook = WebhookSettings(url: url, timeout: timeout)
             try w.finish()
@@ -89,13 +89,13 @@ extension ESTSettings {
         let needsCertificate = authMode == .clientCertificate || authMode == .clientCertificateAndExternalWebhook
         let needsWebhook = authMode == .externalWebhook || authMode == .clientCertificateAndExternalWebhook
         if needsCertificate && (clientCertificate?.validationCAs.isEmpty ?? true) {
-            throw DMSSettingsError(r.field("client_certificate_settings.validation_cas"), "auth_mode \(authMode.rawValue) needs at least one validation CA")
+            throw FieldError(r.field("client_certificate_settings.validation_cas"), "auth_mode \(authMode.rawValue) needs at least one validation CA")
         }
         if authMode == .passcode && passcode == nil {
-            throw DMSSettingsError(r.field("passcode_settings"), "auth_mode PASSCODE needs passcode settings")
+            throw FieldError(r.field("passcode_settings"), "auth_mode PASSCODE needs passcode settings")
         }
         if needsWebhook && webhook == nil {
-            throw DMSSettingsError(r.field("webhook_settings"), "auth_mode \(authMode.rawValue) needs webhook settings")
+            throw FieldError(r.field("webhook_settings"), "auth_mode \(authMode.rawValue) needs webhook settings")
         }
     }
 }
@@ -106,19 +106,19 @@ extension ReenrollmentSettings {
         preventiveDelta = try r.requiredDuration("preventive_delta")
         criticalDelta = try r.requiredDuration("critical_delta")
         guard criticalDelta.seconds <= preventiveDelta.seconds else {
-            throw DMSSettingsError(r.field("critical_delta"), "(\(criticalDelta)) must not be longer than preventive_delta (\(preventiveDelta))")
+            throw FieldError(r.field("critical_delta"), "(\(criticalDelta)) must not be longer than preventive_delta (\(preventiveDelta))")
         }
         enableExpiredRenewal = try r.bool("enable_expired_renewal", default: false)
         expiredRenewalGrace = try r.duration("expired_renewal_grace")
         if enableExpiredRenewal {
             guard let grace = expiredRenewalGrace else {
-                throw DMSSettingsError(r.field("expired_renewal_grace"), "is required when enable_expired_renewal is true")
+                throw FieldError(r.field("expired_renewal_grace"), "is required when enable_expired_renewal is true")
             }
             guard grace.seconds <= DMSSettings.maximumExpiredRenewalGrace else {
-                throw DMSSettingsError(r.field("expired_renewal_grace"), "must be at most 90d")
+                throw FieldError(r.field("expired_renewal_grace"), "must be at most 90d")
             }
         } else if expiredRenewalGrace != nil {
-            throw DMSSettingsError(r.field("expired_renewal_grace"), "applies only with enable_expired_renewal")
+            throw FieldError(r.field("expired_renewal_grace"), "applies only with enable_expired_renewal")
         }
         revokeOnReenrollment = try r.bool("revoke_on_reenrollment", default: true)
         additionalValidationCAs = try r.strings("additional_validation_cas")
@@ -139,7 +139,7 @@ extension ServerKeygenSettings {
             switch (keyType?.uppercased(), keySize) {
             case ("ECDSA", 256), ("ECDSA", 384), ("RSA", 2048), ("RSA", 3072), ("RSA", 4096): break
             default:
-                throw DMSSettingsError(reader.field("key_type"), "server key generation needs key_type/key_size ECDSA 256 or 384, or RSA 2048, 3072 or 4096")
+                throw FieldError(reader.field("key_type"), "server key generation needs key_type/key_size ECDSA 256 or 384, or RSA 2048, 3072 or 4096")
             }
         }
         r = reader

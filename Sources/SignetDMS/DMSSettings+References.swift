@@ -6,7 +6,7 @@ extension DMSSettings {
     /// issuance profile (not a CA profile, and allowing a server-generated key), the
     /// enrollment CA (active, with a key), and every CA listed for validation or distribution.
     public func checkReferences(cas: any CAStore, profiles: any ProfileStore, path: String = "settings") async throws {
-        func invalid(_ field: String, _ message: String) -> DMSSettingsError { DMSSettingsError("\(path).\(field)", message, kind: .invalid) }
+        func invalid(_ field: String, _ message: String) -> FieldError { FieldError("\(path).\(field)", message, kind: .invalid) }
 
         guard let profile = try await profiles.profile(id: issuanceProfileID)?.profile else {
             throw invalid("issuance_profile_id", "no issuance profile '\(issuanceProfileID)'")

@@ -10,7 +10,7 @@ struct FieldReader {
     private var read: Set<String> = []
 
     init(_ value: JSONValue?, path: String) throws {
-        guard case .object(let object)? = value else { throw DMSSettingsError(path, "must be a JSON object") }
+        guard case .object(let object)? = value else { throw FieldError(path, "must be a JSON object") }
         self.object = object
         self.path = path
     }
@@ -25,36 +25,43 @@ struct FieldReader {
 
     mutating func string(_ key: String) throws -> String? {
         guard let value = value(key) else { return nil }
-        guard case .string(let text) = value else { throw DMSSettingsError(field(key), "must be a string") }
+        guard case .string(let text) = value else { throw FieldError(field(key), "must be a string") }
         return text
     }
 
     mutating func requiredString(_ key: String) throws -> String {
-        guard let text = try string(key), !text.isEmpty else { throw DMSSettingsError(field(key), "is required") }
+        guard let text = try string(key), !text.isEmpty else { throw FieldError(field(key), "is required") }
         return text
     }
 
     mutating func bool(_ key: String, default fallback: Bool) throws -> Bool {
         guard let value = value(key) else { return fallback }
-        guard case .bool(let flag) = value else { throw DMSSettingsError(field(key), "must be true or false") }
+        guard case .bool(let flag) = value else { throw FieldError(field(key), "must be true or false") }
         return flag
     }
 
     mutating func int(_ key: String) throws -> Int? {
         guard let value = value(key) else { return nil }
         guard case .number(let number) = value, number == number.rounded(), abs(number) < 1e15 else {
-            throw DMSSettingsError(field(key), "must be a whole number")
+            throw FieldError(field(key), "must be a whole number")
         }
         return Int(number)
     }
 
     mutating func strings(_ key: String) throws -> [String] {
         guard let value = value(key) else { return [] }
-        guard case .array(let list) = value else { throw DMSSettingsError(field(key), "must be a list of strings") }
+        guard case .array(let list) = value else { throw FieldError(field(key), "must be a list of strings") }
         return try list.enumerated().map { index, item in
-            guard case .string(let text) = item, !text.isEmpty else { throw DMSSettingsError("\(field(key))[\(index)]", "must be a non-empty string") }
+            guard case .string(let text) = item, !text.isEmpty else { throw FieldError("\(field(key))[\(index)]", "must be a non-empty string") }
             return text
         }
+    }
+
+    /// A JSON object kept as it is (metadata).
+    mutating func jsonObject(_ key: String) throws -> JSONValue? {
+        guard let value = value(key) else { return nil }
+        guard case .object = value else { throw FieldError(field(key), "must be a JSON object") }
+        return value
     }
 
     mutating func object(_ key: String) throws -> FieldReader? {
@@ -63,7 +70,7 @@ struct FieldReader {
     }
 
     mutating func requiredObject(_ key: String) throws -> FieldReader {
-        guard let reader = try object(key) else { throw DMSSettingsError(field(key), "is required") }
+        guard let reader = try object(key) else { throw FieldError(field(key), "is required") }
         return reader
     }
 
@@ -71,7 +78,7 @@ struct FieldReader {
     mutating func choice<T: RawRepresentable & CaseIterable>(_ key: String, _: T.Type) throws -> T? where T.RawValue == String {
         guard let text = try string(key) else { return nil }
         guard let value = T(rawValue: text) else {
-            throw DMSSettingsError(field(key), "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            throw FieldError(field(key), "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
         }
         return value
     }
@@ -79,7 +86,7 @@ struct FieldReader {
     /// Fails on the first member that was never read.
     func finish() throws {
         if let unknown = object.keys.sorted().first(where: { !read.contains($0) }) {
-            throw DMSSettingsError(field(unknown), "is not a known setting")
+            throw FieldError(field(unknown), "is not a known setting")
         }
     }
 }

@@ -6,6 +6,7 @@ import NIOSSL
 import ServiceLifecycle
 import SignetAuth
 import SignetCore
+import SignetDMS
 import SignetStore
 import SignetToken
 
@@ -18,6 +19,18 @@ public enum SignetServer {
         let token: Token
         let catalog: Catalog
         let audit: any AuditTrail
+        let registry: Registry
+        let lifecycle: DeviceLifecycle
+
+        init(core: SigningCore, database: Database, token: Token) {
+            self.core = core
+            self.database = database
+            self.token = token
+            catalog = Catalog(database: database)
+            audit = database.auditTrail
+            registry = Registry(database: database)
+            lifecycle = DeviceLifecycle(core: core, registry: registry, catalog: catalog)
+        }
     }
 
     /// Builds everything from the configuration and serves until SIGTERM or SIGINT; in-flight
@@ -45,7 +58,7 @@ public enum SignetServer {
             token: token, stores: database.stores, publicBaseURL: configuration.publicURL,
             revocationSettings: try configuration.revocationSettings(), logger: logger
         )
-        let services = Services(core: core, database: database, token: token, catalog: Catalog(database: database), audit: database.auditTrail)
+        let services = Services(core: core, database: database, token: token)
 
         let jwks = try configuration.required(configuration.jwksFile, .jwksFile)
         guard let jwksData = FileManager.default.contents(atPath: jwks) else { throw ConfigurationError("cannot read the JWKS file \(jwks)") }
@@ -72,6 +85,7 @@ public enum SignetServer {
             services: [
                 DatabaseService(database: database), health, AuditSealerService(chain: database.auditChain, logger: logger),
                 RevocationPublisherService(core: core, database: database, presignOCSP: configuration.ocspPresign, logger: logger),
+                ImportJobService(registry: services.registry, logger: logger),
             ],
             logger: logger
         )
@@ -87,6 +101,10 @@ public enum SignetServer {
         CertificateRoutes.register(routes, services: services)
         AuditRoutes.register(routes, services: services)
         PublicationRoutes.register(routes, services: services)
+        DMSRoutes.register(routes, services: services)
+        DeviceRoutes.register(routes, services: services)
+        DeviceGroupRoutes.register(routes, services: services)
+        JobRoutes.register(routes, services: services)
     }
 
     static func tlsConfiguration(_ configuration: ServerConfiguration) throws -> TLSConfiguration {

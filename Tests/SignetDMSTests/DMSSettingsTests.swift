@@ -12,7 +12,7 @@ import Testing
 
     static func template(_ name: String) throws -> [String: JSONValue] {
         let document = try JSONValue(parsing: Data(contentsOf: templates.appendingPathComponent("\(name).json")))
-        guard case .object(let object) = document, case .object(let settings)? = object["settings"] else { throw DMSSettingsError("", "not a DMS document") }
+        guard case .object(let object) = document, case .object(let settings)? = object["settings"] else { throw FieldError("", "not a DMS document") }
         return settings
     }
 
@@ -73,7 +73,7 @@ import Testing
         let (what, change, field) = Self.mistakes[index]
         var settings = try Self.template("jitp-fleet")
         change(&settings)
-        let error = #expect(throws: DMSSettingsError.self, "\(what)") { try DMSSettings(reading: .object(settings)) }
+        let error = #expect(throws: FieldError.self, "\(what)") { try DMSSettings(reading: .object(settings)) }
         #expect(error?.field == field, "\(what): \(String(describing: error))")
     }
 }

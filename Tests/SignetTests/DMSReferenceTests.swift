@@ -37,7 +37,7 @@ import Testing
             ("key the profile refuses", { $0["server_keygen_settings"] = .object(["enabled": .bool(true), "key_type": .string("RSA"), "key_size": .number(4096)]) }, "settings.server_keygen_settings.key_type"),
         ]
         for (what, edit, field) in cases {
-            let error = await #expect(throws: DMSSettingsError.self, "\(what)") {
+            let error = await #expect(throws: FieldError.self, "\(what)") {
                 try await pointed(edit).checkReferences(cas: stores.cas, profiles: stores.profiles)
             }
             #expect(error?.field == field && error?.kind == .invalid, "\(what): \(String(describing: error))")

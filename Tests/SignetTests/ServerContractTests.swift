@@ -7,10 +7,7 @@ import Testing
 @Suite struct ServerContractTests {
     @Test func openAPIDocumentListsExactlyTheRoutesThatExist() async throws {
         let environment = try await TestEnvironment.get()
-        let services = SignetServer.Services(
-            core: environment.core, database: environment.database, token: environment.token,
-            catalog: .init(database: environment.database), audit: environment.database.auditTrail
-        )
+        let services = SignetServer.Services(core: environment.core, database: environment.database, token: environment.token)
         let table = RouteTable(router: .init(context: SignetRequestContext.self))
         SignetServer.register(table, services: services)
 

@@ -10,6 +10,12 @@ public enum FieldType: Sendable, Hashable {
     /// A JSON document (metadata); filters address a path inside it and compare the
     /// text found there.
     case json
+    /// A value computed from other columns (a device's status). Each name stands for a
+    /// trusted SQL predicate, so a filter becomes indexed comparisons instead of evaluating
+    /// the computation on every row; the field's column is that computation, for sorting.
+    case derived(DerivedEnumeration)
+    /// A text array (tags): `eq` has the tag, `ne` lacks it, `in` has any of them.
+    case tags
 
     /// The operators accepted for this type, in the order they are listed in errors.
     public var allowedOperators: [FilterOperator] {
@@ -19,12 +25,30 @@ public enum FieldType: Sendable, Hashable {
         case .date: [.bf, .af, .eq, .lt, .le, .gt, .ge]
         case .enumeration: [.eq, .ne, .in]
         case .json: [.eq, .ne, .ct, .ct_ic]
+        case .derived, .tags: [.eq, .ne, .in]
         }
     }
 
     /// JSON documents have no meaningful order, so they can never be sorted on.
     var canSort: Bool {
-        if case .json = self { return false }
-        return true
+        switch self {
+        case .json, .tags: false
+        default: true
+        }
     }
+}
+
+/// The names a derived field takes, each with the SQL predicate that selects its rows.
+/// The predicates must be mutually exclusive and cover every row.
+public struct DerivedEnumeration: Sendable, Hashable {
+    public let names: [String]
+    let predicates: [String: String]
+
+    /// `cases` in display order: (name, trusted SQL predicate).
+    public init(_ cases: [(name: String, predicate: String)]) {
+        names = cases.map(\.name)
+        predicates = Dictionary(uniqueKeysWithValues: cases.map { ($0.name, $0.predicate) })
+    }
+
+    func predicate(_ name: String) -> String { predicates[name] ?? "FALSE" }
 }

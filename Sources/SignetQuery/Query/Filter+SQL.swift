@@ -3,6 +3,8 @@
 /// bind parameter.
 extension Filter {
     func condition(for field: QueryField, binder: inout SQLBinder) -> String {
+        if case .derived(let derived) = field.type { return condition(derived) }
+        if case .tags = field.type { return tagCondition(field.column, binder: &binder) }
         let subject: String
         switch field.type {
         case .json:
@@ -12,7 +14,7 @@ extension Filter {
             // Enumerations are often PostgreSQL enum types, which refuse to compare
             // with a text parameter; comparing as text works for both enums and text.
             subject = "(\(field.column))::text"
-        case .string, .number, .date:
+        case .string, .number, .date, .derived, .tags:
             subject = field.column
         }
 
@@ -42,6 +44,24 @@ extension Filter {
         }
     }
 
+    /// A derived value is matched by its predicates, never by computing it per row.
+    private func condition(_ derived: DerivedEnumeration) -> String {
+        switch op {
+        case .ne: "NOT (\(derived.predicate(value)))"
+        case .in: "(" + items.map { "(\(derived.predicate($0)))" }.joined(separator: " OR ") + ")"
+        default: "(\(derived.predicate(value)))"
+        }
+    }
+
+    /// Array containment and overlap, which a GIN index on the column answers.
+    private func tagCondition(_ column: String, binder: inout SQLBinder) -> String {
+        switch op {
+        case .ne: "NOT (\(column) @> \(binder.placeholder(.textArray([value])))::text[])"
+        case .in: "\(column) && \(binder.placeholder(.textArray(items)))::text[]"
+        default: "\(column) @> \(binder.placeholder(.textArray([value])))::text[]"
+        }
+    }
+
     /// Binds the value with the field's type. Validation guarantees it converts; should
     /// an unvalidated filter slip through, the text is bound with a cast so PostgreSQL
     /// rejects it loudly rather than the query matching something unintended.
@@ -57,7 +77,7 @@ extension Filter {
                 return binder.placeholder(.timestamp(date))
             }
             return binder.placeholder(.text(value)) + "::timestamptz"
-        case .string, .enumeration, .json:
+        case .string, .enumeration, .json, .derived, .tags:
             return binder.placeholder(.text(value))
         }
     }

@@ -44,7 +44,7 @@ extension Filter {
             throw .invalidValue(field: field, value: value, reason: "the in list has an empty entry")
         }
         switch type {
-        case .string, .json:
+        case .string, .json, .tags:
             return
         case .number:
             guard let number = Double(item), number.isFinite else {
@@ -58,10 +58,15 @@ extension Filter {
                                     reason: "not an RFC 3339 date-time such as 2024-05-01T12:00:00Z\(hint)")
             }
         case .enumeration(let names):
-            guard names.contains(item) else {
-                throw .invalidValue(field: field, value: item,
-                                    reason: "must be one of \(names.joined(separator: ", "))")
-            }
+            try validate(item, among: names)
+        case .derived(let derived):
+            try validate(item, among: derived.names)
+        }
+    }
+
+    private func validate(_ item: String, among names: [String]) throws(QueryError) {
+        guard names.contains(item) else {
+            throw .invalidValue(field: field, value: item, reason: "must be one of \(names.joined(separator: ", "))")
         }
     }
 

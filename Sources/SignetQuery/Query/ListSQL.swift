@@ -11,9 +11,11 @@ public struct ListSQL {
     /// WHERE (filters AND keyset) ORDER BY sort column, id  LIMIT pageSize+1 (one extra
     /// row tells whether there is a next page). `firstBind` is the number of the first
     /// placeholder. The limit is written as an integer literal: it is an `Int`, never text.
-    public static func build(_ request: ListRequest, schema: ResourceQuerySchema, firstBind: Int = 1) -> SQLFragment {
+    /// `scope` filters are ANDed like the request's but belong to the endpoint (a device
+    /// group's criteria), so they never travel in a bookmark.
+    public static func build(_ request: ListRequest, schema: ResourceQuerySchema, firstBind: Int = 1, scope: [Filter] = []) -> SQLFragment {
         var binder = SQLBinder(first: firstBind)
-        var terms = conditions(request.filters, schema: schema, binder: &binder)
+        var terms = conditions(scope + request.filters, schema: schema, binder: &binder)
         let key = SortKey(sortField(request, schema: schema))
         let direction = request.sortDescending ? "DESC" : "ASC"
 

@@ -27,7 +27,7 @@ struct SortKey {
             sqlType = "text"
             nullSentinel = "''"
             expression = "COALESCE(\(field.column), \(nullSentinel))"
-        case .enumeration, .json:
+        case .enumeration, .json, .derived, .tags:
             // Enum types sort in declaration order, text alphabetically; casting keeps
             // ORDER BY and the text-typed keyset comparison in agreement.
             sqlType = "text"

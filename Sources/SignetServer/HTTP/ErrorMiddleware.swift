@@ -5,6 +5,7 @@ import Logging
 import PostgresNIO
 import SignetAuth
 import SignetCore
+import SignetDMS
 import SignetQuery
 import SignetStore
 import SignetToken
@@ -37,6 +38,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return .unavailable("the CA's token is unavailable; retry later")
         case let error as ProfileError:
             return .badRequest(error.description, code: "invalid_profile")
+        case let error as FieldError:
+            switch error.kind {
+            case .malformed: return .badRequest(error.description, code: "invalid_field")
+            case .invalid: return APIError(status: .unprocessableContent, code: "invalid_setting", message: error.description, rule: error.field)
+            }
+        case let error as Catalog.EditError:
+            return error.apiError
         case let error as QueryError:
             return .badRequest(error.description, code: "invalid_query")
         case JSONPatchError.operationFailed(let index, let op, let path, let reason):

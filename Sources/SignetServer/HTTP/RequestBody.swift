@@ -7,9 +7,10 @@ enum RequestBody {
     /// No Signet request needs more than this; larger bodies get 413 before they are read.
     static let maxBytes = 1 << 20
 
-    static func bytes(_ request: Request, context: SignetRequestContext) async throws -> [UInt8] {
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBytes { throw APIError.tooLarge(maxBytes) }
-        let buffer = try await request.body.collect(upTo: maxBytes)
+    static func bytes(_ request: Request, context: SignetRequestContext, limit: Int = maxBytes) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw APIError.tooLarge(limit) }
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: limit) } catch let error as HTTPError where error.status == .contentTooLarge { throw APIError.tooLarge(limit) }
         return Array(buffer.readableBytesView)
     }
 

@@ -150,6 +150,8 @@ extension Catalog.EditError {
         switch self {
         case .notFound(let what): .notFound(what)
         case .conflict(let what): .conflict(what)
+        case .invalid(let what): APIError(status: .unprocessableContent, code: "invalid_reference", message: what)
+        case .malformed(let what): .badRequest(what)
         }
     }
 }

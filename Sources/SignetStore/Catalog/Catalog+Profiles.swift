@@ -33,7 +33,8 @@ extension Catalog {
         }
     }
 
-    /// The CAs that use a profile, for their own certificate or as their default.
+    /// The CAs that use a profile (for their own certificate or as their default) and the
+    /// DMSs that issue with it.
     public func profileReferrers(id: String) async throws -> [String] {
         var referrers: [String] = []
         let rows = try await client.timedQuery(
@@ -41,6 +42,8 @@ extension Catalog {
             logger: logger
         )
         for try await ca in rows.decode(String.self) { referrers.append("ca:\(ca)") }
+        let dms = try await client.timedQuery("SELECT id FROM dms WHERE settings ->> 'issuance_profile_id' = \(id) ORDER BY id", logger: logger)
+        for try await owner in dms.decode(String.self) { referrers.append("dms:\(owner)") }
         return referrers
     }
 

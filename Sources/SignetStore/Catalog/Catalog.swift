@@ -23,10 +23,14 @@ public struct Catalog: Sendable {
     public enum EditError: Error, Sendable, CustomStringConvertible {
         case notFound(String)
         case conflict(String)
+        /// The request names something that does not exist or may not be used (422).
+        case invalid(String)
+        /// The request itself is malformed (400).
+        case malformed(String)
 
         public var description: String {
             switch self {
-            case .notFound(let what), .conflict(let what): what
+            case .notFound(let what), .conflict(let what), .invalid(let what), .malformed(let what): what
             }
         }
     }

@@ -31,12 +31,13 @@ struct ListQuery {
     func page<Row: Sendable>(
         _ request: ListRequest,
         schema: ResourceQuerySchema,
+        scope: [Filter] = [],
         columns: String,
         from: String,
         id: (Row) -> String,
         decode: (PostgresRandomAccessRow) throws -> Row
     ) async throws -> Page<Row> {
-        let tail = ListSQL.build(request, schema: schema)
+        let tail = ListSQL.build(request, schema: schema, scope: scope)
         var binds = PostgresBindings(capacity: tail.binds.count)
         binds.append(tail.binds)
         let sql = "SELECT \(ListSQL.sortValueExpression(for: request, schema: schema)), \(columns) FROM \(from) \(tail.sql)"

@@ -1,6 +1,6 @@
-/// A DMS setting that is missing, malformed or inconsistent, named by its dotted path
+/// A DMS setting or registry input that is missing, malformed or inconsistent, named by its dotted path
 /// (`settings.enrollment_settings.enrollment_ca`).
-public struct DMSSettingsError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         /// Not valid JSON of the expected shape (400).
         case malformed

@@ -1,0 +1,51 @@
+import Foundation
+import SignetQuery
+import SignetStore
+
+/// What a device registration must look like. The id becomes the common name that
+/// enrollment binds to, so it is restricted to characters that survive every encoding on
+/// the way (URLs, CSV, a certificate subject).
+public enum DeviceRules {
+    public static let maximumTags = 32
+
+    public static func isValidID(_ id: String) -> Bool {
+        guard let first = id.unicodeScalars.first, id.unicodeScalars.count <= 128, isAlphanumeric(first) else { return false }
+        return id.unicodeScalars.allSatisfy { isAlphanumeric($0) || ".-_:@".unicodeScalars.contains($0) }
+    }
+
+    /// Tags are matched exactly; commas are excluded because `in` filters list values with them.
+    static func checkTag(_ tag: String, field: String) throws {
+        guard !tag.isEmpty, tag.count <= 64, !tag.contains(","), !tag.contains(";"), tag.trimmingCharacters(in: .whitespaces) == tag else {
+            throw FieldError(field, "tag '\(tag)' must be 1–64 characters without ',' or ';' or surrounding spaces")
+        }
+    }
+
+    static func isAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+    }
+
+    /// A registration checked field by field: `{"id", "dms_owner", "tags", "metadata", "group"}`.
+    public static func registration(_ value: JSONValue) throws -> NewDevice {
+        var r = try FieldReader(value, path: "")
+        let id = try r.requiredString("id")
+        let owner = try r.requiredString("dms_owner")
+        let tags = try r.strings("tags")
+        let metadata = try r.jsonObject("metadata") ?? .object([:])
+        let group = try r.string("group")
+        try r.finish()
+        return try checked(NewDevice(id: id, dmsOwner: owner, group: group, tags: tags, metadata: metadata))
+    }
+
+    static func checked(_ device: NewDevice) throws -> NewDevice {
+        guard isValidID(device.id) else {
+            throw FieldError("id", "'\(device.id)' must be 1–128 letters, digits, '.', '_', '-', ':' or '@', starting with a letter or digit")
+        }
+        guard device.tags.count <= maximumTags else { throw FieldError("tags", "at most \(maximumTags) tags") }
+        for (index, tag) in device.tags.enumerated() { try checkTag(tag, field: "tags[\(index)]") }
+        guard Set(device.tags).count == device.tags.count else { throw FieldError("tags", "lists a tag twice") }
+        if let group = device.group, !isValidID(group) {
+            throw FieldError("group", "'\(group)' must be 1–128 letters, digits, '.', '_', '-', ':' or '@'")
+        }
+        return device
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import SignetDMS
+import SignetQuery
+import SignetStore
+
+/// `/api/dmsmanager/v1`: the enrollment policies, one per device population.
+enum DMSRoutes {
+    static let prefix = "/api/dmsmanager/v1"
+    static let writers: Set<Role> = [.operator]
+
+    static func register(_ routes: RouteTable, services: SignetServer.Services) {
+        routes.add(.get, "\(prefix)/stats", roles: CARoutes.readers) { request, _ in
+            let filters = try StatsQuery.filters(request, schema: Schemas.dms)
+            return try .json(["count": try await services.registry.dmsCount(filters)])
+        }
+        routes.add(.get, "\(prefix)/dms", roles: CARoutes.readers) { request, _ in
+            let page = try await services.registry.dmsList(try ListRequest(queryItems: request.queryItems, schema: Schemas.dms))
+            return try .json(ListPage(list: page.rows.map(DMSResource.init), next: page.next))
+        }
+        routes.add(.post, "\(prefix)/dms", roles: writers) { request, context in
+            let document = try DMSDocument(reading: try await RegistryBody.json(request, context: context))
+            try await document.settings.checkReferences(cas: services.database.stores.cas, profiles: services.database.stores.profiles)
+            try await services.registry.createDMS(document.record)
+            return try .json(DMSResource(try await existing(document.id, services)), status: .created)
+        }
+        routes.add(.get, "\(prefix)/dms/{id}", roles: CARoutes.readers) { _, context in
+            try .json(DMSResource(try await existing(try context.parameters.require("id"), services)))
+        }
+        routes.add(.put, "\(prefix)/dms/{id}", roles: writers) { request, context in
+            let id = try context.parameters.require("id")
+            let document = try DMSDocument(reading: try await RegistryBody.json(request, context: context), urlID: id, allowMetadata: false)
+            try await document.settings.checkReferences(cas: services.database.stores.cas, profiles: services.database.stores.profiles)
+            let record = document.record
+            try await services.registry.replaceDMS(
+                id: id, name: record.name, settings: record.settings, preventiveDelta: record.preventiveDelta, criticalDelta: record.criticalDelta
+            )
+            return try .json(DMSResource(try await existing(id, services)))
+        }
+        routes.add(.delete, "\(prefix)/dms/{id}", roles: writers) { _, context in
+            try await services.registry.deleteDMS(id: try context.parameters.require("id"))
+            return Response(status: .noContent)
+        }
+        for method in [HTTPRequest.Method.put, .patch] {
+            routes.add(method, "\(prefix)/dms/{id}/metadata", roles: writers) { request, context in
+                let id = try context.parameters.require("id")
+                let patch = try await MetadataPatch.read(request, context: context)
+                guard let metadata = try await services.registry.patchDMSMetadata(id: id, patch: patch) else { throw APIError.notFound("no DMS with id '\(id)'") }
+                return try .json(["metadata": metadata])
+            }
+        }
+        routes.add(.post, "\(prefix)/dms/bind-identity", roles: writers) { request, context in
+            let body = try await RequestBody.json(BindIdentityBody.self, request, context: context, allowedKeys: BindIdentityBody.keys)
+            guard let binding = SlotBinding(rawValue: body.bindMode) else {
+                throw APIError.badRequest("bind_mode must be one of \(SlotBinding.allCases.map(\.rawValue).joined(separator: ", ")), got '\(body.bindMode)'")
+            }
+            _ = try await services.lifecycle.bindIdentity(deviceID: body.deviceID, serialNumber: body.serialNumber, binding: binding, actor: context.actor)
+            guard let device = try await services.registry.device(id: body.deviceID) else { throw APIError.notFound("no device with id '\(body.deviceID)'") }
+            return try .json(DeviceResource(device, withSlots: true))
+        }
+    }
+
+    static func existing(_ id: String, _ services: SignetServer.Services) async throws -> DMSRecord {
+        guard let record = try await services.registry.dms(id: id) else { throw APIError.notFound("no DMS with id '\(id)'") }
+        return record
+    }
+}
+
+/// `{"bind_mode": "ENROLLMENT", "device_id": "…", "certificate_serial_number": "…"}`.
+struct BindIdentityBody: Decodable {
+    static let keys: Set<String> = ["bind_mode", "device_id", "certificate_serial_number"]
+    let bindMode: String
+    let deviceID: String
+    let serialNumber: String
+    enum CodingKeys: String, CodingKey { case bindMode = "bind_mode", deviceID = "device_id", serialNumber = "certificate_serial_number" }
+}
+
+/// Registry request bodies: JSON objects read as `JSONValue` for the strict field readers.
+enum RegistryBody {
+    static func json(_ request: Request, context: SignetRequestContext) async throws -> JSONValue {
+        try RequestBody.requireJSON(request)
+        let bytes = try await RequestBody.bytes(request, context: context)
+        guard let value = try? JSONValue(parsing: Data(bytes)) else { throw APIError.badRequest("the body is not valid JSON", code: "invalid_json") }
+        guard case .object = value else { throw APIError.badRequest("the body must be a JSON object", code: "invalid_json") }
+        return value
+    }
+}
+
+/// Stats endpoints take only `filter` parameters.
+enum StatsQuery {
+    static func filters(_ request: Request, schema: ResourceQuerySchema, excluding excluded: String? = nil) throws -> [Filter] {
+        if let other = request.queryItems.first(where: { $0.0 != "filter" }) {
+            throw APIError.badRequest("stats accept only filter parameters, not '\(other.0)'", code: "invalid_query")
+        }
+        let filters = try ListRequest(queryItems: request.queryItems, schema: schema).filters
+        if let excluded, filters.contains(where: { $0.field == excluded }) {
+            throw APIError.badRequest("stats count by \(excluded); filter on anything else", code: "invalid_query")
+        }
+        return filters
+    }
+}

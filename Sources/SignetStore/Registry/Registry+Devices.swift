@@ -1,0 +1,95 @@
+import Foundation
+import PostgresNIO
+import SignetQuery
+
+extension Registry {
+    static let deviceColumns = """
+        d.id, d.dms_owner, d.device_group, d.tags, d.metadata::text, d.enabled, \(DeviceStatus.device), d.created_at, d.updated_at, \
+        d.decommissioned_at, d.identity_serial, d.identity_not_after
+        """
+
+    static func device(_ row: PostgresRandomAccessRow, offset: Int = 0) throws -> DeviceRow {
+        func at<T: PostgresDecodable>(_ index: Int, _: T.Type = T.self) throws -> T { try row[index + offset].decode(T.self) }
+        return DeviceRow(
+            id: try at(0), dmsOwner: try at(1), group: try at(2), tags: try at(3), metadata: Catalog.metadata(try at(4, String.self)),
+            enabled: try at(5), status: try at(6), createdAt: try at(7), updatedAt: try at(8), decommissionedAt: try at(9),
+            identitySerial: try at(10), identityNotAfter: try at(11)
+        )
+    }
+
+    /// A page of devices; `scope` adds a group's criteria without putting them in the bookmark.
+    public func devices(_ request: ListRequest, scope: [Filter] = []) async throws -> Page<DeviceRow> {
+        try await lists.page(request, schema: Schemas.devices, scope: scope, columns: Self.deviceColumns, from: "devices d", id: \.id) {
+            try Self.device($0, offset: 1)
+        }
+    }
+
+    /// One device with its slots and their versions.
+    public func device(id: String) async throws -> DeviceRow? {
+        var device: DeviceRow?
+        let query = PostgresQuery(unsafeSQL: "SELECT \(Self.deviceColumns) FROM devices d WHERE d.id = $1", binds: Catalog.binds(id))
+        for try await row in try await client.timedQuery(query, logger: logger) { device = try Self.device(row.makeRandomAccess()) }
+        guard var device else { return nil }
+        device.slots = try await slots(deviceID: id)
+        return device
+    }
+
+    func slots(deviceID: String) async throws -> [DeviceSlotRow] {
+        var slots: [DeviceSlotRow] = []
+        let query = PostgresQuery(
+            unsafeSQL: "SELECT s.slot, s.type, s.active_version, s.serial_number, s.secret_ref, \(DeviceStatus.slot), s.not_after FROM device_slots s WHERE s.device_id = $1 ORDER BY s.slot",
+            binds: Catalog.binds(deviceID)
+        )
+        for try await (slot, type, version, serial, secret, status, notAfter) in try await client.timedQuery(query, logger: logger)
+            .decode((String, String, Int, String?, String?, String, Date?).self) {
+            slots.append(DeviceSlotRow(slot: slot, type: type, activeVersion: version, serialNumber: serial, secretRef: secret, status: status, notAfter: notAfter))
+        }
+        let versions: PostgresQuery = "SELECT slot, version, serial_number, secret_ref, actor, created_at FROM device_slot_versions WHERE device_id = \(deviceID) ORDER BY slot, version"
+        for try await (slot, version, serial, secret, actor, created) in try await client.timedQuery(versions, logger: logger)
+            .decode((String, Int, String?, String?, String, Date).self) {
+            guard let index = slots.firstIndex(where: { $0.slot == slot }) else { continue }
+            slots[index].versions.append(.init(version: version, serialNumber: serial, secretRef: secret, actor: actor, createdAt: created))
+        }
+        return slots
+    }
+
+    /// Devices counted by derived status; the filters apply to everything but status.
+    public func deviceStats(_ filters: [Filter], scope: [Filter] = []) async throws -> DeviceStats {
+        let condition = ListSQL.condition(scope + filters, schema: Schemas.devices)
+        var binds = PostgresBindings(capacity: condition.binds.count)
+        binds.append(condition.binds)
+        var stats = DeviceStats()
+        let sql = "SELECT \(DeviceStatus.device), count(*) FROM devices d WHERE \(condition.sql) GROUP BY 1"
+        for try await (status, count) in try await client.timedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode((String, Int).self) {
+            stats.total += count
+            stats.byStatus[status, default: 0] += count
+        }
+        return stats
+    }
+
+    public func events(_ request: ListRequest, deviceID: String) async throws -> Page<DeviceEventRow> {
+        try await lists.page(
+            request, schema: Schemas.deviceEvents, scope: [Filter(field: "device_id", op: .eq, value: deviceID)],
+            columns: "e.id, e.kind, e.at, e.actor, e.detail", from: "device_events e", id: { String(format: "%020lld", $0.id) }
+        ) { row in
+            DeviceEventRow(id: try row.value(0), kind: try row.value(1), at: try row.value(2), actor: try row.value(3), detail: try row.value(4))
+        }
+    }
+
+    /// Applies a JSON Patch to a device's metadata and records SHADOW-UPDATED; nil if no such device.
+    public func patchDeviceMetadata(id: String, patch: JSONPatch, actor: String) async throws -> JSONValue? {
+        try await client.transaction(logger: logger) { connection in
+            var current: JSONValue?
+            for try await text in try await connection.query("SELECT metadata::text FROM devices WHERE id = \(id) FOR UPDATE", logger: logger).decode(String.self) {
+                current = Catalog.metadata(text)
+            }
+            guard let current else { return nil }
+            let patched = try patch.apply(to: current)
+            guard case .object = patched else { throw JSONPatchError.malformed("metadata must stay a JSON object") }
+            let text = String(decoding: patched.encoded(), as: UTF8.self)
+            try await connection.query("UPDATE devices SET metadata = \(text)::jsonb, updated_at = now() WHERE id = \(id)", logger: logger)
+            try await connection.recordEvent(.shadowUpdated, device: id, actor: actor, detail: "metadata patched", logger: logger)
+            return patched
+        }
+    }
+}

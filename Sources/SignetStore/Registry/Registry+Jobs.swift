@@ -1,0 +1,112 @@
+import Foundation
+import PostgresNIO
+
+/// A background job as its submitter sees it.
+public struct JobRow: Sendable {
+    public let id: UUID
+    public let kind: String
+    public let status: String
+    public let actor: String
+    public let totalRows: Int
+    public let processedRows: Int
+    public let succeeded: Int
+    public let failed: Int
+    public let message: String?
+    public let createdAt: Date
+    public let startedAt: Date?
+    public let finishedAt: Date?
+    public var errors: [(row: Int, message: String)] = []
+}
+
+/// A job this process holds the lease on, with where to continue.
+public struct ClaimedJob: Sendable {
+    public let id: UUID
+    public let actor: String
+    public let input: [UInt8]
+    public let nextRow: Int
+}
+
+extension Registry {
+    /// How long a claimed job stays with its runner without progress.
+    static let jobLease = 60
+
+    public func createJob(kind: String, actor: String, input: [UInt8], totalRows: Int) async throws -> UUID {
+        let id = UUID()
+        try await client.timedQuery(
+            "INSERT INTO jobs (id, kind, status, actor, input, total_rows) VALUES (\(id), \(kind), 'PENDING', \(actor), \(ByteBuffer(bytes: input)), \(totalRows))",
+            logger: logger
+        )
+        return id
+    }
+
+    public func job(id: UUID) async throws -> JobRow? {
+        var job: JobRow?
+        let query: PostgresQuery = """
+            SELECT id, kind, status, actor, total_rows, next_row, succeeded, failed, message, created_at, started_at, finished_at FROM jobs WHERE id = \(id)
+            """
+        for try await row in try await client.timedQuery(query, logger: logger) {
+            let c = row.makeRandomAccess()
+            job = JobRow(
+                id: try c[0].decode(UUID.self), kind: try c[1].decode(String.self), status: try c[2].decode(String.self), actor: try c[3].decode(String.self),
+                totalRows: try c[4].decode(Int.self), processedRows: try c[5].decode(Int.self), succeeded: try c[6].decode(Int.self), failed: try c[7].decode(Int.self),
+                message: try c[8].decode(String?.self), createdAt: try c[9].decode(Date.self), startedAt: try c[10].decode(Date?.self), finishedAt: try c[11].decode(Date?.self)
+            )
+        }
+        guard var job else { return nil }
+        for try await (row, message) in try await client.timedQuery(
+            "SELECT row_number, message FROM job_errors WHERE job_id = \(id) ORDER BY row_number", logger: logger
+        ).decode((Int, String).self) { job.errors.append((row, message)) }
+        return job
+    }
+
+    /// Takes the oldest unfinished job whose lease is free (a runner that died loses it).
+    public func claimJob() async throws -> ClaimedJob? {
+        let claim: PostgresQuery = """
+            UPDATE jobs SET status = 'RUNNING', lease_until = now() + make_interval(secs => \(Self.jobLease)), started_at = coalesce(started_at, now())
+            WHERE id = (SELECT id FROM jobs WHERE status IN ('PENDING', 'RUNNING') AND (lease_until IS NULL OR lease_until < now())
+                        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, actor, input, next_row
+            """
+        for try await (id, actor, input, next) in try await client.timedQuery(claim, logger: logger).decode((UUID, String, ByteBuffer, Int).self) {
+            return ClaimedJob(id: id, actor: actor, input: input.bytes, nextRow: next)
+        }
+        return nil
+    }
+
+    /// Registers one chunk of an import and records its progress in the same transaction.
+    /// `rows` pairs each device with its row number; `invalid` are rows refused before
+    /// reaching the database. Fails (changing nothing) if another runner moved the job on.
+    public func commitImportChunk(job: UUID, actor: String, from start: Int, to next: Int, rows: [(row: Int, device: NewDevice)], invalid: [(row: Int, message: String)]) async throws {
+        try await client.transaction(logger: logger) { connection in
+            var position: Int?
+            for try await value in try await connection.query("SELECT next_row FROM jobs WHERE id = \(job) FOR UPDATE", logger: logger).decode(Int.self) {
+                position = value
+            }
+            guard position == start else { throw EditError.conflict("job \(job) moved on to row \(position ?? -1) elsewhere") }
+            let rejections = try await register(rows.map(\.device), actor: actor, on: connection)
+            let errors = invalid + rejections.map { (rows[$0.index].row, $0.reason) }
+            if !errors.isEmpty {
+                try await connection.query(
+                    "INSERT INTO job_errors (job_id, row_number, message) SELECT \(job), unnest(\(errors.map(\.row))::int[]), unnest(\(errors.map(\.message))::text[])",
+                    logger: logger
+                )
+            }
+            let succeeded = rows.count - rejections.count
+            try await connection.query(
+                """
+                UPDATE jobs SET next_row = \(next), succeeded = succeeded + \(succeeded), failed = failed + \(errors.count),
+                    lease_until = now() + make_interval(secs => \(Self.jobLease))
+                WHERE id = \(job)
+                """,
+                logger: logger
+            )
+        }
+    }
+
+    public func finishJob(_ job: UUID, failed message: String? = nil) async throws {
+        try await client.timedQuery(
+            "UPDATE jobs SET status = \(message == nil ? "DONE" : "FAILED"), message = \(message), finished_at = now(), lease_until = NULL WHERE id = \(job)",
+            logger: logger
+        )
+    }
+}

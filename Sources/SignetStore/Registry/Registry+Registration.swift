@@ -1,0 +1,73 @@
+import Foundation
+import PostgresNIO
+import SignetQuery
+
+extension Registry {
+    /// Why one device of a registration was not registered.
+    public struct Rejection: Sendable, Hashable {
+        public let index: Int
+        public let reason: String
+    }
+
+    /// Registers devices in one transaction, each with its CREATED event. A device whose DMS
+    /// does not exist, whose id is taken or was retired is rejected with the reason; the
+    /// others are registered. Each DMS row is share-locked so it cannot be deleted meanwhile.
+    public func register(_ devices: [NewDevice], actor: String) async throws -> [Rejection] {
+        guard !devices.isEmpty else { return [] }
+        return try await client.transaction(logger: logger) { connection in
+            try await register(devices, actor: actor, on: connection)
+        }
+    }
+
+    func register(_ devices: [NewDevice], actor: String, on connection: PostgresConnection) async throws -> [Rejection] {
+        let ids = devices.map(\.id)
+        let owners = Array(Set(devices.map(\.dmsOwner))).sorted()
+        var knownDMS = Set<String>()
+        for try await id in try await connection.query("SELECT id FROM dms WHERE id = ANY(\(owners)) ORDER BY id FOR SHARE", logger: logger).decode(String.self) {
+            knownDMS.insert(id)
+        }
+        var taken: [String: String] = [:]
+        let existing: PostgresQuery = """
+            SELECT id, 'is already registered' FROM devices WHERE id = ANY(\(ids))
+            UNION ALL SELECT id, 'belonged to a decommissioned device; device ids are never reused' FROM retired_device_ids WHERE id = ANY(\(ids))
+            """
+        for try await (id, reason) in try await connection.query(existing, logger: logger).decode((String, String).self) { taken[id] = reason }
+
+        var rejections: [Rejection] = []
+        var accepted: [NewDevice] = []
+        var seen = Set<String>()
+        for (index, device) in devices.enumerated() {
+            if !knownDMS.contains(device.dmsOwner) {
+                rejections.append(Rejection(index: index, reason: "dms_owner '\(device.dmsOwner)' is not a DMS"))
+            } else if let reason = taken[device.id] {
+                rejections.append(Rejection(index: index, reason: "device '\(device.id)' \(reason)"))
+            } else if !seen.insert(device.id).inserted {
+                rejections.append(Rejection(index: index, reason: "device '\(device.id)' appears twice in this registration"))
+            } else {
+                accepted.append(device)
+            }
+        }
+        guard !accepted.isEmpty else { return rejections }
+
+        let insert: PostgresQuery = """
+            INSERT INTO devices (id, dms_owner, device_group, tags, metadata)
+            SELECT r.id, r.dms, NULLIF(r.grp, ''), string_to_array(r.tags, ','), r.meta::jsonb
+            FROM unnest(\(accepted.map(\.id)), \(accepted.map(\.dmsOwner)), \(accepted.map { $0.group ?? "" }),
+                        \(accepted.map { $0.tags.joined(separator: ",") }), \(accepted.map { String(decoding: $0.metadata.encoded(), as: UTF8.self) }))
+                AS r(id, dms, grp, tags, meta)
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """
+        var inserted = Set<String>()
+        for try await id in try await connection.query(insert, logger: logger).decode(String.self) { inserted.insert(id) }
+        for (index, device) in devices.enumerated() where accepted.contains(where: { $0.id == device.id }) && !inserted.contains(device.id)
+            && !rejections.contains(where: { $0.index == index }) {
+            rejections.append(Rejection(index: index, reason: "device '\(device.id)' is already registered"))
+        }
+        let created = Array(inserted).sorted()
+        try await connection.query(
+            "INSERT INTO device_events (device_id, kind, actor, detail) SELECT unnest(\(created)), 'CREATED', \(actor), ''",
+            logger: logger
+        )
+        return rejections.sorted { $0.index < $1.index }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import PostgresNIO
+
+/// How a certificate came to a device's slot, which decides the event recorded.
+public enum SlotBinding: String, Sendable, CaseIterable {
+    /// First enrollment (PROVISIONED) or a replacing one (RE-PROVISIONED).
+    case enrollment = "ENROLLMENT"
+    /// A renewal of the current certificate (RENEWED).
+    case reenrollment = "REENROLLMENT"
+}
+
+extension Registry {
+    /// What binding a certificate did: the event and the certificate it replaced.
+    public struct BindOutcome: Sendable {
+        public let event: DeviceEventKind
+        public let version: Int
+        public let previousSerial: String?
+    }
+
+    /// Makes a certificate the active version of a device's slot (`identity` for the
+    /// device's identity). The certificate must be active, unexpired and on no other
+    /// device; the device must not be decommissioned. The window boundaries come from the
+    /// owning DMS, and for the identity slot are copied onto the device, all in one
+    /// transaction with the new version and its event.
+    public func bindCertificate(deviceID: String, slot: String = "identity", serialNumber: String, binding: SlotBinding, actor: String) async throws -> BindOutcome {
+        try await client.transaction(logger: logger) { connection in
+            guard let device = try await lockDevice(deviceID, on: connection) else { throw EditError.notFound("no device with id '\(deviceID)'") }
+            guard !device.decommissioned else { throw EditError.conflict("device '\(deviceID)' is decommissioned") }
+            var windows: (preventive: Double, critical: Double)?
+            for try await row in try await connection.query(
+                "SELECT extract(epoch FROM preventive_delta)::float8, extract(epoch FROM critical_delta)::float8 FROM dms WHERE id = \(device.owner) FOR SHARE",
+                logger: logger
+            ).decode((Double, Double).self) { windows = (row.0, row.1) }
+            guard let windows else { throw EditError.conflict("device '\(deviceID)' belongs to DMS '\(device.owner)', which no longer exists") }
+
+            var certificate: (status: String, expired: Bool)?
+            for try await row in try await connection.query(
+                "SELECT status, not_after <= now() FROM certificates WHERE serial_number = \(serialNumber) FOR SHARE", logger: logger
+            ).decode((String, Bool).self) { certificate = (row.0, row.1) }
+            guard let certificate else { throw EditError.invalid("no certificate with serial \(serialNumber)") }
+            guard certificate.status == "ACTIVE" else { throw EditError.invalid("certificate \(serialNumber) is \(certificate.status.lowercased())") }
+            guard !certificate.expired else { throw EditError.invalid("certificate \(serialNumber) has expired") }
+            for try await (holder, held) in try await connection.query(
+                "SELECT device_id, slot FROM device_slot_versions WHERE serial_number = \(serialNumber) AND NOT (device_id = \(deviceID) AND slot = \(slot)) LIMIT 1",
+                logger: logger
+            ).decode((String, String).self) {
+                throw EditError.conflict("certificate \(serialNumber) is already bound to device '\(holder)' (slot \(held))")
+            }
+
+            var previous: (serial: String?, version: Int)?
+            for try await row in try await connection.query(
+                "SELECT serial_number, active_version FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
+            ).decode((String?, Int).self) { previous = row }
+            if let previous, previous.serial == serialNumber {
+                throw EditError.conflict("certificate \(serialNumber) is already the active version of slot \(slot)")
+            }
+            let version = (previous?.version ?? 0) + 1
+            let windowed = """
+                not_after = c.not_after, revoked = false,
+                preventive_at = c.not_after - make_interval(secs => \(windows.preventive)),
+                critical_at = c.not_after - make_interval(secs => \(windows.critical))
+                """
+            if previous == nil {
+                try await connection.query(
+                    "INSERT INTO device_slots (device_id, slot, type, active_version, serial_number) VALUES (\(deviceID), \(slot), 'x509', 1, \(serialNumber))",
+                    logger: logger
+                )
+            }
+            var binds = PostgresBindings()
+            binds.append(deviceID); binds.append(slot); binds.append(serialNumber); binds.append(version)
+            try await connection.query(PostgresQuery(
+                unsafeSQL: """
+                    UPDATE device_slots s SET serial_number = $3, active_version = $4, type = 'x509', updated_at = now(), \(windowed)
+                    FROM certificates c WHERE c.serial_number = $3 AND s.device_id = $1 AND s.slot = $2
+                    """,
+                binds: binds
+            ), logger: logger)
+            try await connection.query(
+                "INSERT INTO device_slot_versions (device_id, slot, version, serial_number, actor) VALUES (\(deviceID), \(slot), \(version), \(serialNumber), \(actor))",
+                logger: logger
+            )
+            if slot == "identity" {
+                var deviceBinds = PostgresBindings()
+                deviceBinds.append(deviceID); deviceBinds.append(serialNumber)
+                try await connection.query(PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE devices d SET identity_serial = c.serial_number, identity_revoked = false, identity_not_after = c.not_after,
+                            preventive_at = c.not_after - make_interval(secs => \(windows.preventive)),
+                            critical_at = c.not_after - make_interval(secs => \(windows.critical)), updated_at = now()
+                        FROM certificates c WHERE c.serial_number = $2 AND d.id = $1
+                        """,
+                    binds: deviceBinds
+                ), logger: logger)
+            }
+            let event: DeviceEventKind = switch binding {
+            case .reenrollment: .renewed
+            case .enrollment: previous == nil ? .provisioned : .reprovisioned
+            }
+            try await connection.recordEvent(event, device: deviceID, actor: actor, detail: "slot \(slot) version \(version): certificate \(serialNumber)", logger: logger)
+            return BindOutcome(event: event, version: version, previousSerial: previous?.serial)
+        }
+    }
+}
