@@ -155,7 +155,8 @@ struct DeviceGroupResource: Encodable {
 }
 
 struct JobResource: Encodable {
-    let id: UUID
+    /// Lowercase, as in the job's URL.
+    let id: String
     let kind: String
     let status: String
     let totalRows: Int
@@ -179,7 +180,7 @@ struct JobResource: Encodable {
     }
 
     init(_ row: JobRow) {
-        id = row.id
+        id = row.id.uuidString.lowercased()
         kind = row.kind
         status = row.status
         totalRows = row.totalRows

@@ -1,0 +1,135 @@
+import Foundation
+import SignetStore
+import Testing
+
+/// Registration, enable/disable, decommission and deletion, each with its event; what is
+/// refused is refused with a 4xx that names the problem, and changes nothing.
+@Suite struct DeviceLifecycleTests {
+    @Test func registrationRefusalsNameTheProblem() async throws {
+        let fixture = try await RegistryFixture.make("register")
+        let device = unique("dev")
+        let created = try fixture.register(device, tags: ["line-3", "beta"], metadata: ["model": "s1"], group: "plant-a")
+        #expect(created.status == 201, "\(created.text)")
+        let body = try created.json()
+        #expect(body["status"] as? String == "NO_IDENTITY")
+        #expect(body["enabled"] as? Bool == true)
+        #expect(body["tags"] as? [String] == ["line-3", "beta"])
+        #expect(body["group"] as? String == "plant-a")
+
+        let cases: [(String, ServerFixture.HTTPResult, Int, String)] = [
+            ("duplicate", try fixture.register(device), 409, "device '\(device)' is already registered"),
+            ("unknown DMS", try fixture.register(unique("dev"), dms: "no-such-dms"), 422, "dms_owner 'no-such-dms' is not a DMS"),
+            ("bad id", try fixture.register("has space"), 400, "id: 'has space' must be"),
+            ("bad tag", try fixture.register(unique("dev"), tags: ["a,b"]), 400, "tags[0]: tag 'a,b'"),
+            ("unknown field", try fixture.post("/api/devmanager/v1/devices", ["id": unique("dev"), "dms_owner": fixture.dmsID, "colour": "red"]), 400, "colour: is not a known setting"),
+        ]
+        for (what, result, status, message) in cases {
+            #expect(result.status == status, "\(what): \(result.text)")
+            #expect((RegistryFixture.error(result)["message"] as? String)?.hasPrefix(message) == true, "\(what): \(result.text)")
+        }
+        #expect(try fixture.ids([]) == [device])
+
+        // Filters on tags, group and metadata.
+        #expect(try fixture.ids(["tags[eq]beta"]) == [device])
+        #expect(try fixture.ids(["tags[in]x,line-3"]) == [device])
+        #expect(try fixture.ids(["tags[ne]beta"]).isEmpty)
+        #expect(try fixture.ids(["group[eq]plant-a", "metadata.model[eq]s1"]) == [device])
+        let unknown = try fixture.server.curl("GET", "/api/devmanager/v1/devices?filter=colour%5Beq%5Dred", token: fixture.token)
+        #expect(unknown.status == 400)
+    }
+
+    @Test func disableEnableAndMetadataAreEvents() async throws {
+        let fixture = try await RegistryFixture.make("toggle")
+        let device = unique("dev")
+        try fixture.provisioned(device)
+        let base = "/api/devmanager/v1/devices/\(device)"
+        let disabled = try fixture.server.curl("POST", "\(base)/disable", token: fixture.token)
+        #expect(disabled.status == 200)
+        #expect(try disabled.json()["enabled"] as? Bool == false)
+        #expect(try disabled.json()["status"] as? String == "ACTIVE", "enabled is separate from status")
+        #expect(try fixture.ids(["enabled[eq]false"]) == [device])
+        #expect(try fixture.server.curl("POST", "\(base)/disable", token: fixture.token).status == 200)
+        #expect(try fixture.server.curl("POST", "\(base)/enable", token: fixture.token).status == 200)
+
+        let patched = try fixture.server.curl("PATCH", "\(base)/metadata", token: fixture.token, body: try fixture.server.json([["op": "add", "path": "/firmware", "value": "1.2"]]), contentType: "application/json-patch+json")
+        #expect(patched.status == 200, "\(patched.text)")
+        let failing = try fixture.server.curl("PATCH", "\(base)/metadata", token: fixture.token, body: try fixture.server.json(["patches": [["op": "test", "path": "/firmware", "value": "9"]]]))
+        #expect(failing.status == 409)
+
+        let events = try fixture.server.curl("GET", "\(base)/events", token: fixture.server.token(["auditor"])).json()["list"] as? [[String: Any]] ?? []
+        #expect(events.compactMap { $0["kind"] as? String } == ["CREATED", "PROVISIONED", "DISABLED", "ENABLED", "SHADOW-UPDATED"])
+        #expect(events.allSatisfy { ($0["actor"] as? String)?.hasPrefix("jwt:") == true })
+        let filtered = try fixture.server.curl("GET", "\(base)/events?filter=kind%5Beq%5DDISABLED", token: fixture.token).json()["list"] as? [[String: Any]]
+        #expect(filtered?.count == 1)
+        #expect(try fixture.server.curl("GET", "/api/devmanager/v1/devices/nobody/events", token: fixture.token).status == 404)
+    }
+
+    @Test func decommissionRevokesEveryCertificateAndIsFinal() async throws {
+        let fixture = try await RegistryFixture.make("decom")
+        let device = unique("dev")
+        let identity = try fixture.provisioned(device)
+        // A second slot, bound as EST will bind a TLS server certificate.
+        let tls = try fixture.issue(for: device)
+        let registry = Registry(database: try await TestEnvironment.get().database)
+        _ = try await registry.bindCertificate(deviceID: device, slot: "tls-server", serialNumber: tls.serial, binding: .enrollment, actor: "test")
+
+        let done = try fixture.server.curl("DELETE", "/api/devmanager/v1/devices/\(device)/decommission", token: fixture.token)
+        #expect(done.status == 200, "\(done.text)")
+        #expect(try done.json()["status"] as? String == "DECOMMISSIONED")
+        let slots = try done.json()["slots"] as? [[String: Any]] ?? []
+        #expect(Set(slots.compactMap { $0["status"] as? String }) == ["REVOKED"])
+        for serial in [identity, tls.serial] {
+            let answer = try fixture.ca.ocsp(["-serial", "0x\(serial)"])
+            #expect(answer.verified && answer.text.contains("Reason: cessationOfOperation"), "\(answer.text)")
+        }
+
+        // Terminal: no re-enabling, no new identity, no second registration.
+        #expect(try fixture.server.curl("POST", "/api/devmanager/v1/devices/\(device)/enable", token: fixture.token).status == 409)
+        let fresh = try fixture.issue(for: device)
+        #expect(try fixture.bind(device, fresh.serial).status == 409)
+        #expect(try fixture.register(device).status == 409)
+        #expect(try fixture.server.curl("DELETE", "/api/devmanager/v1/devices/\(device)/decommission", token: fixture.token).status == 200)
+
+        // Deleted afterwards, the id stays retired.
+        #expect(try fixture.server.curl("DELETE", "/api/devmanager/v1/devices/\(device)", token: fixture.token).status == 204)
+        #expect(try fixture.server.curl("GET", "/api/devmanager/v1/devices/\(device)", token: fixture.token).status == 404)
+        let again = try fixture.register(device)
+        #expect(again.status == 409)
+        #expect((RegistryFixture.error(again)["message"] as? String)?.contains("never reused") == true)
+    }
+
+    @Test func deletionNeedsDecommissionFirst() async throws {
+        let fixture = try await RegistryFixture.make("delete")
+        let device = unique("dev")
+        #expect(try fixture.register(device).status == 201)
+        let refused = try fixture.server.curl("DELETE", "/api/devmanager/v1/devices/\(device)", token: fixture.token)
+        #expect(refused.status == 409)
+        #expect(RegistryFixture.error(refused)["message"] as? String == "device '\(device)' must be decommissioned before it is deleted")
+        #expect(try fixture.device(device)["status"] as? String == "NO_IDENTITY")
+    }
+
+    @Test func bindingRefusesCertificatesThatAreNotTheDevices() async throws {
+        let fixture = try await RegistryFixture.make("bind")
+        let device = unique("dev"), other = unique("dev")
+        #expect(try fixture.register(device).status == 201)
+        #expect(try fixture.register(other).status == 201)
+
+        let foreign = try fixture.issue(for: other)
+        let wrongName = try fixture.bind(device, foreign.serial)
+        #expect(wrongName.status == 422)
+        #expect(RegistryFixture.error(wrongName)["message"] as? String == "certificate \(foreign.serial) is for '\(other)', not device '\(device)'")
+
+        let revoked = try fixture.issue(for: device)
+        #expect(try fixture.ca.setStatus(revoked.serial, ["status": "REVOKED"]).status == 200)
+        #expect(try fixture.bind(device, revoked.serial).status == 422)
+        #expect(try fixture.bind(device, "abcdef0123").status == 422)
+        #expect(try fixture.bind("nobody", foreign.serial).status == 422)
+        let mode = try fixture.bind(device, foreign.serial, mode: "SOMETIMES")
+        #expect(mode.status == 400)
+
+        let good = try fixture.issue(for: device)
+        #expect(try fixture.bind(device, good.serial).status == 200)
+        #expect(try fixture.bind(device, good.serial).status == 409)
+        #expect(try fixture.device(device)["status"] as? String == "ACTIVE")
+    }
+}
