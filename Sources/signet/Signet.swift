@@ -13,6 +13,6 @@ struct Signet: AsyncParsableCommand {
           SIGNET_DATABASE_URL    postgres://user:password@host:port/database
           SIGNET_PUBLIC_URL      base URL for CRL, OCSP and caIssuers URLs in certificates (optional)
         """,
-        subcommands: [ServeCommand.self, ProfileCommand.self, CACommand.self, IssueCommand.self, CertCommand.self, AuditCommand.self, AuthCommand.self, TokenCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, ProfileCommand.self, CACommand.self, IssueCommand.self, CertCommand.self, AuditCommand.self, AuthCommand.self, TokenCommand.self, DMSCommand.self, DeviceCommand.self, BenchCommand.self]
     )
 }

@@ -77,3 +77,31 @@ import Testing
         }
     }
 }
+
+/// DMS templates and batch registration through the `signet` binary.
+@Suite struct RegistryCLITests {
+    @Test func templatesLoadWithMappedCAsAndImportsReportTheirRows() async throws {
+        let gate = try await GateFixture.get()
+        let scratch = try Scratch()
+        let templates = GateFixture.repositoryRoot.appendingPathComponent("policies/dms").path
+
+        let unmapped = try CLITests.signet("dms", "apply", templates)
+        #expect(unmapped.status != 0)
+        #expect(unmapped.error.contains("settings.enrollment_settings.enrollment_ca: no CA 'issuing'"), "\(unmapped.error)")
+
+        let applied = try CLITests.signet("dms", "apply", templates, "--ca", "issuing=\(gate.subID)", "--ca", "manufacturer=\(gate.rootID)", "--ca", "root=\(gate.rootID)")
+        #expect(applied.status == 0, "\(applied.error)")
+        #expect(applied.output.contains("jitp-fleet") && applied.output.contains("pre-registered-fleet"), "\(applied.output)")
+        let listed = try CLITests.signet("dms", "list")
+        #expect(listed.output.contains("jitp-fleet\tSensors enrolling just in time"), "\(listed.output)")
+
+        let first = unique("cli-dev"), second = unique("cli-dev")
+        let csv = try scratch.write("devices.csv", Array("id,dms,tags\n\(first),jitp-fleet,x\nbad id,jitp-fleet,\n\(second),pre-registered-fleet,\n".utf8))
+        let imported = try CLITests.signet("device", "import", csv)
+        #expect(imported.status == 2, "\(imported.output) \(imported.error)")
+        #expect(imported.output.contains("row 3: id: 'bad id'"), "\(imported.output)")
+        #expect(imported.output.contains("DONE: 2 registered, 1 refused"), "\(imported.output)")
+        let again = try CLITests.signet("device", "import", csv)
+        #expect(again.output.contains("DONE: 0 registered, 3 refused"), "\(again.output)")
+    }
+}

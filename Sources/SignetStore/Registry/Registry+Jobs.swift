@@ -59,12 +59,13 @@ extension Registry {
         return job
     }
 
-    /// Takes the oldest unfinished job whose lease is free (a runner that died loses it).
-    public func claimJob() async throws -> ClaimedJob? {
+    /// Takes the oldest unfinished job (or the one named) whose lease is free: a runner that
+    /// died loses its job to the next one.
+    public func claimJob(id: UUID? = nil) async throws -> ClaimedJob? {
         let claim: PostgresQuery = """
             UPDATE jobs SET status = 'RUNNING', lease_until = now() + make_interval(secs => \(Self.jobLease)), started_at = coalesce(started_at, now())
             WHERE id = (SELECT id FROM jobs WHERE status IN ('PENDING', 'RUNNING') AND (lease_until IS NULL OR lease_until < now())
-                        ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                        AND (\(id)::uuid IS NULL OR id = \(id)) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id, actor, input, next_row
             """
         for try await (id, actor, input, next) in try await client.timedQuery(claim, logger: logger).decode((UUID, String, ByteBuffer, Int).self) {

@@ -29,16 +29,20 @@ struct ProfileCommand: AsyncParsableCommand {
             }
         }
 
-        /// Every profile decoded before any is saved: one bad file changes nothing.
-        static func load(_ path: String) throws -> [IssuanceProfile] {
+        /// The file itself, or every *.json file of a directory, in name order.
+        static func files(_ path: String) throws -> [String] {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 throw ValidationError("\(path) does not exist")
             }
-            let files = isDirectory.boolValue
+            return isDirectory.boolValue
                 ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }.sorted().map { "\(path)/\($0)" }
                 : [path]
-            return try files.map { file in
+        }
+
+        /// Every profile decoded before any is saved: one bad file changes nothing.
+        static func load(_ path: String) throws -> [IssuanceProfile] {
+            try files(path).map { file in
                 do {
                     return try IssuanceProfile.decode(Data(try readInput(file)))
                 } catch let error as ProfileError {
