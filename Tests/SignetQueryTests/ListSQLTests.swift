@@ -66,10 +66,26 @@ struct ListSQLTests {
     }
 
     @Test func jsonPathFilterBindsPathAndValue() throws {
-        let filters = [try filter("metadata.owner.team[eq]pki-ops"), try filter("metadata.env[ct]pro")]
+        let filters = [try filter("metadata.owner.team[eq]pki-ops"), try filter("metadata.env[ct]pro"), try filter("metadata.env[ne]prod")]
         let fragment = ListSQL.condition(filters, schema: certificates, firstBind: 7)
-        #expect(fragment.sql == "(c.metadata #>> $7::text[]) = $8 AND (c.metadata #>> $9::text[]) LIKE $10 ESCAPE '\\'")
-        #expect(fragment.binds == [.textArray(["owner", "team"]), .text("pki-ops"), .textArray(["env"]), .text("%pro%")])
+        #expect(fragment.sql == "(c.metadata @> $7::jsonb) AND (c.metadata #>> $8::text[]) LIKE $9 ESCAPE '\\' AND (c.metadata #>> $10::text[]) IS DISTINCT FROM $11")
+        #expect(fragment.binds == [.json(#"{"owner":{"team":"pki-ops"}}"#), .textArray(["env"]), .text("%pro%"), .textArray(["env"]), .text("prod")])
+    }
+
+    /// `eq` on a path is JSON containment (indexed); a value that reads as a number or a
+    /// boolean also matches that JSON type, as the text at the path would.
+    @Test func jsonEqualityIsContainmentOfEachReading() throws {
+        let cases: [(String, [SQLValue])] = [
+            ("metadata.n[eq]42", [.json(#"{"n":"42"}"#), .json(#"{"n":42}"#)]),
+            ("metadata.on[eq]true", [.json(#"{"on":"true"}"#), .json(#"{"on":true}"#)]),
+            ("metadata.v[eq]1e", [.json(#"{"v":"1e"}"#)]),
+            ("metadata.q[eq]a\"b", [.json(#"{"q":"a\"b"}"#)]),
+        ]
+        for (text, binds) in cases {
+            let fragment = ListSQL.condition([try filter(text)], schema: certificates)
+            #expect(fragment.binds == binds, "\(text)")
+            #expect(fragment.sql == "(" + (1...binds.count).map { "c.metadata @> $\($0)::jsonb" }.joined(separator: " OR ") + ")", "\(text)")
+        }
     }
 
     @Test func conditionWithoutFiltersIsTrue() {

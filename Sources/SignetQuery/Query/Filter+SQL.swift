@@ -5,6 +5,7 @@ extension Filter {
     func condition(for field: QueryField, binder: inout SQLBinder) -> String {
         if case .derived(let derived) = field.type { return condition(derived) }
         if case .tags = field.type { return tagCondition(field.column, binder: &binder) }
+        if case .json = field.type, op == .eq { return containment(field.column, binder: &binder) }
         let subject: String
         switch field.type {
         case .json:
@@ -51,6 +52,23 @@ extension Filter {
         case .in: "(" + items.map { "(\(derived.predicate($0)))" }.joined(separator: " OR ") + ")"
         default: "(\(derived.predicate(value)))"
         }
+    }
+
+    /// `path[eq]value` as JSON containment, which a GIN index on the document answers: the
+    /// value as a JSON string, or, when it reads as a number or boolean, as that too (the
+    /// text at the path would be the same for both).
+    private func containment(_ column: String, binder: inout SQLBinder) -> String {
+        func nested(_ leaf: JSONValue) -> String {
+            let document = jsonPath.reversed().reduce(leaf) { inner, key in .object([key: inner]) }
+            return String(decoding: document.encoded(), as: UTF8.self)
+        }
+        var alternatives = [nested(.string(value))]
+        if value == "true" || value == "false" {
+            alternatives.append(nested(.bool(value == "true")))
+        } else if let number = Double(value), number.isFinite, value.allSatisfy({ "0123456789.-+eE".contains($0) }) {
+            alternatives.append(nested(.number(number)))
+        }
+        return "(" + alternatives.map { "\(column) @> \(binder.placeholder(.json($0)))::jsonb" }.joined(separator: " OR ") + ")"
     }
 
     /// Array containment and overlap, which a GIN index on the column answers.

@@ -12,7 +12,7 @@ CREATE TABLE dms (
     metadata          jsonb NOT NULL DEFAULT '{}',
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now(),
-    CHECK (critical_delta <= preventive_delta)
+    CHECK (interval '0' <= critical_delta AND critical_delta <= preventive_delta)
 );
 CREATE INDEX dms_name ON dms (name);
 CREATE INDEX dms_created_at ON dms (created_at);
@@ -46,7 +46,8 @@ CREATE TABLE devices (
              ELSE 'LIVE' END
     ) STORED,
     CHECK ((identity_serial IS NULL) = (identity_not_after IS NULL)),
-    CHECK ((identity_serial IS NULL) = (critical_at IS NULL) AND (identity_serial IS NULL) = (preventive_at IS NULL))
+    CHECK ((identity_serial IS NULL) = (critical_at IS NULL) AND (identity_serial IS NULL) = (preventive_at IS NULL)),
+    CHECK (preventive_at <= critical_at AND critical_at <= identity_not_after)
 );
 CREATE INDEX devices_dms_owner ON devices (dms_owner, id);
 CREATE INDEX devices_group ON devices (device_group);
@@ -56,9 +57,12 @@ CREATE INDEX devices_created_at ON devices (created_at);
 CREATE INDEX devices_identity_not_after ON devices (identity_not_after);
 CREATE INDEX devices_identity_serial ON devices (identity_serial);
 CREATE INDEX devices_lifecycle ON devices (lifecycle, id);
-CREATE INDEX devices_live_critical ON devices (critical_at) WHERE lifecycle = 'LIVE';
-CREATE INDEX devices_live_preventive ON devices (preventive_at) WHERE lifecycle = 'LIVE';
-CREATE INDEX devices_live_not_after ON devices (identity_not_after) WHERE lifecycle = 'LIVE';
+-- One index per derived status of a live device: RENEWAL_PENDING and EXPIRING_SOON are the
+-- devices whose window [start, end) contains now(), which a GiST index on the range answers.
+CREATE INDEX devices_live_active ON devices (preventive_at) WHERE lifecycle = 'LIVE';
+CREATE INDEX devices_live_renewal ON devices USING gist (tstzrange(preventive_at, critical_at)) WHERE lifecycle = 'LIVE';
+CREATE INDEX devices_live_expiring ON devices USING gist (tstzrange(critical_at, identity_not_after)) WHERE lifecycle = 'LIVE';
+CREATE INDEX devices_live_expired ON devices (identity_not_after) WHERE lifecycle = 'LIVE';
 
 -- Ids of devices that were decommissioned and then deleted: never registered again.
 CREATE TABLE retired_device_ids (

@@ -2,17 +2,17 @@ import SignetQuery
 
 /// The derived lifecycle status of a device or slot, from the stored window boundaries.
 ///
-/// `preventive_at ≤ critical_at ≤ not_after` always holds (critical ≤ preventive), so the
-/// predicates below are mutually exclusive, and each is a range comparison with now() that
-/// the partial indexes on live devices answer.
+/// `preventive_at ≤ critical_at ≤ not_after` always holds (a table constraint), so the
+/// predicates below are mutually exclusive, and each is a comparison with now() that one of
+/// the partial indexes on live devices answers.
 public enum DeviceStatus {
     public static let names = ["NO_IDENTITY", "ACTIVE", "RENEWAL_PENDING", "EXPIRING_SOON", "EXPIRED", "REVOKED", "DECOMMISSIONED"]
 
     static let derived = DerivedEnumeration([
         ("NO_IDENTITY", "d.lifecycle = 'NO_IDENTITY'"),
         ("ACTIVE", "d.lifecycle = 'LIVE' AND d.preventive_at > now()"),
-        ("RENEWAL_PENDING", "d.lifecycle = 'LIVE' AND d.preventive_at <= now() AND d.critical_at > now()"),
-        ("EXPIRING_SOON", "d.lifecycle = 'LIVE' AND d.critical_at <= now() AND d.identity_not_after > now()"),
+        ("RENEWAL_PENDING", "d.lifecycle = 'LIVE' AND tstzrange(d.preventive_at, d.critical_at) @> now()"),
+        ("EXPIRING_SOON", "d.lifecycle = 'LIVE' AND tstzrange(d.critical_at, d.identity_not_after) @> now()"),
         ("EXPIRED", "d.lifecycle = 'LIVE' AND d.identity_not_after <= now()"),
         ("REVOKED", "d.lifecycle = 'REVOKED'"),
         ("DECOMMISSIONED", "d.lifecycle = 'DECOMMISSIONED'"),
