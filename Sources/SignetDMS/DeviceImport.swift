@@ -68,8 +68,10 @@ public struct DeviceImport: Sendable {
         return try DeviceRules.checked(NewDevice(id: id, dmsOwner: dms, group: column("group"), tags: tags, metadata: .object(metadata)))
     }
 
-    /// Runs one claimed job to its end, a chunk per transaction from where it stopped.
-    public static func run(_ job: ClaimedJob, registry: Registry, logger: Logger) async throws {
+    /// Runs one claimed job to its end, a chunk per transaction from where it stopped. When
+    /// `stopping` says so between chunks, the job is handed back (lease released) for any
+    /// runner to resume.
+    public static func run(_ job: ClaimedJob, registry: Registry, logger: Logger, stopping: @Sendable () -> Bool = { false }) async throws {
         let rows: [(row: Int, result: Result<NewDevice, FieldError>)]
         do { rows = try DeviceImport(csv: job.input).rows() } catch {
             try await registry.finishJob(job.id, failed: "\(error)")
@@ -77,6 +79,10 @@ public struct DeviceImport: Sendable {
         }
         var start = job.nextRow
         while start < rows.count {
+            if stopping() {
+                try await registry.releaseJob(job.id)
+                return
+            }
             let end = min(start + chunkSize, rows.count)
             var devices: [(row: Int, device: NewDevice)] = []
             var invalid: [(row: Int, message: String)] = []

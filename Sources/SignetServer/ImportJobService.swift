@@ -15,7 +15,7 @@ struct ImportJobService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 if let job = try await registry.claimJob() {
-                    try await DeviceImport.run(job, registry: registry, logger: logger)
+                    try await DeviceImport.run(job, registry: registry, logger: logger) { Task.isShuttingDownGracefully || Task.isCancelled }
                     continue
                 }
             } catch {

@@ -36,18 +36,24 @@ public enum SignetServer {
     /// Builds everything from the configuration and serves until SIGTERM or SIGINT; in-flight
     /// requests finish before the process exits.
     public static func run(_ configuration: ServerConfiguration, logger: Logger) async throws {
-        let app = try await makeApplication(configuration, logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-    }
-
-    static func makeApplication(_ configuration: ServerConfiguration, logger: Logger) async throws -> some ApplicationProtocol {
         let token = try Token(TokenConfiguration(
             modulePath: try configuration.required(configuration.pkcs11Module, .pkcs11Module),
             label: try configuration.required(configuration.tokenLabel, .tokenLabel),
             pin: .file(try configuration.required(configuration.pinFile, .pinFile)),
             maxSessions: configuration.tokenSessions
         ))
+        let app = try await makeApplication(configuration, token: token, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            await token.shutdown()
+            throw error
+        }
+        await token.shutdown()
+    }
+
+    static func makeApplication(_ configuration: ServerConfiguration, token: Token, logger: Logger) async throws -> some ApplicationProtocol {
         let database = try Database(
             url: try configuration.required(configuration.databaseURL, .databaseURL),
             auditKey: try AuditKey(file: try configuration.required(configuration.auditKeyFile, .auditKeyFile)),

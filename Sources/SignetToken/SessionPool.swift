@@ -53,6 +53,21 @@ final class SessionPool: @unchecked Sendable {
         }
     }
 
+    /// Finalises the module once no caller is inside it (waiting at most `seconds`), so the
+    /// process can exit without the module's own teardown racing a call in progress.
+    func finalize(waitingAtMost seconds: TimeInterval = 10) {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(seconds)
+        while outstanding > 0, condition.wait(until: deadline) {}
+        guard outstanding == 0 else { return }
+        _ = module.functions.pointee.C_Finalize(nil)
+        connection = nil
+        idle = []
+        open = 0
+        generation += 1
+    }
+
     /// The current connection, establishing one if needed.
     func currentConnection() throws -> Connection {
         condition.lock()

@@ -58,6 +58,14 @@ public final class Token: Sendable {
 
     deinit { threads.shutdownGracefully { _ in } }
 
+    /// Lets token work in progress finish, then finalises the module. A process must not
+    /// exit while one of its threads is inside the module: the module's teardown at exit
+    /// would free what that call still uses.
+    public func shutdown() async {
+        try? await threads.shutdownGracefully()
+        pool.finalize()
+    }
+
     /// Runs blocking token work on the token's own threads (never NIO's event loops nor
     /// Swift's cooperative pool, which a network HSM's latency would starve).
     public func perform<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {

@@ -11,11 +11,15 @@ public struct QueryField: Sendable {
     public let type: FieldType
     /// Whether `sort_by` may name this field. Ignored (always false) for `.json`.
     public let sortable: Bool
+    /// Whether the column can be NULL. A sort on a NOT NULL column orders by the column
+    /// itself, so an index on it serves ORDER BY and the keyset comparison.
+    public let nullable: Bool
 
-    public init(name: String, column: String, type: FieldType, sortable: Bool = true) {
+    public init(name: String, column: String, type: FieldType, sortable: Bool = true, nullable: Bool = true) {
         self.name = name
         self.column = column
         self.type = type
         self.sortable = sortable && type.canSort
+        self.nullable = nullable
     }
 }

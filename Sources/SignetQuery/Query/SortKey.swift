@@ -6,7 +6,7 @@
 /// meets a NULL, which would otherwise make it silently drop rows.
 struct SortKey {
     /// The expression to order by, NULLs already replaced.
-    let expression: String
+    private(set) var expression: String
     /// The SQL type the previous page's sort value (bound as text) is cast to, so the
     /// comparison happens on real values and not on their text.
     let sqlType: String
@@ -14,6 +14,10 @@ struct SortKey {
     let nullSentinel: String
 
     init(_ field: QueryField) {
+        let plain: Bool = switch field.type {
+        case .string, .number, .date: !field.nullable
+        default: false
+        }
         switch field.type {
         case .number:
             sqlType = "double precision"
@@ -34,5 +38,6 @@ struct SortKey {
             nullSentinel = "''"
             expression = "COALESCE((\(field.column))::text, \(nullSentinel))"
         }
+        if plain { expression = field.column }
     }
 }

@@ -104,6 +104,11 @@ extension Registry {
         }
     }
 
+    /// Hands a job back unfinished, for any runner to resume from its last chunk.
+    public func releaseJob(_ job: UUID) async throws {
+        try await client.timedQuery("UPDATE jobs SET lease_until = NULL WHERE id = \(job) AND status = 'RUNNING'", logger: logger)
+    }
+
     public func finishJob(_ job: UUID, failed message: String? = nil) async throws {
         try await client.timedQuery(
             "UPDATE jobs SET status = \(message == nil ? "DONE" : "FAILED"), message = \(message), finished_at = now(), lease_until = NULL WHERE id = \(job)",

@@ -35,14 +35,14 @@ public enum DeviceStatus {
 extension Schemas {
     public static let devices = ResourceQuerySchema(
         fields: [
-            QueryField(name: "id", column: "d.id", type: .string),
-            QueryField(name: "dms_owner", column: "d.dms_owner", type: .string),
+            QueryField(name: "id", column: "d.id", type: .string, nullable: false),
+            QueryField(name: "dms_owner", column: "d.dms_owner", type: .string, nullable: false),
             QueryField(name: "group", column: "d.device_group", type: .string),
             QueryField(name: "tags", column: "d.tags", type: .tags),
             QueryField(name: "status", column: DeviceStatus.device, type: .derived(DeviceStatus.derived)),
             QueryField(name: "enabled", column: "d.enabled", type: .enumeration(["true", "false"])),
             QueryField(name: "metadata", column: "d.metadata", type: .json),
-            QueryField(name: "created_at", column: "d.created_at", type: .date),
+            QueryField(name: "created_at", column: "d.created_at", type: .date, nullable: false),
             QueryField(name: "identity_serial", column: "d.identity_serial", type: .string),
             QueryField(name: "identity_expires_at", column: "d.identity_not_after", type: .date),
         ],
@@ -52,10 +52,10 @@ extension Schemas {
 
     public static let dms = ResourceQuerySchema(
         fields: [
-            QueryField(name: "id", column: "m.id", type: .string),
-            QueryField(name: "name", column: "m.name", type: .string),
+            QueryField(name: "id", column: "m.id", type: .string, nullable: false),
+            QueryField(name: "name", column: "m.name", type: .string, nullable: false),
             QueryField(name: "issuance_profile_id", column: "(m.settings ->> 'issuance_profile_id')", type: .string),
-            QueryField(name: "created_at", column: "m.created_at", type: .date),
+            QueryField(name: "created_at", column: "m.created_at", type: .date, nullable: false),
             QueryField(name: "metadata", column: "m.metadata", type: .json),
         ],
         idColumn: "m.id",
@@ -64,10 +64,10 @@ extension Schemas {
 
     public static let deviceGroups = ResourceQuerySchema(
         fields: [
-            QueryField(name: "id", column: "g.id", type: .string),
-            QueryField(name: "name", column: "g.name", type: .string),
+            QueryField(name: "id", column: "g.id", type: .string, nullable: false),
+            QueryField(name: "name", column: "g.name", type: .string, nullable: false),
             QueryField(name: "parent_id", column: "g.parent_id", type: .string),
-            QueryField(name: "created_at", column: "g.created_at", type: .date),
+            QueryField(name: "created_at", column: "g.created_at", type: .date, nullable: false),
         ],
         idColumn: "g.id",
         defaultSort: "id"
@@ -78,9 +78,9 @@ extension Schemas {
         fields: [
             QueryField(name: "device_id", column: "e.device_id", type: .string),
             QueryField(name: "kind", column: "e.kind", type: .enumeration(DeviceEventKind.allCases.map(\.rawValue))),
-            QueryField(name: "at", column: "e.at", type: .date),
-            QueryField(name: "actor", column: "e.actor", type: .string),
-            QueryField(name: "id", column: "lpad(e.id::text, 20, '0')", type: .string),
+            QueryField(name: "at", column: "e.at", type: .date, nullable: false),
+            QueryField(name: "actor", column: "e.actor", type: .string, nullable: false),
+            QueryField(name: "id", column: "lpad(e.id::text, 20, '0')", type: .string, nullable: false),
         ],
         idColumn: "lpad(e.id::text, 20, '0')",
         defaultSort: "id"

@@ -34,7 +34,7 @@ import Testing
     @Test func invalidSettingsNameTheField() async throws {
         let fixture = try await RegistryFixture.make("dms-bad")
         func attempt(_ change: (inout [String: Any]) -> Void) throws -> ServerFixture.HTTPResult {
-            var document = try fixture.dmsDocument(id: unique("dms-bad"))
+            var document = try fixture.dmsDocument(id: fixture.dmsID + "-" + unique("x"))
             var settings = document["settings"] as? [String: Any] ?? [:]
             change(&settings)
             document["settings"] = settings
@@ -64,7 +64,7 @@ import Testing
         #expect(notJSON.status == 400)
         let wrongType = try fixture.server.curl("POST", "/api/dmsmanager/v1/dms", token: fixture.token, body: Array("{}".utf8), contentType: "text/plain")
         #expect(wrongType.status == 415)
-        let listed = try fixture.server.curl("GET", "/api/dmsmanager/v1/stats?" + RegistryFixture.query([("filter", "id[ct]dms-bad")]), token: fixture.token)
+        let listed = try fixture.server.curl("GET", "/api/dmsmanager/v1/stats?" + RegistryFixture.query([("filter", "id[ct]\(fixture.dmsID)")]), token: fixture.token)
         #expect(try listed.json()["count"] as? Int == 1, "only the fixture's own DMS exists: \(listed.text)")
     }
 
