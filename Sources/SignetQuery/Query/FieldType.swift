@@ -50,5 +50,6 @@ public struct DerivedEnumeration: Sendable, Hashable {
         predicates = Dictionary(uniqueKeysWithValues: cases.map { ($0.name, $0.predicate) })
     }
 
-    func predicate(_ name: String) -> String { predicates[name] ?? "FALSE" }
+    /// The trusted SQL that selects rows with this value (FALSE for a name it does not have).
+    public func predicate(_ name: String) -> String { predicates[name] ?? "FALSE" }
 }

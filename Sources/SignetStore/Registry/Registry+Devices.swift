@@ -53,16 +53,23 @@ extension Registry {
         return slots
     }
 
-    /// Devices counted by derived status; the filters apply to everything but status.
+    /// Devices counted by derived status, each count with the very predicate a status filter
+    /// uses (one aggregate, which PostgreSQL can split across workers); the filters apply to
+    /// everything but status.
     public func deviceStats(_ filters: [Filter], scope: [Filter] = []) async throws -> DeviceStats {
         let condition = ListSQL.condition(scope + filters, schema: Schemas.devices)
         var binds = PostgresBindings(capacity: condition.binds.count)
         binds.append(condition.binds)
         var stats = DeviceStats()
-        let sql = "SELECT \(DeviceStatus.device), count(*) FROM devices d WHERE \(condition.sql) GROUP BY 1"
-        for try await (status, count) in try await client.timedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode((String, Int).self) {
-            stats.total += count
-            stats.byStatus[status, default: 0] += count
+        let counts = DeviceStatus.names.map { "count(*) FILTER (WHERE \(DeviceStatus.derived.predicate($0)))" }.joined(separator: ", ")
+        let sql = "SELECT \(counts) FROM devices d WHERE \(condition.sql)"
+        for try await row in try await client.timedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            let columns = row.makeRandomAccess()
+            for (index, status) in DeviceStatus.names.enumerated() {
+                let count = try columns[index].decode(Int.self)
+                stats.byStatus[status] = count
+                stats.total += count
+            }
         }
         return stats
     }

@@ -32,8 +32,12 @@ struct BenchDevices: AsyncParsableCommand {
             let first = try await registry.devices(page)
             print("page: \(first.rows.count) devices (status EXPIRING_SOON, metadata.model m7), next page: \(first.next.isEmpty ? "none" : "yes")")
             try await Self.time("filtered page (100)", calls: calls) { _ = try await registry.devices(page) }
-            let second = try ListRequest(queryItems: [("bookmark", first.next)], schema: Schemas.devices)
-            try await Self.time("next page by bookmark", calls: calls) { _ = try await registry.devices(second) }
+            if !first.next.isEmpty {
+                let second = try ListRequest(queryItems: [("bookmark", first.next)], schema: Schemas.devices)
+                try await Self.time("next page by bookmark", calls: calls) { _ = try await registry.devices(second) }
+            }
+            let unfiltered = try ListRequest(queryItems: [("page_size", "100")], schema: Schemas.devices)
+            try await Self.time("unfiltered page (100)", calls: calls) { _ = try await registry.devices(unfiltered) }
             let stats = try await registry.deviceStats([Filter(field: "dms_owner", op: .eq, value: Self.dms)])
             print("stats: \(stats.total) devices: " + DeviceStatus.names.map { "\($0) \(stats.byStatus[$0] ?? 0)" }.joined(separator: ", "))
             try await Self.time("stats (whole fleet)", calls: max(5, calls / 20)) { _ = try await registry.deviceStats([Filter(field: "dms_owner", op: .eq, value: Self.dms)]) }
