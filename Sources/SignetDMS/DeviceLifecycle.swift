@@ -1,5 +1,6 @@
 import Foundation
 import SignetCore
+import SignetQuery
 import SignetStore
 
 /// Lifecycle actions that involve both the registry and the gate.
@@ -24,6 +25,32 @@ public struct DeviceLifecycle: Sendable {
             _ = try await core.revoke(serialNumber: serial, reason: .cessationOfOperation, requester: Requester(actor))
         }
         return serials
+    }
+
+    /// Binds a credential to a named slot: `{"type": "x509", "certificate_serial_number": …}`
+    /// or `{"type": "SSH_KEY" | "TOKEN" | "OTHER", "secret_ref": …}`. The identity slot goes
+    /// through ``bindIdentity(deviceID:serialNumber:binding:actor:)`` and its rules.
+    public func bindSlot(deviceID: String, slot: String, _ body: JSONValue, actor: String) async throws -> Registry.BindOutcome {
+        guard DeviceRules.isValidSlotName(slot) else {
+            throw FieldError("slot", "'\(slot)' must be 1–64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+        var r = try FieldReader(body, path: "")
+        let type = try r.requiredString("type")
+        switch type {
+        case "x509":
+            let serial = try r.requiredString("certificate_serial_number")
+            try r.finish()
+            if slot == "identity" { return try await bindIdentity(deviceID: deviceID, serialNumber: serial, binding: .enrollment, actor: actor) }
+            return try await registry.bindCertificate(deviceID: deviceID, slot: slot, serialNumber: serial.lowercased(), binding: .enrollment, actor: actor)
+        case "SSH_KEY", "TOKEN", "OTHER":
+            let reference = try r.requiredString("secret_ref")
+            try r.finish()
+            guard slot != "identity" else { throw FieldError("type", "the identity slot holds x509 certificates") }
+            guard reference.count <= 1024 else { throw FieldError("secret_ref", "must be at most 1024 characters") }
+            return try await registry.bindSecret(deviceID: deviceID, slot: slot, type: type, secretRef: reference, actor: actor)
+        default:
+            throw FieldError("type", "must be one of x509, SSH_KEY, TOKEN, OTHER, got '\(type)'")
+        }
     }
 
     /// Makes an issued certificate a device's identity. The certificate must name the device

@@ -13,6 +13,15 @@ public enum DeviceRules {
         return id.unicodeScalars.allSatisfy { isAlphanumeric($0) || ".-_:@".unicodeScalars.contains($0) }
     }
 
+    public static func isValidSlotName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 64, isLowerAlphanumeric(first) else { return false }
+        return name.unicodeScalars.allSatisfy { isLowerAlphanumeric($0) || "._-".unicodeScalars.contains($0) }
+    }
+
+    static func isLowerAlphanumeric(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)
+    }
+
     /// Tags are matched exactly; commas are excluded because `in` filters list values with them.
     static func checkTag(_ tag: String, field: String) throws {
         guard !tag.isEmpty, tag.count <= 64, !tag.contains(","), !tag.contains(";"), tag.trimmingCharacters(in: .whitespaces) == tag else {

@@ -117,11 +117,17 @@ CREATE TABLE device_events (
 CREATE INDEX device_events_device ON device_events (device_id, id);
 
 -- A revocation change of a certificate reaches the slots and devices holding it in the same
--- transaction, whichever path revoked it (the certificate API, a CA revocation, decommission).
+-- transaction, whichever path revoked it (the certificate API, a CA revocation, decommission),
+-- and each device holding it gets a STATUS-UPDATED event.
 CREATE FUNCTION signet_follow_certificate_status() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE device_slots SET revoked = (NEW.status = 'REVOKED') WHERE serial_number = NEW.serial_number;
     UPDATE devices SET identity_revoked = (NEW.status = 'REVOKED') WHERE identity_serial = NEW.serial_number;
+    INSERT INTO device_events (device_id, kind, actor, detail)
+        SELECT device_id, 'STATUS-UPDATED', 'signet',
+               'slot ' || slot || ': certificate ' || NEW.serial_number || ' ' ||
+               CASE WHEN NEW.status = 'REVOKED' THEN 'revoked (' || coalesce(NEW.revocation_reason, 'Unspecified') || ')' ELSE 'active again' END
+        FROM device_slots WHERE serial_number = NEW.serial_number;
     RETURN NULL;
 END $$;
 CREATE TRIGGER certificates_follow_status AFTER UPDATE OF status ON certificates

@@ -24,8 +24,7 @@ extension Registry {
     /// transaction with the new version and its event.
     public func bindCertificate(deviceID: String, slot: String = "identity", serialNumber: String, binding: SlotBinding, actor: String) async throws -> BindOutcome {
         try await client.transaction(logger: logger) { connection in
-            guard let device = try await lockDevice(deviceID, on: connection) else { throw EditError.notFound("no device with id '\(deviceID)'") }
-            guard !device.decommissioned else { throw EditError.conflict("device '\(deviceID)' is decommissioned") }
+            let device = try await lockWritableDevice(deviceID, on: connection)
             var windows: (preventive: Double, critical: Double)?
             for try await row in try await connection.query(
                 "SELECT extract(epoch FROM preventive_delta)::float8, extract(epoch FROM critical_delta)::float8 FROM dms WHERE id = \(device.owner) FOR SHARE",
@@ -49,8 +48,11 @@ extension Registry {
 
             var previous: (serial: String?, version: Int)?
             for try await row in try await connection.query(
-                "SELECT serial_number, active_version FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
-            ).decode((String?, Int).self) { previous = row }
+                "SELECT serial_number, active_version, type FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
+            ).decode((String?, Int, String).self) {
+                guard row.2 == "x509" else { throw EditError.conflict("slot \(slot) holds \(row.2) credentials, not certificates") }
+                previous = (row.0, row.1)
+            }
             if let previous, previous.serial == serialNumber {
                 throw EditError.conflict("certificate \(serialNumber) is already the active version of slot \(slot)")
             }
@@ -98,6 +100,49 @@ extension Registry {
             }
             try await connection.recordEvent(event, device: deviceID, actor: actor, detail: "slot \(slot) version \(version): certificate \(serialNumber)", logger: logger)
             return BindOutcome(event: event, version: version, previousSerial: previous?.serial)
+        }
+    }
+
+    /// A device that may receive a credential: it exists, is not decommissioned and is enabled.
+    func lockWritableDevice(_ deviceID: String, on connection: PostgresConnection) async throws -> (enabled: Bool, decommissioned: Bool, owner: String) {
+        guard let device = try await lockDevice(deviceID, on: connection) else { throw EditError.notFound("no device with id '\(deviceID)'") }
+        guard !device.decommissioned else { throw EditError.conflict("device '\(deviceID)' is decommissioned") }
+        guard device.enabled else { throw EditError.conflict("device '\(deviceID)' is disabled; enable it first") }
+        return device
+    }
+
+    /// Makes a secret reference (an SSH key, a token, anything held outside Signet) the
+    /// active version of a non-certificate slot, keeping earlier versions.
+    public func bindSecret(deviceID: String, slot: String, type: String, secretRef: String, actor: String) async throws -> BindOutcome {
+        guard type != "x509", slot != "identity" else { throw EditError.malformed("slot \(slot) of type \(type) holds certificates; bind a certificate serial") }
+        return try await client.transaction(logger: logger) { connection in
+            _ = try await lockWritableDevice(deviceID, on: connection)
+            var previous: (ref: String?, version: Int)?
+            for try await row in try await connection.query(
+                "SELECT secret_ref, active_version, type FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
+            ).decode((String?, Int, String).self) {
+                guard row.2 == type else { throw EditError.conflict("slot \(slot) holds \(row.2) credentials, not \(type)") }
+                previous = (row.0, row.1)
+            }
+            let version = (previous?.version ?? 0) + 1
+            if previous == nil {
+                try await connection.query(
+                    "INSERT INTO device_slots (device_id, slot, type, active_version, secret_ref) VALUES (\(deviceID), \(slot), \(type), 1, \(secretRef))",
+                    logger: logger
+                )
+            } else {
+                try await connection.query(
+                    "UPDATE device_slots SET active_version = \(version), secret_ref = \(secretRef), updated_at = now() WHERE device_id = \(deviceID) AND slot = \(slot)",
+                    logger: logger
+                )
+            }
+            try await connection.query(
+                "INSERT INTO device_slot_versions (device_id, slot, version, secret_ref, actor) VALUES (\(deviceID), \(slot), \(version), \(secretRef), \(actor))",
+                logger: logger
+            )
+            let event: DeviceEventKind = previous == nil ? .provisioned : .reprovisioned
+            try await connection.recordEvent(event, device: deviceID, actor: actor, detail: "slot \(slot) version \(version): \(type) \(secretRef)", logger: logger)
+            return BindOutcome(event: event, version: version, previousSerial: nil)
         }
     }
 }

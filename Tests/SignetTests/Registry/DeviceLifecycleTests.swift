@@ -49,6 +49,10 @@ import Testing
         #expect(try disabled.json()["status"] as? String == "ACTIVE", "enabled is separate from status")
         #expect(try fixture.ids(["enabled[eq]false"]) == [device])
         #expect(try fixture.server.curl("POST", "\(base)/disable", token: fixture.token).status == 200)
+        // A disabled device gets no new credential.
+        let refused = try fixture.bind(device, try fixture.issue(for: device).serial, mode: "REENROLLMENT")
+        #expect(refused.status == 409)
+        #expect(RegistryFixture.error(refused)["message"] as? String == "device '\(device)' is disabled; enable it first")
         #expect(try fixture.server.curl("POST", "\(base)/enable", token: fixture.token).status == 200)
 
         let patched = try fixture.server.curl("PATCH", "\(base)/metadata", token: fixture.token, body: try fixture.server.json([["op": "add", "path": "/firmware", "value": "1.2"]]), contentType: "application/json-patch+json")
@@ -68,10 +72,11 @@ import Testing
         let fixture = try await RegistryFixture.make("decom")
         let device = unique("dev")
         let identity = try fixture.provisioned(device)
-        // A second slot, bound as EST will bind a TLS server certificate.
+        // A second slot with a TLS server certificate.
         let tls = try fixture.issue(for: device)
-        let registry = Registry(database: try await TestEnvironment.get().database)
-        _ = try await registry.bindCertificate(deviceID: device, slot: "tls-server", serialNumber: tls.serial, binding: .enrollment, actor: "test")
+        let slot = try fixture.server.curl("PUT", "/api/devmanager/v1/devices/\(device)/slots/tls-server", token: fixture.token,
+                                           body: try fixture.server.json(["type": "x509", "certificate_serial_number": tls.serial]))
+        #expect(slot.status == 200, "\(slot.text)")
 
         let done = try fixture.server.curl("DELETE", "/api/devmanager/v1/devices/\(device)/decommission", token: fixture.token)
         #expect(done.status == 200, "\(done.text)")
@@ -89,6 +94,9 @@ import Testing
         #expect(try fixture.bind(device, fresh.serial).status == 409)
         #expect(try fixture.register(device).status == 409)
         #expect(try fixture.server.curl("DELETE", "/api/devmanager/v1/devices/\(device)/decommission", token: fixture.token).status == 200)
+        let events = try fixture.server.curl("GET", "/api/devmanager/v1/devices/\(device)/events", token: fixture.token).json()["list"] as? [[String: Any]] ?? []
+        let updates = events.filter { $0["kind"] as? String == "STATUS-UPDATED" }.compactMap { $0["detail"] as? String }
+        #expect(Set(updates) == ["slot identity: certificate \(identity) revoked (CessationOfOperation)", "slot tls-server: certificate \(tls.serial) revoked (CessationOfOperation)"])
 
         // Deleted afterwards, the id stays retired.
         #expect(try fixture.server.curl("DELETE", "/api/devmanager/v1/devices/\(device)", token: fixture.token).status == 204)
@@ -130,6 +138,38 @@ import Testing
         let good = try fixture.issue(for: device)
         #expect(try fixture.bind(device, good.serial).status == 200)
         #expect(try fixture.bind(device, good.serial).status == 409)
+        #expect(try fixture.device(device)["status"] as? String == "ACTIVE")
+    }
+
+    @Test func slotsKeepEveryVersionOfTheirOwnType() async throws {
+        let fixture = try await RegistryFixture.make("slots")
+        let device = unique("dev")
+        try fixture.provisioned(device)
+        func put(_ slot: String, _ body: [String: Any]) throws -> ServerFixture.HTTPResult {
+            try fixture.server.curl("PUT", "/api/devmanager/v1/devices/\(device)/slots/\(slot)", token: fixture.token, body: try fixture.server.json(body))
+        }
+        #expect(try put("ssh", ["type": "SSH_KEY", "secret_ref": "vault:ssh/\(device)/1"]).status == 200)
+        let second = try put("ssh", ["type": "SSH_KEY", "secret_ref": "vault:ssh/\(device)/2"])
+        #expect(second.status == 200, "\(second.text)")
+        let ssh = try #require((try second.json()["slots"] as? [[String: Any]])?.first { $0["slot"] as? String == "ssh" })
+        #expect(ssh["active_version"] as? Int == 2)
+        #expect(ssh["secret_ref"] as? String == "vault:ssh/\(device)/2")
+        #expect(ssh["status"] as? String == "ACTIVE")
+        #expect((ssh["versions"] as? [[String: Any]])?.compactMap { $0["secret_ref"] as? String } == ["vault:ssh/\(device)/1", "vault:ssh/\(device)/2"])
+
+        let cases: [(String, [String: Any], Int, String)] = [
+            ("ssh", ["type": "TOKEN", "secret_ref": "t"], 409, "slot ssh holds SSH_KEY credentials, not TOKEN"),
+            ("ssh", ["type": "x509", "certificate_serial_number": try fixture.issue(for: device).serial], 409, "slot ssh holds SSH_KEY credentials, not certificates"),
+            ("identity", ["type": "OTHER", "secret_ref": "x"], 400, "type: the identity slot holds x509 certificates"),
+            ("Bad-Slot", ["type": "OTHER", "secret_ref": "x"], 400, "slot: 'Bad-Slot' must be"),
+            ("ssh", ["type": "PGP", "secret_ref": "x"], 400, "type: must be one of x509, SSH_KEY, TOKEN, OTHER, got 'PGP'"),
+            ("ssh", ["type": "SSH_KEY"], 400, "secret_ref: is required"),
+        ]
+        for (slot, body, status, message) in cases {
+            let result = try put(slot, body)
+            #expect(result.status == status, "\(slot) \(body): \(result.text)")
+            #expect((RegistryFixture.error(result)["message"] as? String)?.hasPrefix(message) == true, "\(slot) \(body): \(result.text)")
+        }
         #expect(try fixture.device(device)["status"] as? String == "ACTIVE")
     }
 }

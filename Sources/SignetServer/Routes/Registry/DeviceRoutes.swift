@@ -40,6 +40,12 @@ enum DeviceRoutes {
                 return try .json(DeviceResource(try await existing(id, services), withSlots: true))
             }
         }
+        routes.add(.put, "\(prefix)/devices/{id}/slots/{slot}", roles: DMSRoutes.writers) { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await RegistryBody.json(request, context: context)
+            _ = try await services.lifecycle.bindSlot(deviceID: id, slot: try context.parameters.require("slot"), body, actor: context.actor)
+            return try .json(DeviceResource(try await existing(id, services), withSlots: true))
+        }
         routes.add(.delete, "\(prefix)/devices/{id}/decommission", roles: DMSRoutes.writers) { _, context in
             let id = try context.parameters.require("id")
             _ = try await services.lifecycle.decommission(deviceID: id, actor: context.actor)
