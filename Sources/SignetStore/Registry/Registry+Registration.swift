@@ -5,7 +5,15 @@ import SignetQuery
 extension Registry {
     /// Why one device of a registration was not registered.
     public struct Rejection: Sendable, Hashable {
+        public enum Kind: Sendable, Hashable {
+            /// The DMS it names does not exist.
+            case unknownDMS
+            /// Its id is registered, retired, or given twice in the request.
+            case idTaken
+        }
+
         public let index: Int
+        public let kind: Kind
         public let reason: String
     }
 
@@ -35,16 +43,18 @@ extension Registry {
 
         var rejections: [Rejection] = []
         var accepted: [NewDevice] = []
+        var acceptedIndices: [Int] = []
         var seen = Set<String>()
         for (index, device) in devices.enumerated() {
             if !knownDMS.contains(device.dmsOwner) {
-                rejections.append(Rejection(index: index, reason: "dms_owner '\(device.dmsOwner)' is not a DMS"))
+                rejections.append(Rejection(index: index, kind: .unknownDMS, reason: "dms_owner '\(device.dmsOwner)' is not a DMS"))
             } else if let reason = taken[device.id] {
-                rejections.append(Rejection(index: index, reason: "device '\(device.id)' \(reason)"))
+                rejections.append(Rejection(index: index, kind: .idTaken, reason: "device '\(device.id)' \(reason)"))
             } else if !seen.insert(device.id).inserted {
-                rejections.append(Rejection(index: index, reason: "device '\(device.id)' appears twice in this registration"))
+                rejections.append(Rejection(index: index, kind: .idTaken, reason: "device '\(device.id)' appears twice in this registration"))
             } else {
                 accepted.append(device)
+                acceptedIndices.append(index)
             }
         }
         guard !accepted.isEmpty else { return rejections }
@@ -59,9 +69,9 @@ extension Registry {
             """
         var inserted = Set<String>()
         for try await id in try await connection.query(insert, logger: logger).decode(String.self) { inserted.insert(id) }
-        for (index, device) in devices.enumerated() where accepted.contains(where: { $0.id == device.id }) && !inserted.contains(device.id)
-            && !rejections.contains(where: { $0.index == index }) {
-            rejections.append(Rejection(index: index, reason: "device '\(device.id)' is already registered"))
+        // A concurrent registration took the id between the check and the insert.
+        for (index, device) in zip(acceptedIndices, accepted) where !inserted.contains(device.id) {
+            rejections.append(Rejection(index: index, kind: .idTaken, reason: "device '\(device.id)' is already registered"))
         }
         let created = Array(inserted).sorted()
         try await connection.query(

@@ -16,9 +16,10 @@ enum DeviceRoutes {
         routes.add(.post, "\(prefix)/devices", roles: DMSRoutes.writers) { request, context in
             let device = try DeviceRules.registration(try await RegistryBody.json(request, context: context))
             if let rejection = try await services.registry.register([device], actor: context.actor).first {
-                throw rejection.reason.contains("is not a DMS")
-                    ? APIError(status: .unprocessableContent, code: "invalid_reference", message: rejection.reason)
-                    : APIError.conflict(rejection.reason)
+                switch rejection.kind {
+                case .unknownDMS: throw APIError(status: .unprocessableContent, code: "invalid_reference", message: rejection.reason)
+                case .idTaken: throw APIError.conflict(rejection.reason)
+                }
             }
             return try .json(DeviceResource(try await existing(device.id, services), withSlots: true), status: .created)
         }
