@@ -62,12 +62,26 @@ let package = Package(
         ),
         .target(
             name: "SignetDMS",
-            dependencies: ["SignetCore", "SignetStore", "SignetQuery", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "SignetCore", "SignetStore", "SignetQuery",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SignetEST",
+            dependencies: [
+                "SignetCore", "SignetStore", "SignetDMS", "SignetQuery",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "SignetServer",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore", "SignetQuery", "SignetAuth", "SignetDMS",
+                "SignetToken", "SignetCore", "SignetStore", "SignetQuery", "SignetAuth", "SignetDMS", "SignetEST",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -100,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "SignetTests",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetQuery", "SignetAuth", "SignetDMS",
+                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetQuery", "SignetAuth", "SignetDMS", "SignetEST",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -65,7 +65,10 @@ extension ESTSettings {
             let cas = try c.strings("validation_cas")
             let level = try c.int("chain_level_validation") ?? -1
             guard level >= -1 else { throw FieldError(c.field("chain_level_validation"), "must be -1 (the whole chain) or a number of levels") }
-            clientCertificate = ClientCertificateSettings(validationCAs: cas, chainLevelValidation: level, allowExpired: try c.bool("allow_expired", default: false))
+            clientCertificate = ClientCertificateSettings(
+                validationCAs: cas, chainLevelValidation: level, allowExpired: try c.bool("allow_expired", default: false),
+                allowUnknownRevocationStatus: try c.bool("allow_unknown_revocation_status", default: false)
+            )
             try c.finish()
         }
         if var p = try r.object("passcode_settings") {

@@ -50,6 +50,9 @@ public struct ClientCertificateSettings: Sendable, Hashable {
     /// How many CAs above the bootstrap certificate to check; -1 for the whole chain.
     public var chainLevelValidation: Int
     public var allowExpired: Bool
+    /// Whether a bootstrap certificate whose revocation Signet cannot know (its issuer was
+    /// imported without its certificates) is accepted. Off: unknown means refused.
+    public var allowUnknownRevocationStatus: Bool
 }
 
 /// One-time passcodes: each may be used `usageLimit` times within `validity` of its creation.

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SignetCore
 import SignetQuery
@@ -51,6 +52,23 @@ public struct DeviceLifecycle: Sendable {
         default:
             throw FieldError("type", "must be one of x509, SSH_KEY, TOKEN, OTHER, got '\(type)'")
         }
+    }
+
+    /// A one-time passcode for a device to enroll with, under the DMS's passcode settings. The
+    /// text is returned once; only its SHA-256 digest is stored.
+    public func issuePasscode(dms: DMSRecord, deviceID: String, actor: String) async throws -> (text: String, uses: Int, expiresAt: Date) {
+        let settings = try DMSSettings(reading: dms.settings)
+        guard let passcodes = settings.enrollment.est.passcode else {
+            throw Catalog.EditError.conflict("DMS '\(dms.id)' has no passcode settings")
+        }
+        guard DeviceRules.isValidID(deviceID) else { throw FieldError("device_id", "'\(deviceID)' is not a device id") }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
+        let text = bytes.lowercaseHex
+        let expiresAt = Date().addingTimeInterval(passcodes.validity.seconds)
+        try await registry.createPasscode(dms: dms.id, deviceID: deviceID, digest: Array(SHA256.hash(data: Array(text.utf8))), uses: passcodes.usageLimit, expiresAt: expiresAt, actor: actor)
+        return (text, passcodes.usageLimit, expiresAt)
     }
 
     /// Makes an issued certificate a device's identity. The certificate must name the device

@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable, Codable {
     public var ocspRefreshBefore = "12h"
     /// Sign OCSP responses ahead of requests (off: every first request signs).
     public var ocspPresign = true
+    /// The DMS that `/.well-known/est/<operation>` (without an APS segment) enrolls into.
+    public var estDefaultDMS: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listenHost = "listen_host", listenPort = "listen_port"
@@ -42,6 +44,7 @@ public struct ServerConfiguration: Sendable, Codable {
         case tokenSessions = "token_sessions", databaseConnections = "database_connections"
         case crlValidity = "crl_validity", crlFullInterval = "crl_full_interval", deltaCRLValidity = "delta_crl_validity"
         case ocspValidity = "ocsp_validity", ocspRefreshBefore = "ocsp_refresh_before", ocspPresign = "ocsp_presign"
+        case estDefaultDMS = "est_default_dms"
 
         var environmentName: String {
             switch self {
@@ -80,6 +83,7 @@ public struct ServerConfiguration: Sendable, Codable {
         ocspValidity = try c.decodeIfPresent(String.self, forKey: .ocspValidity) ?? defaults.ocspValidity
         ocspRefreshBefore = try c.decodeIfPresent(String.self, forKey: .ocspRefreshBefore) ?? defaults.ocspRefreshBefore
         ocspPresign = try c.decodeIfPresent(Bool.self, forKey: .ocspPresign) ?? defaults.ocspPresign
+        estDefaultDMS = try c.decodeIfPresent(String.self, forKey: .estDefaultDMS)
     }
 
     /// Reads `file` (if given), then applies environment overrides, then checks completeness.
@@ -130,6 +134,7 @@ public struct ServerConfiguration: Sendable, Codable {
         deltaCRLValidity = value(.deltaCRLValidity) ?? deltaCRLValidity
         ocspValidity = value(.ocspValidity) ?? ocspValidity
         ocspRefreshBefore = value(.ocspRefreshBefore) ?? ocspRefreshBefore
+        estDefaultDMS = value(.estDefaultDMS) ?? estDefaultDMS
         if let text = value(.ocspPresign) {
             guard let flag = Bool(text) else { throw ConfigurationError("\(CodingKeys.ocspPresign.environmentName) must be true or false, got '\(text)'") }
             ocspPresign = flag

@@ -7,6 +7,7 @@ import ServiceLifecycle
 import SignetAuth
 import SignetCore
 import SignetDMS
+import SignetEST
 import SignetStore
 import SignetToken
 
@@ -21,8 +22,9 @@ public enum SignetServer {
         let audit: any AuditTrail
         let registry: Registry
         let lifecycle: DeviceLifecycle
+        let est: ESTService
 
-        init(core: SigningCore, database: Database, token: Token) {
+        init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil) {
             self.core = core
             self.database = database
             self.token = token
@@ -30,6 +32,7 @@ public enum SignetServer {
             audit = database.auditTrail
             registry = Registry(database: database)
             lifecycle = DeviceLifecycle(core: core, registry: registry, catalog: catalog)
+            est = ESTService(core: core, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS)
         }
     }
 
@@ -64,7 +67,7 @@ public enum SignetServer {
             token: token, stores: database.stores, publicBaseURL: configuration.publicURL,
             revocationSettings: try configuration.revocationSettings(), logger: logger
         )
-        let services = Services(core: core, database: database, token: token)
+        let services = Services(core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS)
 
         let jwks = try configuration.required(configuration.jwksFile, .jwksFile)
         guard let jwksData = FileManager.default.contents(atPath: jwks) else { throw ConfigurationError("cannot read the JWKS file \(jwks)") }
@@ -86,7 +89,13 @@ public enum SignetServer {
         let tls = try tlsConfiguration(configuration)
         var app = Application(
             router: router,
-            server: try .tls(.http1(), tlsConfiguration: tls),
+            // Client certificates are requested, never required, and not judged by TLS: an EST
+            // handler sees the certificate even when it has expired or comes from a manufacturer's
+            // CA, and the DMS policy decides. Every other route ignores it.
+            server: try .tls(.http1(), configuration: TLSChannelConfiguration(
+                tlsConfiguration: tls,
+                customVerificationCallback: { _, promise in promise.succeed(.certificateVerified) }
+            )),
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "signet"),
             services: [
                 DatabaseService(database: database), health, AuditSealerService(chain: database.auditChain, logger: logger),
@@ -111,6 +120,7 @@ public enum SignetServer {
         DeviceRoutes.register(routes, services: services)
         DeviceGroupRoutes.register(routes, services: services)
         JobRoutes.register(routes, services: services)
+        ESTRoutes.register(routes, services: services)
     }
 
     static func tlsConfiguration(_ configuration: ServerConfiguration) throws -> TLSConfiguration {
@@ -120,6 +130,7 @@ public enum SignetServer {
         let key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
         var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
         tls.minimumTLSVersion = .tlsv12
+        tls.certificateVerification = .optionalVerification
         return tls
     }
 }

@@ -2,9 +2,9 @@ import Foundation
 import SwiftASN1
 
 /// Small DER encoders for the structures swift-certificates has no public writer for
-/// (CRLs, OCSP responses). Each returns one complete TLV.
-enum DERBytes {
-    static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+/// (CRLs, OCSP responses, EST's PKCS#7 and CSR attributes). Each returns one complete TLV.
+public enum DERBytes {
+    public static func tlv(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
         var encoded = [tag]
         encoded.reserveCapacity(content.count + 6)
         appendLength(content.count, to: &encoded)
@@ -12,7 +12,7 @@ enum DERBytes {
         return encoded
     }
 
-    static func appendLength(_ length: Int, to bytes: inout [UInt8]) {
+    public static func appendLength(_ length: Int, to bytes: inout [UInt8]) {
         if length < 0x80 {
             bytes.append(UInt8(length))
             return
@@ -24,52 +24,56 @@ enum DERBytes {
         bytes.append(contentsOf: octets)
     }
 
-    static func sequence(_ parts: [UInt8]...) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
-    static func sequence(of parts: [[UInt8]]) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
+    public static func sequence(_ parts: [UInt8]...) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
+    public static func sequence(of parts: [[UInt8]]) -> [UInt8] { tlv(0x30, parts.flatMap { $0 }) }
+    /// SET OF, its elements in the order DER requires (by their encodings).
+    public static func set(of parts: [[UInt8]]) -> [UInt8] {
+        tlv(0x31, parts.sorted { $0.lexicographicallyPrecedes($1) }.flatMap { $0 })
+    }
 
     /// `[n]` EXPLICIT: a constructed context tag around one encoded value.
-    static func explicit(_ number: UInt8, _ inner: [UInt8]) -> [UInt8] { tlv(0xA0 | number, inner) }
+    public static func explicit(_ number: UInt8, _ inner: [UInt8]) -> [UInt8] { tlv(0xA0 | number, inner) }
 
-    static let null: [UInt8] = [0x05, 0x00]
+    public static let null: [UInt8] = [0x05, 0x00]
 
     /// A non-negative INTEGER from its big-endian magnitude (leading zeros dropped, a zero
     /// byte added when the top bit is set).
-    static func unsignedInteger(_ magnitude: [UInt8]) -> [UInt8] {
+    public static func unsignedInteger(_ magnitude: [UInt8]) -> [UInt8] {
         var bytes = Array(magnitude.drop { $0 == 0 })
         if bytes.isEmpty { bytes = [0] }
         if bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
         return tlv(0x02, bytes)
     }
 
-    static func integer(_ value: UInt64) -> [UInt8] {
+    public static func integer(_ value: UInt64) -> [UInt8] {
         unsignedInteger(withUnsafeBytes(of: value.bigEndian) { Array($0) })
     }
 
-    static func enumerated(_ value: UInt8) -> [UInt8] { [0x0A, 0x01, value] }
-    static func boolean(_ value: Bool) -> [UInt8] { [0x01, 0x01, value ? 0xFF : 0x00] }
-    static func octetString(_ bytes: [UInt8]) -> [UInt8] { tlv(0x04, bytes) }
-    static func bitString(_ bytes: [UInt8]) -> [UInt8] { tlv(0x03, [0] + bytes) }
+    public static func enumerated(_ value: UInt8) -> [UInt8] { [0x0A, 0x01, value] }
+    public static func boolean(_ value: Bool) -> [UInt8] { [0x01, 0x01, value ? 0xFF : 0x00] }
+    public static func octetString(_ bytes: [UInt8]) -> [UInt8] { tlv(0x04, bytes) }
+    public static func bitString(_ bytes: [UInt8]) -> [UInt8] { tlv(0x03, [0] + bytes) }
 
-    static func oid(_ identifier: ASN1ObjectIdentifier) -> [UInt8] {
+    public static func oid(_ identifier: ASN1ObjectIdentifier) -> [UInt8] {
         var serializer = DER.Serializer()
         try! serializer.serialize(identifier) // An OID always serializes.
         return serializer.serializedBytes
     }
 
     /// GeneralizedTime in whole seconds, `YYYYMMDDHHMMSSZ`.
-    static func generalizedTime(_ date: Date) -> [UInt8] {
+    public static func generalizedTime(_ date: Date) -> [UInt8] {
         tlv(0x18, UTCDate(date).asn1Time(fourDigitYear: true))
     }
 
     /// RFC 5280 Time: UTCTime through 2049, GeneralizedTime from 2050.
-    static func time(_ date: Date) -> [UInt8] {
+    public static func time(_ date: Date) -> [UInt8] {
         let parts = UTCDate(date)
         if parts.year < 2050 { return tlv(0x17, parts.asn1Time(fourDigitYear: false)) }
         return tlv(0x18, parts.asn1Time(fourDigitYear: true))
     }
 
     /// One `Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue OCTET STRING }`.
-    static func `extension`(_ identifier: ASN1ObjectIdentifier, critical: Bool = false, value: [UInt8]) -> [UInt8] {
+    public static func `extension`(_ identifier: ASN1ObjectIdentifier, critical: Bool = false, value: [UInt8]) -> [UInt8] {
         sequence(oid(identifier), critical ? boolean(true) : [], octetString(value))
     }
 }

@@ -89,7 +89,7 @@ extension CertificateRecord {
 
 extension DistinguishedName {
     /// The first common name, if any.
-    var commonName: String? {
+    public var commonName: String? {
         flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }.flatMap { String($0.value) }
     }
 }

@@ -4,7 +4,7 @@ public enum CryptoBaseline {
     public static let ecdsaSizes: Set<Int> = [256, 384, 521]
 
     /// Nil when the key is acceptable, otherwise why not.
-    static func violation(_ key: PublicKeyKind) -> String? {
+    public static func violation(_ key: PublicKeyKind) -> String? {
         switch key {
         case .rsa(let bits) where bits < minimumRSABits:
             "RSA keys must have at least \(minimumRSABits) bits; this one has \(bits)"

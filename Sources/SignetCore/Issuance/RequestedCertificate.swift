@@ -24,7 +24,7 @@ public struct RequestedCertificate: Sendable {
 }
 
 /// A CSR on its way through the gate's first rules: decoding, key baseline, proof of possession.
-enum CSRReading {
+public enum CSRReading {
     /// Accepts PEM, DER, or base64 of DER (whitespace ignored). Works on bytes: this runs
     /// for every request, and Character-by-Character string handling is slow.
     static func der(from input: [UInt8]) -> [UInt8]? {
@@ -43,7 +43,7 @@ enum CSRReading {
 
     /// The key kind read from the request's SubjectPublicKeyInfo, before any library
     /// refuses to parse a weak key.
-    static func keyKind(der: [UInt8]) throws -> PublicKeyKind {
+    public static func keyKind(der: [UInt8]) throws -> PublicKeyKind {
         let root = try DER.parse(der)
         guard case .constructed(let request) = root.content,
               let info = request.first(where: { _ in true }),

@@ -49,6 +49,12 @@ enum DMSRoutes {
                 return try .json(["metadata": metadata])
             }
         }
+        routes.add(.post, "\(prefix)/dms/{id}/passcodes", roles: writers) { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await RequestBody.json(PasscodeBody.self, request, context: context, allowedKeys: ["device_id"])
+            let passcode = try await services.lifecycle.issuePasscode(dms: try existing(id, services), deviceID: body.deviceID, actor: context.actor)
+            return try .json(PasscodeResource(passcode: passcode.text, deviceID: body.deviceID, usageLimit: passcode.uses, expiresAt: passcode.expiresAt), status: .created)
+        }
         routes.add(.post, "\(prefix)/dms/bind-identity", roles: writers) { request, context in
             let body = try await RequestBody.json(BindIdentityBody.self, request, context: context, allowedKeys: BindIdentityBody.keys)
             guard let binding = SlotBinding(rawValue: body.bindMode) else {
@@ -73,6 +79,20 @@ struct BindIdentityBody: Decodable {
     let deviceID: String
     let serialNumber: String
     enum CodingKeys: String, CodingKey { case bindMode = "bind_mode", deviceID = "device_id", serialNumber = "certificate_serial_number" }
+}
+
+struct PasscodeBody: Decodable {
+    let deviceID: String
+    enum CodingKeys: String, CodingKey { case deviceID = "device_id" }
+}
+
+/// A passcode, shown this once; Signet keeps only its digest.
+struct PasscodeResource: Encodable {
+    let passcode: String
+    let deviceID: String
+    let usageLimit: Int
+    let expiresAt: Date
+    enum CodingKeys: String, CodingKey { case passcode, deviceID = "device_id", usageLimit = "usage_limit", expiresAt = "expires_at" }
 }
 
 /// Registry request bodies: JSON objects read as `JSONValue` for the strict field readers.

@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import SignetCore
+import SignetDMS
+import SignetQuery
+import SignetStore
+import X509
+
+/// EST (RFC 7030) over the DMS policies: who may enroll or renew, and through which
+/// profile and CA. Every certificate goes through the gate; every refusal is an
+/// ``ESTRefusal`` naming its rule.
+public struct ESTService: Sendable {
+    let core: SigningCore
+    let registry: Registry
+    let stores: CoreStores
+    let defaultDMS: String?
+    let clock: @Sendable () -> Date
+
+    public init(core: SigningCore, registry: Registry, stores: CoreStores, defaultDMS: String?, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.core = core
+        self.registry = registry
+        self.stores = stores
+        self.defaultDMS = defaultDMS
+        self.clock = clock
+    }
+
+    /// How the client authenticated, as the TLS layer and the HTTP headers saw it.
+    public struct Client: Sendable {
+        /// DER of the TLS client certificate, when one was presented (checked here, not by TLS).
+        public var certificate: [UInt8]?
+        /// HTTP Basic credentials, when sent.
+        public var username: String?
+        public var password: String?
+
+        public init(certificate: [UInt8]? = nil, username: String? = nil, password: String? = nil) {
+            self.certificate = certificate
+            self.username = username
+            self.password = password
+        }
+    }
+
+    /// The DMS an APS names (or the default one) and its settings.
+    func policy(_ aps: String?) async throws -> (record: DMSRecord, settings: DMSSettings) {
+        guard let id = aps ?? defaultDMS else {
+            throw ESTRefusal(.notFound, rule: "est.aps", "no default DMS is configured; use /.well-known/est/<dms id>/…")
+        }
+        guard let record = try await registry.dms(id: id) else { throw ESTRefusal(.notFound, rule: "est.aps", "no DMS '\(id)'") }
+        return (record, try DMSSettings(reading: record.settings))
+    }
+
+    /// `/cacerts`: the CAs the DMS distributes, each with its chain up to its root.
+    public func caCertificates(aps: String?) async throws -> [[UInt8]] {
+        let (_, settings) = try await policy(aps)
+        let all = try await stores.cas.cas()
+        var chosen: [String] = []
+        func include(_ id: String) {
+            var next: String? = id
+            while let current = next, !chosen.contains(current), let ca = all.first(where: { $0.id == current }) {
+                chosen.append(current)
+                next = ca.parentID
+            }
+        }
+        if settings.caDistribution.includeEnrollmentCA { include(settings.enrollment.enrollmentCA) }
+        settings.caDistribution.managedCAs.forEach(include)
+        return chosen.compactMap { id in all.first { $0.id == id }?.certificateDER }
+    }
+
+    static func readCSR(_ body: [UInt8]) throws -> (der: [UInt8], csr: CertificateSigningRequest, commonName: String) {
+        let der = try ESTWire.csrDER(body)
+        let csr: CertificateSigningRequest
+        do { csr = try CertificateSigningRequest(derEncoded: der) } catch {
+            // A key too weak for the crypto library is still the gate's refusal to give, by its rule.
+            if let kind = try? CSRReading.keyKind(der: der), let violation = CryptoBaseline.violation(kind) {
+                throw ESTRefusal.forbidden("crypto.baseline", violation)
+            }
+            throw ESTRefusal.malformed("the body is not a PKCS#10 certificate request")
+        }
+        guard let commonName = csr.subject.commonName, !commonName.isEmpty else {
+            throw ESTRefusal.malformed("the CSR has no common name; it must be the device id")
+        }
+        return (der, csr, commonName)
+    }
+
+    /// Issues through the gate under the DMS's profile and enrollment CA; a refusal of the
+    /// gate is the client's (403, or 400 for a request it could not read).
+    func issue(_ der: [UInt8], settings: DMSSettings, requester: String) async throws -> SigningCore.Issued {
+        do {
+            return try await core.issue(csr: der, caID: settings.enrollment.enrollmentCA, profileID: settings.issuanceProfileID, requester: Requester(requester))
+        } catch GateError.refused(let refusal) {
+            switch refusal.kind {
+            case .malformed: throw ESTRefusal(.badRequest, rule: refusal.rule, refusal.detail)
+            default: throw ESTRefusal.forbidden(refusal.rule, refusal.detail)
+            }
+        }
+    }
+
+    /// A registry conflict during binding (the device was disabled or decommissioned meanwhile).
+    func bind(_ deviceID: String, serial: String, binding: SlotBinding, actor: String) async throws -> Registry.BindOutcome {
+        do {
+            return try await registry.bindCertificate(deviceID: deviceID, serialNumber: serial, binding: binding, actor: actor)
+        } catch let error as Catalog.EditError {
+            throw ESTRefusal.forbidden("est.device", error.description)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOSSL
+import SignetCore
+import SignetEST
+import SignetStore
+
+/// `/.well-known/est/…` (RFC 7030, RFC 8951), with or without an APS segment naming the DMS.
+/// Answers are in EST's own formats (base64 bodies, plain-text errors), not the API's JSON.
+enum ESTRoutes {
+    static let prefix = "/.well-known/est"
+
+    static func register(_ routes: RouteTable, services: SignetServer.Services) {
+        // The plain paths have no `aps` parameter, so the name is nil there: the default DMS.
+        for path in [prefix, "\(prefix)/{aps}"] {
+            @Sendable func name(_ context: SignetRequestContext) -> String? { context.parameters.get("aps") }
+            routes.add(.get, "\(path)/cacerts", roles: nil) { _, context in
+                try await answer(context, operation: "cacerts", services: services) {
+                    certsOnly(try await services.est.caCertificates(aps: name(context)))
+                }
+            }
+            routes.add(.get, "\(path)/csrattrs", roles: nil) { _, context in
+                try await answer(context, operation: "csrattrs", services: services) {
+                    base64(try await services.est.csrAttributes(aps: name(context)), contentType: "application/csrattrs")
+                }
+            }
+            routes.add(.post, "\(path)/simpleenroll", roles: nil) { request, context in
+                try await answer(context, operation: "simpleenroll", services: services) {
+                    let (body, client) = try await read(request, context: context)
+                    return certsOnly([try await services.est.enroll(aps: name(context), body: body, client: client)])
+                }
+            }
+            routes.add(.post, "\(path)/simplereenroll", roles: nil) { request, context in
+                try await answer(context, operation: "simplereenroll", services: services) {
+                    let (body, client) = try await read(request, context: context)
+                    return certsOnly([try await services.est.reenroll(aps: name(context), body: body, client: client)])
+                }
+            }
+        }
+    }
+
+    /// The CSR body (checked for its type and size) and how the client authenticated.
+    static func read(_ request: Request, context: SignetRequestContext) async throws -> ([UInt8], ESTService.Client) {
+        let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard type == "application/pkcs10" else {
+            throw ESTRefusal(.unsupportedMediaType, rule: "est.content_type", "expected Content-Type application/pkcs10, got \(type ?? "none")")
+        }
+        let body: [UInt8]
+        do { body = try await RequestBody.bytes(request, context: context, limit: ESTWire.maximumBody) } catch is APIError {
+            throw ESTRefusal.init(.badRequest, rule: "est.request", "the body is larger than \(ESTWire.maximumBody) bytes")
+        }
+        var client = ESTService.Client(certificate: try await peerCertificate(context))
+        if let (user, password) = basicCredentials(request) {
+            client.username = user
+            client.password = password
+        }
+        return (body, client)
+    }
+
+    static func peerCertificate(_ context: SignetRequestContext) async throws -> [UInt8]? {
+        let channel = context.channel
+        let certificate = try? await channel.eventLoop.submit { try channel.pipeline.syncOperations.nioSSL_peerCertificate() }.get()
+        return try certificate?.toDERBytes()
+    }
+
+    static func basicCredentials(_ request: Request) -> (String, String)? {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("basic "),
+              let decoded = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+
+    static func certsOnly(_ certificates: [[UInt8]]) -> Response {
+        base64(ESTWire.certsOnly(certificates), contentType: "application/pkcs7-mime; smime-type=certs-only")
+    }
+
+    static func base64(_ der: [UInt8], contentType: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: contentType, .contentTransferEncoding: "base64"],
+            body: .init(byteBuffer: ByteBuffer(bytes: ESTWire.base64Body(der)))
+        )
+    }
+
+    /// Runs an operation; a refusal becomes its status with a plain-text reason (and an
+    /// audit entry naming the rule), an outage a 503 with Retry-After.
+    static func answer(_ context: SignetRequestContext, operation: String, services: SignetServer.Services, _ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let refusal as ESTRefusal {
+            try await services.audit.append(AuditRecord(
+                category: .api, action: "EST \(operation)", actor: "est-client", target: context.parameters.get("aps") ?? "default",
+                outcome: String(refusal.status.rawValue), failedRule: refusal.rule, detail: #"{"status":\#(refusal.status.rawValue)}"#
+            ))
+            var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
+            if refusal.status == .unauthorized { headers[.wwwAuthenticate] = #"Basic realm="signet-est""# }
+            if refusal.status == .unavailable { headers[.retryAfter] = "5" }
+            return Response(status: .init(code: refusal.status.rawValue), headers: headers, body: .init(byteBuffer: ByteBuffer(string: refusal.message + "\n")))
+        } catch {
+            let mapped = ErrorMiddleware<SignetRequestContext>.map(error, logger: context.logger)
+            guard mapped.status == .serviceUnavailable else { throw error }
+            return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8", .retryAfter: "5"],
+                            body: .init(byteBuffer: ByteBuffer(string: mapped.message + "\n")))
+        }
+    }
+}
+
+extension HTTPField.Name {
+    static let contentTransferEncoding = HTTPField.Name("Content-Transfer-Encoding")!
+}
