@@ -71,10 +71,11 @@ let package = Package(
         .target(
             name: "SignetEST",
             dependencies: [
-                "SignetCore", "SignetStore", "SignetDMS", "SignetQuery",
+                "SignetToken", "SignetCore", "SignetStore", "SignetDMS", "SignetQuery",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -8,7 +8,9 @@ struct KeyTemplates {
     let publicKey = AttributeTemplate()
     let privateKey = AttributeTemplate()
 
-    init(spec: KeySpec, id: [UInt8], label: String) {
+    /// `exportable`: a session object whose private key may be read out once (EST server
+    /// key generation); otherwise a token object that never leaves the token.
+    init(spec: KeySpec, id: [UInt8], label: String, exportable: Bool = false) {
         switch spec {
         case .ecP256, .ecP384:
             mechanism = CK_MECHANISM_TYPE(CKM_EC_KEY_PAIR_GEN)
@@ -20,7 +22,7 @@ struct KeyTemplates {
             publicKey.add(CK_ATTRIBUTE_TYPE(CKA_PUBLIC_EXPONENT), bytes: [0x01, 0x00, 0x01])
         }
         let common: [(CK_ATTRIBUTE_TYPE, Bool)] = [
-            (CK_ATTRIBUTE_TYPE(CKA_TOKEN), true),
+            (CK_ATTRIBUTE_TYPE(CKA_TOKEN), !exportable),
             (CK_ATTRIBUTE_TYPE(CKA_DERIVE), false),
         ]
         for template in [publicKey, privateKey] {
@@ -34,8 +36,8 @@ struct KeyTemplates {
         publicKey.add(CK_ATTRIBUTE_TYPE(CKA_WRAP), bool: false)
 
         privateKey.add(CK_ATTRIBUTE_TYPE(CKA_PRIVATE), bool: true)
-        privateKey.add(CK_ATTRIBUTE_TYPE(CKA_SENSITIVE), bool: true)
-        privateKey.add(CK_ATTRIBUTE_TYPE(CKA_EXTRACTABLE), bool: false)
+        privateKey.add(CK_ATTRIBUTE_TYPE(CKA_SENSITIVE), bool: !exportable)
+        privateKey.add(CK_ATTRIBUTE_TYPE(CKA_EXTRACTABLE), bool: exportable)
         privateKey.add(CK_ATTRIBUTE_TYPE(CKA_SIGN), bool: true)
         privateKey.add(CK_ATTRIBUTE_TYPE(CKA_DECRYPT), bool: false)
         privateKey.add(CK_ATTRIBUTE_TYPE(CKA_UNWRAP), bool: false)

@@ -32,7 +32,7 @@ public final class Token: Sendable {
     private let keyHandles = Mutex<[KeyHandleKey: CK_OBJECT_HANDLE]>([:])
     /// Creating and destroying token objects one at a time: SoftHSM answers concurrent
     /// C_GenerateKeyPair calls with CKR_GENERAL_ERROR. Key generation is rare; signing is not serialised.
-    private let objectWrites = NSLock()
+    let objectWrites = NSLock()
     /// Threads for blocking PKCS#11 calls, as many as the pool has sessions: more would only
     /// wait for a session, and a growing thread count costs more in switching than it gains.
     private let threads: NIOThreadPool

@@ -32,6 +32,12 @@ enum ESTRoutes {
                     return certsOnly([try await services.est.enroll(aps: name(context), body: body, client: client)])
                 }
             }
+            routes.add(.post, "\(path)/serverkeygen", roles: nil) { request, context in
+                try await answer(context, operation: "serverkeygen", services: services) {
+                    let (body, client) = try await read(request, context: context)
+                    return multipart(try await services.est.serverKeygen(aps: name(context), body: body, client: client))
+                }
+            }
             routes.add(.post, "\(path)/simplereenroll", roles: nil) { request, context in
                 try await answer(context, operation: "simplereenroll", services: services) {
                     let (body, client) = try await read(request, context: context)
@@ -74,6 +80,20 @@ enum ESTRoutes {
 
     static func certsOnly(_ certificates: [[UInt8]]) -> Response {
         base64(ESTWire.certsOnly(certificates), contentType: "application/pkcs7-mime; smime-type=certs-only")
+    }
+
+    /// RFC 7030 §4.4.2: the private key (PKCS#8) and the certificate, each base64, in one
+    /// multipart/mixed body.
+    static func multipart(_ generated: ESTService.GeneratedEnrollment) -> Response {
+        let boundary = "signet-est-" + UUID().uuidString.lowercased()
+        func part(_ type: String, _ der: [UInt8]) -> String {
+            "--\(boundary)\r\nContent-Type: \(type)\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                + String(decoding: ESTWire.base64Body(der), as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n")
+        }
+        let body = part("application/pkcs8", generated.privateKey)
+            + part("application/pkcs7-mime; smime-type=certs-only", ESTWire.certsOnly([generated.certificate]))
+            + "--\(boundary)--\r\n"
+        return Response(status: .ok, headers: [.contentType: "multipart/mixed; boundary=\(boundary)"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
     static func base64(_ der: [UInt8], contentType: String) -> Response {
