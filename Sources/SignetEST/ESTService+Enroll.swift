@@ -15,6 +15,7 @@ extension ESTService {
         let deviceID = request.commonName
         let passcode = try await authenticate(client, csr: request.csr, deviceID: deviceID, dms: record.id, settings: settings)
         do {
+            try await askWebhook(settings, dms: record.id, deviceID: deviceID, operation: "simpleenroll", csr: request.der, client: client)
             return try await provision(deviceID, request: request, dms: record.id, settings: settings)
         } catch {
             if let passcode { try? await registry.restorePasscode(passcode) }
@@ -36,9 +37,6 @@ extension ESTService {
             guard bootstrap.certificate.subject.commonName == deviceID else {
                 throw ESTRefusal.forbidden("est.device_binding", "the client certificate names '\(bootstrap.certificate.subject.commonName ?? "nobody")', but the CSR asks for device '\(deviceID)'")
             }
-            if est.authMode == .clientCertificateAndExternalWebhook {
-                throw ESTRefusal.forbidden("est.auth_mode", "external webhook authorisation is not available on this server yet")
-            }
             return nil
         case .passcode:
             let fromCSR = Self.challengePassword(csr)
@@ -53,8 +51,15 @@ extension ESTService {
             }
             return use
         case .externalWebhook:
-            throw ESTRefusal.forbidden("est.auth_mode", "external webhook authorisation is not available on this server yet")
+            return nil
         }
+    }
+
+    /// The DMS's webhook decides too, when its auth mode includes one (after any other check).
+    func askWebhook(_ settings: DMSSettings, dms: String, deviceID: String, operation: String, csr: [UInt8], client: Client) async throws {
+        let est = settings.enrollment.est
+        guard est.authMode == .externalWebhook || est.authMode == .clientCertificateAndExternalWebhook, let hook = est.webhook else { return }
+        try await webhook.authorize(hook, dms: dms, deviceID: deviceID, operation: operation, csr: csr, clientCertificate: client.certificate)
     }
 
     /// The device's checks for a (re)placing enrollment, the gate, and the binding.

@@ -26,6 +26,7 @@ extension ESTService {
         let request = try Self.readCSR(body)
         let passcode = try await authenticate(client, csr: request.csr, deviceID: request.commonName, dms: record.id, settings: settings)
         do {
+            try await askWebhook(settings, dms: record.id, deviceID: request.commonName, operation: "serverkeygen", csr: request.der, client: client)
             let token = self.token
             let exported = try await token.perform { try token.generateExportedKeyPair(spec) }
             let (pkcs8, privateKey) = try Self.privateKey(exported)

@@ -16,11 +16,14 @@ public struct ESTService: Sendable {
     let registry: Registry
     let stores: CoreStores
     let defaultDMS: String?
+    let webhook: ESTWebhook
     let clock: @Sendable () -> Date
 
-    public init(core: SigningCore, token: Token, registry: Registry, stores: CoreStores, defaultDMS: String?, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(core: SigningCore, token: Token, registry: Registry, stores: CoreStores, defaultDMS: String?, webhook: ESTWebhook,
+                clock: @escaping @Sendable () -> Date = Date.init) {
         self.core = core
         self.token = token
+        self.webhook = webhook
         self.registry = registry
         self.stores = stores
         self.defaultDMS = defaultDMS

@@ -34,6 +34,9 @@ public struct ServerConfiguration: Sendable, Codable {
     public var ocspPresign = true
     /// The DMS that `/.well-known/est/<operation>` (without an APS segment) enrolls into.
     public var estDefaultDMS: String?
+    /// CA certificates (PEM) trusted for DMS webhooks besides the system's, for webhooks
+    /// behind a private PKI.
+    public var estWebhookCAFile: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listenHost = "listen_host", listenPort = "listen_port"
@@ -44,7 +47,7 @@ public struct ServerConfiguration: Sendable, Codable {
         case tokenSessions = "token_sessions", databaseConnections = "database_connections"
         case crlValidity = "crl_validity", crlFullInterval = "crl_full_interval", deltaCRLValidity = "delta_crl_validity"
         case ocspValidity = "ocsp_validity", ocspRefreshBefore = "ocsp_refresh_before", ocspPresign = "ocsp_presign"
-        case estDefaultDMS = "est_default_dms"
+        case estDefaultDMS = "est_default_dms", estWebhookCAFile = "est_webhook_ca_file"
 
         var environmentName: String {
             switch self {
@@ -84,6 +87,7 @@ public struct ServerConfiguration: Sendable, Codable {
         ocspRefreshBefore = try c.decodeIfPresent(String.self, forKey: .ocspRefreshBefore) ?? defaults.ocspRefreshBefore
         ocspPresign = try c.decodeIfPresent(Bool.self, forKey: .ocspPresign) ?? defaults.ocspPresign
         estDefaultDMS = try c.decodeIfPresent(String.self, forKey: .estDefaultDMS)
+        estWebhookCAFile = try c.decodeIfPresent(String.self, forKey: .estWebhookCAFile)
     }
 
     /// Reads `file` (if given), then applies environment overrides, then checks completeness.
@@ -135,6 +139,7 @@ public struct ServerConfiguration: Sendable, Codable {
         ocspValidity = value(.ocspValidity) ?? ocspValidity
         ocspRefreshBefore = value(.ocspRefreshBefore) ?? ocspRefreshBefore
         estDefaultDMS = value(.estDefaultDMS) ?? estDefaultDMS
+        estWebhookCAFile = value(.estWebhookCAFile) ?? estWebhookCAFile
         if let text = value(.ocspPresign) {
             guard let flag = Bool(text) else { throw ConfigurationError("\(CodingKeys.ocspPresign.environmentName) must be true or false, got '\(text)'") }
             ocspPresign = flag

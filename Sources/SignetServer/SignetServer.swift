@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdTLS
@@ -24,7 +25,7 @@ public enum SignetServer {
         let lifecycle: DeviceLifecycle
         let est: ESTService
 
-        init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil) {
+        init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared) {
             self.core = core
             self.database = database
             self.token = token
@@ -32,7 +33,7 @@ public enum SignetServer {
             audit = database.auditTrail
             registry = Registry(database: database)
             lifecycle = DeviceLifecycle(core: core, registry: registry, catalog: catalog)
-            est = ESTService(core: core, token: token, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS)
+            est = ESTService(core: core, token: token, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient))
         }
     }
 
@@ -45,18 +46,33 @@ public enum SignetServer {
             pin: .file(try configuration.required(configuration.pinFile, .pinFile)),
             maxSessions: configuration.tokenSessions
         ))
-        let app = try await makeApplication(configuration, token: token, logger: logger)
+        let webhookClient = try webhookClient(configuration)
+        let app = try await makeApplication(configuration, token: token, webhookClient: webhookClient, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
+            try? await webhookClient.shutdown()
             await token.shutdown()
             throw error
         }
+        try? await webhookClient.shutdown()
         await token.shutdown()
     }
 
-    static func makeApplication(_ configuration: ServerConfiguration, token: Token, logger: Logger) async throws -> some ApplicationProtocol {
+    /// The client DMS webhooks are called with: the system's trust roots, plus the configured
+    /// CA file's certificates when there is one.
+    static func webhookClient(_ configuration: ServerConfiguration) throws -> HTTPClient {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let file = configuration.estWebhookCAFile {
+            tls.additionalTrustRoots = [.file(file)]
+        }
+        var settings = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
+        settings.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
+    }
+
+    static func makeApplication(_ configuration: ServerConfiguration, token: Token, webhookClient: HTTPClient, logger: Logger) async throws -> some ApplicationProtocol {
         let database = try Database(
             url: try configuration.required(configuration.databaseURL, .databaseURL),
             auditKey: try AuditKey(file: try configuration.required(configuration.auditKeyFile, .auditKeyFile)),
@@ -67,7 +83,7 @@ public enum SignetServer {
             token: token, stores: database.stores, publicBaseURL: configuration.publicURL,
             revocationSettings: try configuration.revocationSettings(), logger: logger
         )
-        let services = Services(core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS)
+        let services = Services(core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS, webhookClient: webhookClient)
 
         let jwks = try configuration.required(configuration.jwksFile, .jwksFile)
         guard let jwksData = FileManager.default.contents(atPath: jwks) else { throw ConfigurationError("cannot read the JWKS file \(jwks)") }

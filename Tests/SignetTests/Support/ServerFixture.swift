@@ -13,6 +13,9 @@ struct ServerFixture: Sendable {
     let issuer: JWTIssuer
     let configFile: String
     let scratch: Scratch
+    /// The server's TLS certificate chain and key, for test peers that need one (a webhook receiver).
+    let tlsChain: String
+    let tlsKey: String
 
     var base: String { "https://localhost:\(port)" }
 
@@ -54,8 +57,11 @@ struct ServerFixture: Sendable {
             "public_url": "https://signet.test",
             // Several servers, CLI runs and the test process share one cluster: keep each pool small.
             "database_connections": 4,
+            // Test webhook receivers serve the same certificate as the server.
+            "est_webhook_ca_file": rootFile,
         ])))
-        let fixture = ServerFixture(gate: gate, port: port, rootFile: rootFile, issuer: issuer, configFile: configFile, scratch: scratch)
+        let fixture = ServerFixture(gate: gate, port: port, rootFile: rootFile, issuer: issuer, configFile: configFile, scratch: scratch,
+                                    tlsChain: chain, tlsKey: scratch.path(keyFile))
         try await fixture.launch(extraEnvironment)
         return fixture
     }
