@@ -114,4 +114,26 @@ import Testing
         #expect(viaCSR.status == 200, "\(viaCSR.text)")
         #expect(try fixture.registry.device(second)["status"] as? String == "ACTIVE")
     }
+
+    @Test func aReplaceableEnrollmentSupersedesTheOldIdentity() async throws {
+        let fixture = try await ESTFixture.make("est-replace") { document, _ in
+            var settings = document["settings"] as? [String: Any] ?? [:]
+            var enrollment = settings["enrollment_settings"] as? [String: Any] ?? [:]
+            enrollment["enable_replaceable_enrollment"] = true
+            settings["enrollment_settings"] = enrollment
+            document["settings"] = settings
+        }
+        let device = unique("dev")
+        let first = try fixture.enrolled(device)
+        let firstSerial = try #require((try fixture.registry.device(device)["identity"] as? [String: Any])?["serial_number"] as? String)
+        let again = try fixture.est("simpleenroll", body: try fixture.csr("/CN=\(device)").body, certificate: try fixture.bootstrap(device))
+        #expect(again.status == 200, "\(again.text)")
+        let after = try fixture.registry.device(device)
+        #expect((after["identity"] as? [String: Any])?["serial_number"] as? String != firstSerial)
+        #expect(after["status"] as? String == "ACTIVE")
+        let old = try fixture.registry.ca.ocsp(["-cert", first.certificate])
+        #expect(old.text.contains("Reason: superseded"), "\(old.text)")
+        let events = try fixture.server.curl("GET", "/api/devmanager/v1/devices/\(device)/events", token: fixture.registry.token).json()["list"] as? [[String: Any]] ?? []
+        #expect(events.compactMap { $0["kind"] as? String }.filter { $0 != "STATUS-UPDATED" } == ["CREATED", "PROVISIONED", "RE-PROVISIONED"])
+    }
 }
