@@ -97,4 +97,22 @@ struct ESTFixture {
             .trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "serial=", with: "").lowercased()
         return (file, request.key, serial)
     }
+
+    /// Registers `device` and binds it an identity (from the enrollment CA) that expires in
+    /// 3 seconds; returns its certificate file, key file and serial once it has expired.
+    func expiredIdentity(_ device: String) async throws -> (certificate: String, key: String, serial: String) {
+        let shortLived = try await registry.profile(valid: "3s")
+        guard try registry.register(device).status == 201 else { throw TestSetupError("register \(device)") }
+        let request = try csr("/CN=\(device)")
+        let pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + String(decoding: request.body, as: UTF8.self) + "-----END CERTIFICATE REQUEST-----\n"
+        let signed = try server.curl("POST", "/api/ca/v1/cas/\(registry.ca.caID)/sign", token: registry.ca.admin,
+                                     body: try server.json(["csr": pem, "profile_id": shortLived]))
+        guard let serial = try signed.json()["serial_number"] as? String, let certificate = try signed.json()["certificate"] as? String else {
+            throw TestSetupError("short-lived certificate: \(signed.text)")
+        }
+        let file = try server.scratch.write(unique("short") + ".pem", Array(certificate.utf8))
+        guard try registry.bind(device, serial).status == 200 else { throw TestSetupError("bind \(device)") }
+        try await Task.sleep(for: .seconds(4))
+        return (file, request.key, serial)
+    }
 }

@@ -92,18 +92,9 @@ import Testing
         #expect(noCertificate.status == 401)
 
         // Expired, and the DMS does not renew expired certificates.
-        let shortLived = try await fixture.registry.profile(valid: "3s")
         let expiring = unique("dev")
-        #expect(try fixture.registry.register(expiring).status == 201)
-        let request = try fixture.csr("/CN=\(expiring)")
-        let pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + String(decoding: request.body, as: UTF8.self) + "-----END CERTIFICATE REQUEST-----\n"
-        let signed = try fixture.server.curl("POST", "/api/ca/v1/cas/\(fixture.registry.ca.caID)/sign", token: fixture.registry.ca.admin,
-                                             body: try fixture.server.json(["csr": pem, "profile_id": shortLived]))
-        let serial = try #require(try signed.json()["serial_number"] as? String)
-        let file = try fixture.server.scratch.write(unique("short") + ".pem", Array((try signed.json()["certificate"] as? String ?? "").utf8))
-        #expect(try fixture.registry.bind(expiring, serial).status == 200)
-        try await Task.sleep(for: .seconds(4))
-        let expired = try fixture.est("simplereenroll", body: try fixture.csr("/CN=\(expiring)").body, certificate: (file, request.key))
+        let old = try await fixture.expiredIdentity(expiring)
+        let expired = try fixture.est("simplereenroll", body: try fixture.csr("/CN=\(expiring)").body, certificate: (old.certificate, old.key))
         #expect(expired.status == 403)
         #expect(expired.text.contains("does not renew expired certificates"), "\(expired.text)")
 

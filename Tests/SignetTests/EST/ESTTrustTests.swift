@@ -64,19 +64,10 @@ import Testing
             settings["reenrollment_settings"] = reenrollment
             document["settings"] = settings
         }
-        let shortLived = try await fixture.registry.profile(valid: "3s")
         let device = unique("dev")
-        #expect(try fixture.registry.register(device).status == 201)
-        let request = try fixture.csr("/CN=\(device)")
-        let pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + String(decoding: request.body, as: UTF8.self) + "-----END CERTIFICATE REQUEST-----\n"
-        let signed = try fixture.server.curl("POST", "/api/ca/v1/cas/\(fixture.registry.ca.caID)/sign", token: fixture.registry.ca.admin,
-                                             body: try fixture.server.json(["csr": pem, "profile_id": shortLived]))
-        let serial = try #require(try signed.json()["serial_number"] as? String)
-        let file = try fixture.server.scratch.write(unique("short") + ".pem", Array((try signed.json()["certificate"] as? String ?? "").utf8))
-        #expect(try fixture.registry.bind(device, serial).status == 200)
-        try await Task.sleep(for: .seconds(4))
+        let old = try await fixture.expiredIdentity(device)
         #expect(try fixture.registry.device(device)["status"] as? String == "EXPIRED")
-        let renewed = try fixture.est("simplereenroll", body: try fixture.csr("/CN=\(device)").body, certificate: (file, request.key))
+        let renewed = try fixture.est("simplereenroll", body: try fixture.csr("/CN=\(device)").body, certificate: (old.certificate, old.key))
         #expect(renewed.status == 200, "\(renewed.text)")
         #expect(try fixture.registry.device(device)["status"] as? String == "ACTIVE")
     }
