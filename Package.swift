@@ -72,11 +72,10 @@ let package = Package(
         .target(
             name: "SignetEST",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore", "SignetDMS", "SignetQuery",
+                "SignetCore", "SignetStore", "SignetDMS", "SignetQuery",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

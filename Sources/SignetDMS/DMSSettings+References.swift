@@ -40,7 +40,7 @@ extension DMSSettings {
 
 extension ServerKeygenSettings {
     /// The key the server would generate, as the profile rules see it.
-    var keyKind: PublicKeyKind? {
+    public var keyKind: PublicKeyKind? {
         switch (keyType?.uppercased(), keySize) {
         case ("ECDSA", 256): .ecdsa(curve: .p256)
         case ("ECDSA", 384): .ecdsa(curve: .p384)

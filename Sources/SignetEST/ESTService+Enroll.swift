@@ -16,7 +16,7 @@ extension ESTService {
         let passcode = try await authenticate(client, csr: request.csr, deviceID: deviceID, dms: record.id, settings: settings)
         do {
             try await askWebhook(settings, dms: record.id, deviceID: deviceID, operation: "simpleenroll", csr: request.der, client: client)
-            return try await provision(deviceID, request: request, dms: record.id, settings: settings)
+            return try await provision(deviceID, csr: request.der, dms: record.id, settings: settings)
         } catch {
             if let passcode { try? await registry.restorePasscode(passcode) }
             throw error
@@ -63,7 +63,7 @@ extension ESTService {
     }
 
     /// The device's checks for a (re)placing enrollment, the gate, and the binding.
-    func provision(_ deviceID: String, request: (der: [UInt8], csr: CertificateSigningRequest, commonName: String), dms: String, settings: DMSSettings) async throws -> [UInt8] {
+    func provision(_ deviceID: String, csr der: [UInt8], dms: String, settings: DMSSettings) async throws -> [UInt8] {
         let actor = "est:\(dms)"
         var device = try await registry.device(id: deviceID)
         if device == nil {
@@ -79,7 +79,7 @@ extension ESTService {
         if device.identitySerial != nil && !settings.enrollment.enableReplaceableEnrollment {
             throw ESTRefusal.forbidden("est.enrollment.replace", "device '\(deviceID)' is already enrolled and DMS '\(dms)' does not replace identities; renew with simplereenroll")
         }
-        let issued = try await issue(request.der, settings: settings, requester: "\(actor):\(deviceID)")
+        let issued = try await issue(der, settings: settings, requester: "\(actor):\(deviceID)")
         let outcome = try await bind(deviceID, serial: issued.record.serialNumber, binding: .enrollment, actor: actor)
         if let previous = outcome.previousSerial {
             _ = try? await core.revoke(serialNumber: previous, reason: .superseded, requester: Requester(actor))

@@ -4,7 +4,6 @@ import SignetCore
 import SignetDMS
 import SignetQuery
 import SignetStore
-import SignetToken
 import X509
 
 /// EST (RFC 7030) over the DMS policies: who may enroll or renew, and through which
@@ -12,17 +11,15 @@ import X509
 /// ``ESTRefusal`` naming its rule.
 public struct ESTService: Sendable {
     let core: SigningCore
-    let token: Token
     let registry: Registry
     let stores: CoreStores
     let defaultDMS: String?
     let webhook: ESTWebhook
     let clock: @Sendable () -> Date
 
-    public init(core: SigningCore, token: Token, registry: Registry, stores: CoreStores, defaultDMS: String?, webhook: ESTWebhook,
+    public init(core: SigningCore, registry: Registry, stores: CoreStores, defaultDMS: String?, webhook: ESTWebhook,
                 clock: @escaping @Sendable () -> Date = Date.init) {
         self.core = core
-        self.token = token
         self.webhook = webhook
         self.registry = registry
         self.stores = stores

@@ -33,7 +33,7 @@ public enum SignetServer {
             audit = database.auditTrail
             registry = Registry(database: database)
             lifecycle = DeviceLifecycle(core: core, registry: registry, catalog: catalog)
-            est = ESTService(core: core, token: token, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient))
+            est = ESTService(core: core, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient))
         }
     }
 

@@ -24,7 +24,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [("ECDSA", 256, "id-ecPublicKey"), ("RSA", 2048, "rsaEncryption")])
+    // One case at a time: SoftHSM has answered key generation overlapping other token work
+    // with CKR_GENERAL_ERROR (seen once, creating a CA while the other case generated an RSA key).
+    @Test(.serialized, arguments: [("ECDSA", 256, "id-ecPublicKey"), ("RSA", 2048, "rsaEncryption")])
     func theReturnedKeyMatchesTheReturnedCertificate(_ keyType: String, _ keySize: Int, _ algorithm: String) async throws {
         let fixture = try await keygenFixture("est-keygen", keyType: keyType, keySize: keySize)
         let device = unique("dev")
