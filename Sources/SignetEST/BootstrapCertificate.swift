@@ -9,6 +9,16 @@ import X509
 /// where an unknown revocation status counts as a refusal unless the DMS allows it.
 struct BootstrapCertificate {
     let cas: [CARecord]
+    /// The active CAs' certificates, parsed once per check rather than once per chain step.
+    private let parsed: [(record: CARecord, certificate: Certificate)]
+
+    init(cas: [CARecord]) {
+        self.cas = cas
+        parsed = cas.compactMap { ca in
+            guard ca.status == .active, let certificate = try? Certificate(derEncoded: ca.certificateDER) else { return nil }
+            return (ca, certificate)
+        }
+    }
 
     /// The certificate, once trusted; the CA ids it chained through, nearest first.
     func check(_ der: [UInt8], against settings: ClientCertificateSettings, additional: [String] = [], now: Date,
@@ -42,18 +52,17 @@ struct BootstrapCertificate {
         var path: [String] = []
         var current = certificate
         while true {
-            guard let issuer = cas.first(where: { ca in
-                guard ca.status == .active, let parsed = try? Certificate(derEncoded: ca.certificateDER) else { return false }
-                return parsed.subject == current.issuer && parsed.publicKey.isValidSignature(current.signature, for: current)
+            guard let issuer = parsed.first(where: { ca in
+                ca.certificate.subject == current.issuer && ca.certificate.publicKey.isValidSignature(current.signature, for: current)
             }) else {
                 throw ESTRefusal.unauthenticated("est.client_certificate.untrusted", "the client certificate does not chain to a CA this DMS accepts (\(anchors.sorted().joined(separator: ", ")))")
             }
-            path.append(issuer.id)
-            if anchors.contains(issuer.id) { return path }
-            guard levels < 0 || path.count < levels, let parsed = try? Certificate(derEncoded: issuer.certificateDER), parsed.issuer != parsed.subject else {
+            path.append(issuer.record.id)
+            if anchors.contains(issuer.record.id) { return path }
+            guard levels < 0 || path.count < levels, issuer.certificate.issuer != issuer.certificate.subject else {
                 throw ESTRefusal.unauthenticated("est.client_certificate.untrusted", "the client certificate does not chain to a CA this DMS accepts (\(anchors.sorted().joined(separator: ", "))) within \(levels < 0 ? "its" : "\(levels)") level(s)")
             }
-            current = parsed
+            current = issuer.certificate
         }
     }
 }

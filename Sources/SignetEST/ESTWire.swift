@@ -8,16 +8,14 @@ public enum ESTWire {
     /// Largest request body: a CSR with a 4096-bit key is under 2 KiB of base64.
     public static let maximumBody = 64 << 10
 
-    /// The CSR's DER from a request body. Lenient, as RFC 8951 asks: base64 with or without
-    /// line breaks, PEM armour tolerated, and a binary DER body accepted as it is.
+    /// The CSR's DER from a request body. Lenient, as RFC 8951 asks: the gate's own reading
+    /// (base64 with or without line breaks, PEM armour, binary DER).
     public static func csrDER(_ body: [UInt8]) throws(ESTRefusal) -> [UInt8] {
-        if body.first == 0x30, (try? DER.parse(body)) != nil { return body }
-        guard let text = String(validating: body, as: UTF8.self) else { throw .malformed("the body is neither base64 text nor DER") }
-        let payload = text.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
-        let compact = payload.filter { !$0.isWhitespace }
-        guard !compact.isEmpty else { throw .malformed("the body is empty; send the CSR as base64 DER") }
-        guard let der = Data(base64Encoded: compact) else { throw .malformed("the body is not valid base64") }
-        return Array(der)
+        guard body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
+            throw .malformed("the body is empty; send the CSR as base64 DER")
+        }
+        guard let der = CSRReading.der(from: body) else { throw .malformed("the body is not valid base64") }
+        return der
     }
 
     /// Base64 in lines of 64 characters, as EST responses carry it (`Content-Transfer-Encoding: base64`).

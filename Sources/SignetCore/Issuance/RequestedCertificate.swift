@@ -27,7 +27,7 @@ public struct RequestedCertificate: Sendable {
 public enum CSRReading {
     /// Accepts PEM, DER, or base64 of DER (whitespace ignored). Works on bytes: this runs
     /// for every request, and Character-by-Character string handling is slow.
-    static func der(from input: [UInt8]) -> [UInt8]? {
+    public static func der(from input: [UInt8]) -> [UInt8]? {
         if input.first == 0x30 { return input }
         var body = input[...]
         let begin = Array("-----BEGIN".utf8), end = Array("-----END".utf8)

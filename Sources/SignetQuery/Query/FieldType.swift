@@ -52,4 +52,9 @@ public struct DerivedEnumeration: Sendable, Hashable {
 
     /// The trusted SQL that selects rows with this value (FALSE for a name it does not have).
     public func predicate(_ name: String) -> String { predicates[name] ?? "FALSE" }
+
+    /// The value itself, from the same predicates: what a row shows is what filters on it.
+    public var caseExpression: String {
+        "(CASE " + names.map { "WHEN \(predicate($0)) THEN '\($0)'" }.joined(separator: " ") + " END)"
+    }
 }

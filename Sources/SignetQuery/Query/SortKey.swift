@@ -6,7 +6,7 @@
 /// meets a NULL, which would otherwise make it silently drop rows.
 struct SortKey {
     /// The expression to order by, NULLs already replaced.
-    private(set) var expression: String
+    let expression: String
     /// The SQL type the previous page's sort value (bound as text) is cast to, so the
     /// comparison happens on real values and not on their text.
     let sqlType: String
@@ -14,23 +14,23 @@ struct SortKey {
     let nullSentinel: String
 
     init(_ field: QueryField) {
-        let plain: Bool = switch field.type {
-        case .string, .number, .date: !field.nullable
-        default: false
+        // A NOT NULL column sorts as itself, so that an index on it serves the sort.
+        func orNull(_ sentinel: String) -> String {
+            field.nullable ? "COALESCE(\(field.column), \(sentinel))" : field.column
         }
         switch field.type {
         case .number:
             sqlType = "double precision"
             nullSentinel = "'-Infinity'::double precision"
-            expression = "COALESCE(\(field.column), \(nullSentinel))"
+            expression = orNull(nullSentinel)
         case .date:
             sqlType = "timestamptz"
             nullSentinel = "'-infinity'::timestamptz"
-            expression = "COALESCE(\(field.column), \(nullSentinel))"
+            expression = orNull(nullSentinel)
         case .string:
             sqlType = "text"
             nullSentinel = "''"
-            expression = "COALESCE(\(field.column), \(nullSentinel))"
+            expression = orNull(nullSentinel)
         case .enumeration, .json, .derived, .tags:
             // Enum types sort in declaration order, text alphabetically; casting keeps
             // ORDER BY and the text-typed keyset comparison in agreement.
@@ -38,6 +38,5 @@ struct SortKey {
             nullSentinel = "''"
             expression = "COALESCE((\(field.column))::text, \(nullSentinel))"
         }
-        if plain { expression = field.column }
     }
 }

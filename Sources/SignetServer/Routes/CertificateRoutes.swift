@@ -60,11 +60,7 @@ enum CertificateRoutes {
             return try .json(["metadata": metadata])
         }
         routes.add(.get, "\(prefix)/stats", roles: CARoutes.readers) { request, _ in
-            let list = try ListRequest(queryItems: request.queryItems.filter { $0.0 == "filter" }, schema: Schemas.certificates)
-            if request.queryItems.contains(where: { $0.0 != "filter" }) {
-                throw APIError.badRequest("stats accept only filter parameters", code: "invalid_query")
-            }
-            return try .json(try await services.catalog.certificateStats(list.filters))
+            return try .json(try await services.catalog.certificateStats(try StatsQuery.filters(request, schema: Schemas.certificates)))
         }
     }
 

@@ -38,8 +38,12 @@ public struct Catalog: Sendable {
     // MARK: Metadata
 
     /// Applies a JSON Patch to a row's metadata atomically (row locked for the update).
-    /// Returns nil when no such row exists.
-    func patchMetadata(table: String, idColumn: String, id: String, patch: JSONPatch) async throws -> JSONValue? {
+    /// Returns nil when no such row exists. `alsoSet` is trusted SQL for more assignments
+    /// (`updated_at = now()`); `then` runs in the same transaction after the update.
+    func patchMetadata(
+        table: String, idColumn: String, id: String, patch: JSONPatch, alsoSet: String? = nil,
+        then: (@Sendable (PostgresConnection) async throws -> Void)? = nil
+    ) async throws -> JSONValue? {
         try await client.transaction(logger: logger) { connection in
             var current: JSONValue?
             let select = PostgresQuery(unsafeSQL: "SELECT metadata::text FROM \(table) WHERE \(idColumn) = $1 FOR UPDATE", binds: Self.binds(id))
@@ -51,11 +55,13 @@ public struct Catalog: Sendable {
             guard case .object = patched else {
                 throw JSONPatchError.malformed("metadata must stay a JSON object")
             }
+            let assignments = ["metadata = $2::jsonb"] + (alsoSet.map { [$0] } ?? [])
             let update = PostgresQuery(
-                unsafeSQL: "UPDATE \(table) SET metadata = $2::jsonb WHERE \(idColumn) = $1",
+                unsafeSQL: "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(idColumn) = $1",
                 binds: Self.binds(id, String(decoding: patched.encoded(), as: UTF8.self))
             )
             try await connection.query(update, logger: logger)
+            try await then?(connection)
             return patched
         }
     }

@@ -5,23 +5,23 @@ import SignetQuery
 extension Registry {
     static let dmsColumns = "m.id, m.name, m.settings::text, extract(epoch FROM m.preventive_delta)::float8, extract(epoch FROM m.critical_delta)::float8, m.metadata::text, m.created_at, m.updated_at"
 
-    static func dms(_ row: PostgresRandomAccessRow, offset: Int = 0) throws -> DMSRecord {
-        func at<T: PostgresDecodable>(_ index: Int, _: T.Type = T.self) throws -> T { try row[index + offset].decode(T.self) }
+    /// Column 0 is the list's sort value (a NULL placeholder for single reads).
+    static func dms(_ row: PostgresRandomAccessRow) throws -> DMSRecord {
         var record = DMSRecord(
-            id: try at(0), name: try at(1), settings: Catalog.metadata(try at(2, String.self)),
-            preventiveDelta: try at(3), criticalDelta: try at(4), metadata: Catalog.metadata(try at(5, String.self))
+            id: try row.value(0), name: try row.value(1), settings: Catalog.metadata(try row.value(2, as: String.self)),
+            preventiveDelta: try row.value(3), criticalDelta: try row.value(4), metadata: Catalog.metadata(try row.value(5, as: String.self))
         )
-        record.createdAt = try at(6)
-        record.updatedAt = try at(7)
+        record.createdAt = try row.value(6)
+        record.updatedAt = try row.value(7)
         return record
     }
 
     public func dmsList(_ request: ListRequest) async throws -> Page<DMSRecord> {
-        try await lists.page(request, schema: Schemas.dms, columns: Self.dmsColumns, from: "dms m", id: \.id) { try Self.dms($0, offset: 1) }
+        try await lists.page(request, schema: Schemas.dms, columns: Self.dmsColumns, from: "dms m", id: \.id) { try Self.dms($0) }
     }
 
     public func dms(id: String) async throws -> DMSRecord? {
-        for try await row in try await client.timedQuery(PostgresQuery(unsafeSQL: "SELECT \(Self.dmsColumns) FROM dms m WHERE m.id = $1", binds: Catalog.binds(id)), logger: logger) {
+        for try await row in try await client.timedQuery(PostgresQuery(unsafeSQL: "SELECT NULL::text, \(Self.dmsColumns) FROM dms m WHERE m.id = $1", binds: Catalog.binds(id)), logger: logger) {
             return try Self.dms(row.makeRandomAccess())
         }
         return nil

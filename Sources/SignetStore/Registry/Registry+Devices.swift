@@ -8,26 +8,26 @@ extension Registry {
         d.decommissioned_at, d.identity_serial, d.identity_not_after
         """
 
-    static func device(_ row: PostgresRandomAccessRow, offset: Int = 0) throws -> DeviceRow {
-        func at<T: PostgresDecodable>(_ index: Int, _: T.Type = T.self) throws -> T { try row[index + offset].decode(T.self) }
+    /// Column 0 is the list's sort value (a NULL placeholder for single reads).
+    static func device(_ row: PostgresRandomAccessRow) throws -> DeviceRow {
         return DeviceRow(
-            id: try at(0), dmsOwner: try at(1), group: try at(2), tags: try at(3), metadata: Catalog.metadata(try at(4, String.self)),
-            enabled: try at(5), status: try at(6), createdAt: try at(7), updatedAt: try at(8), decommissionedAt: try at(9),
-            identitySerial: try at(10), identityNotAfter: try at(11)
+            id: try row.value(0), dmsOwner: try row.value(1), group: try row.value(2), tags: try row.value(3), metadata: Catalog.metadata(try row.value(4, as: String.self)),
+            enabled: try row.value(5), status: try row.value(6), createdAt: try row.value(7), updatedAt: try row.value(8), decommissionedAt: try row.value(9),
+            identitySerial: try row.value(10), identityNotAfter: try row.value(11)
         )
     }
 
     /// A page of devices; `scope` adds a group's criteria without putting them in the bookmark.
     public func devices(_ request: ListRequest, scope: [Filter] = []) async throws -> Page<DeviceRow> {
         try await lists.page(request, schema: Schemas.devices, scope: scope, columns: Self.deviceColumns, from: "devices d", id: \.id) {
-            try Self.device($0, offset: 1)
+            try Self.device($0)
         }
     }
 
     /// One device with its slots and their versions.
     public func device(id: String) async throws -> DeviceRow? {
         var device: DeviceRow?
-        let query = PostgresQuery(unsafeSQL: "SELECT \(Self.deviceColumns) FROM devices d WHERE d.id = $1", binds: Catalog.binds(id))
+        let query = PostgresQuery(unsafeSQL: "SELECT NULL::text, \(Self.deviceColumns) FROM devices d WHERE d.id = $1", binds: Catalog.binds(id))
         for try await row in try await client.timedQuery(query, logger: logger) { device = try Self.device(row.makeRandomAccess()) }
         guard var device else { return nil }
         device.slots = try await slots(deviceID: id)
@@ -85,18 +85,9 @@ extension Registry {
 
     /// Applies a JSON Patch to a device's metadata and records SHADOW-UPDATED; nil if no such device.
     public func patchDeviceMetadata(id: String, patch: JSONPatch, actor: String) async throws -> JSONValue? {
-        try await client.transaction(logger: logger) { connection in
-            var current: JSONValue?
-            for try await text in try await connection.query("SELECT metadata::text FROM devices WHERE id = \(id) FOR UPDATE", logger: logger).decode(String.self) {
-                current = Catalog.metadata(text)
-            }
-            guard let current else { return nil }
-            let patched = try patch.apply(to: current)
-            guard case .object = patched else { throw JSONPatchError.malformed("metadata must stay a JSON object") }
-            let text = String(decoding: patched.encoded(), as: UTF8.self)
-            try await connection.query("UPDATE devices SET metadata = \(text)::jsonb, updated_at = now() WHERE id = \(id)", logger: logger)
+        let logger = self.logger
+        return try await catalog.patchMetadata(table: "devices", idColumn: "id", id: id, patch: patch, alsoSet: "updated_at = now()") { connection in
             try await connection.recordEvent(.shadowUpdated, device: id, actor: actor, detail: "metadata patched", logger: logger)
-            return patched
         }
     }
 }

@@ -25,20 +25,20 @@ public struct DeviceGroupRecord: Sendable {
 extension Registry {
     static let groupColumns = "g.id, g.name, g.description, g.parent_id, g.criteria, g.created_at, g.updated_at"
 
-    static func group(_ row: PostgresRandomAccessRow, offset: Int = 0) throws -> DeviceGroupRecord {
-        func at<T: PostgresDecodable>(_ index: Int, _: T.Type = T.self) throws -> T { try row[index + offset].decode(T.self) }
-        var group = DeviceGroupRecord(id: try at(0), name: try at(1), description: try at(2), parentID: try at(3), criteria: try at(4))
-        group.createdAt = try at(5)
-        group.updatedAt = try at(6)
+    /// Column 0 is the list's sort value (a NULL placeholder for single reads).
+    static func group(_ row: PostgresRandomAccessRow) throws -> DeviceGroupRecord {
+        var group = DeviceGroupRecord(id: try row.value(0), name: try row.value(1), description: try row.value(2), parentID: try row.value(3), criteria: try row.value(4))
+        group.createdAt = try row.value(5)
+        group.updatedAt = try row.value(6)
         return group
     }
 
     public func groups(_ request: ListRequest) async throws -> Page<DeviceGroupRecord> {
-        try await lists.page(request, schema: Schemas.deviceGroups, columns: Self.groupColumns, from: "device_groups g", id: \.id) { try Self.group($0, offset: 1) }
+        try await lists.page(request, schema: Schemas.deviceGroups, columns: Self.groupColumns, from: "device_groups g", id: \.id) { try Self.group($0) }
     }
 
     public func group(id: String) async throws -> DeviceGroupRecord? {
-        let query = PostgresQuery(unsafeSQL: "SELECT \(Self.groupColumns) FROM device_groups g WHERE g.id = $1", binds: Catalog.binds(id))
+        let query = PostgresQuery(unsafeSQL: "SELECT NULL::text, \(Self.groupColumns) FROM device_groups g WHERE g.id = $1", binds: Catalog.binds(id))
         for try await row in try await client.timedQuery(query, logger: logger) { return try Self.group(row.makeRandomAccess()) }
         return nil
     }

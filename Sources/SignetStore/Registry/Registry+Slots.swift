@@ -46,14 +46,8 @@ extension Registry {
                 throw EditError.conflict("certificate \(serialNumber) is already bound to device '\(holder)' (slot \(held))")
             }
 
-            var previous: (serial: String?, version: Int)?
-            for try await row in try await connection.query(
-                "SELECT serial_number, active_version, type FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
-            ).decode((String?, Int, String).self) {
-                guard row.2 == "x509" else { throw EditError.conflict("slot \(slot) holds \(row.2) credentials, not certificates") }
-                previous = (row.0, row.1)
-            }
-            if let previous, previous.serial == serialNumber {
+            let previous = try await activeVersion(deviceID, slot: slot, type: "x509", on: connection)
+            if let previous, previous.credential == serialNumber {
                 throw EditError.conflict("certificate \(serialNumber) is already the active version of slot \(slot)")
             }
             let version = (previous?.version ?? 0) + 1
@@ -77,10 +71,6 @@ extension Registry {
                     """,
                 binds: binds
             ), logger: logger)
-            try await connection.query(
-                "INSERT INTO device_slot_versions (device_id, slot, version, serial_number, actor) VALUES (\(deviceID), \(slot), \(version), \(serialNumber), \(actor))",
-                logger: logger
-            )
             if slot == "identity" {
                 var deviceBinds = PostgresBindings()
                 deviceBinds.append(deviceID); deviceBinds.append(serialNumber)
@@ -94,13 +84,41 @@ extension Registry {
                     binds: deviceBinds
                 ), logger: logger)
             }
-            let event: DeviceEventKind = switch binding {
-            case .reenrollment: .renewed
-            case .enrollment: previous == nil ? .provisioned : .reprovisioned
-            }
-            try await connection.recordEvent(event, device: deviceID, actor: actor, detail: "slot \(slot) version \(version): certificate \(serialNumber)", logger: logger)
-            return BindOutcome(event: event, version: version, previousSerial: previous?.serial)
+            let event = try await recordVersion(
+                version, of: slot, device: deviceID, serialNumber: serialNumber, secretRef: nil, binding: binding, actor: actor,
+                detail: "certificate \(serialNumber)", on: connection
+            )
+            return BindOutcome(event: event, version: version, previousSerial: previous?.credential)
         }
+    }
+
+    /// The slot's active version and its serial or reference; nil for a new slot. A slot
+    /// keeps its type: one holding another type of credential is a conflict.
+    func activeVersion(_ deviceID: String, slot: String, type: String, on connection: PostgresConnection) async throws -> (credential: String?, version: Int)? {
+        for try await (serial, reference, version, held) in try await connection.query(
+            "SELECT serial_number, secret_ref, active_version, type FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
+        ).decode((String?, String?, Int, String).self) {
+            guard held == type else { throw EditError.conflict("slot \(slot) holds \(held) credentials, not \(type == "x509" ? "certificates" : type)") }
+            return (serial ?? reference, version)
+        }
+        return nil
+    }
+
+    /// Adds a slot version to the history and the device's event for it.
+    func recordVersion(
+        _ version: Int, of slot: String, device deviceID: String, serialNumber: String?, secretRef: String?, binding: SlotBinding, actor: String,
+        detail: String, on connection: PostgresConnection
+    ) async throws -> DeviceEventKind {
+        try await connection.query(
+            "INSERT INTO device_slot_versions (device_id, slot, version, serial_number, secret_ref, actor) VALUES (\(deviceID), \(slot), \(version), \(serialNumber), \(secretRef), \(actor))",
+            logger: logger
+        )
+        let event: DeviceEventKind = switch binding {
+        case .reenrollment: .renewed
+        case .enrollment: version == 1 ? .provisioned : .reprovisioned
+        }
+        try await connection.recordEvent(event, device: deviceID, actor: actor, detail: "slot \(slot) version \(version): \(detail)", logger: logger)
+        return event
     }
 
     /// A device that may receive a credential: it exists, is not decommissioned and is enabled.
@@ -117,13 +135,7 @@ extension Registry {
         guard type != "x509", slot != "identity" else { throw EditError.malformed("slot \(slot) of type \(type) holds certificates; bind a certificate serial") }
         return try await client.transaction(logger: logger) { connection in
             _ = try await lockWritableDevice(deviceID, on: connection)
-            var previous: (ref: String?, version: Int)?
-            for try await row in try await connection.query(
-                "SELECT secret_ref, active_version, type FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
-            ).decode((String?, Int, String).self) {
-                guard row.2 == type else { throw EditError.conflict("slot \(slot) holds \(row.2) credentials, not \(type)") }
-                previous = (row.0, row.1)
-            }
+            let previous = try await activeVersion(deviceID, slot: slot, type: type, on: connection)
             let version = (previous?.version ?? 0) + 1
             if previous == nil {
                 try await connection.query(
@@ -136,12 +148,10 @@ extension Registry {
                     logger: logger
                 )
             }
-            try await connection.query(
-                "INSERT INTO device_slot_versions (device_id, slot, version, secret_ref, actor) VALUES (\(deviceID), \(slot), \(version), \(secretRef), \(actor))",
-                logger: logger
+            let event = try await recordVersion(
+                version, of: slot, device: deviceID, serialNumber: nil, secretRef: secretRef, binding: .enrollment, actor: actor,
+                detail: "\(type) \(secretRef)", on: connection
             )
-            let event: DeviceEventKind = previous == nil ? .provisioned : .reprovisioned
-            try await connection.recordEvent(event, device: deviceID, actor: actor, detail: "slot \(slot) version \(version): \(type) \(secretRef)", logger: logger)
             return BindOutcome(event: event, version: version, previousSerial: nil)
         }
     }

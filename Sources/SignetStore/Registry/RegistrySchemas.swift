@@ -19,10 +19,7 @@ public enum DeviceStatus {
     ])
 
     /// The same derivation as one value, for the SELECT list and sorting.
-    static let device = """
-        (CASE WHEN d.lifecycle <> 'LIVE' THEN d.lifecycle WHEN d.identity_not_after <= now() THEN 'EXPIRED' \
-        WHEN d.critical_at <= now() THEN 'EXPIRING_SOON' WHEN d.preventive_at <= now() THEN 'RENEWAL_PENDING' ELSE 'ACTIVE' END)
-        """
+    static let device = derived.caseExpression
 
     /// A slot's status: the same windows over its active version (non-certificate slots
     /// have no expiry and are ACTIVE).

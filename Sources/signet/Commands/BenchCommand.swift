@@ -63,10 +63,7 @@ struct BenchCommand: AsyncParsableCommand {
                 }
                 let elapsed = ContinuousClock.now - started
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                func ms(_ q: Double) -> Double {
-                    let d = latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))]
-                    return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-                }
+                let ms = Percentiles(latencies).milliseconds
                 print(String(format: "token P-256 signatures/s (1 session): %.0f", tokenRate))
                 print(String(format: "gate issuances/s (CSR to stored certificate, %d concurrent): %.0f  [%d in %.2f s]", concurrency, Double(latencies.count) / seconds, latencies.count, seconds))
                 print(String(format: "latency ms: p50 %.2f  p99 %.2f", ms(0.50), ms(0.99)))
@@ -166,5 +163,18 @@ enum BenchCA {
             requester: Requester("bench")
         ))
         return id
+    }
+}
+
+/// Latency percentiles of a benchmark's calls.
+struct Percentiles {
+    let sorted: [Duration]
+
+    init(_ latencies: [Duration]) { sorted = latencies.sorted() }
+
+    /// The `q` quantile (0.5, 0.99) in milliseconds.
+    func milliseconds(_ q: Double) -> Double {
+        let d = sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 }

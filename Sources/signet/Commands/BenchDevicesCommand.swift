@@ -53,11 +53,7 @@ struct BenchDevices: AsyncParsableCommand {
             try await body()
             latencies.append(ContinuousClock.now - begin)
         }
-        latencies.sort()
-        func ms(_ q: Double) -> Double {
-            let value = latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))]
-            return Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000
-        }
+        let ms = Percentiles(latencies).milliseconds
         print(String(format: "%@: p50 %.2f ms  p99 %.2f ms  (%d calls)", label, ms(0.5), ms(0.99), calls))
     }
 
