@@ -20,7 +20,7 @@ struct DecisionDraft: Sendable {
 
     func record(_ outcome: DecisionRecord.Outcome, rules: [RuleOutcome], failedRule: String? = nil, serialNumber: String? = nil) -> DecisionRecord {
         DecisionRecord(
-            id: UUID(),
+            id: TimeOrdered.uuid(),
             time: Date(),
             action: action,
             caID: caID,

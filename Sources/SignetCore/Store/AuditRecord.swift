@@ -24,7 +24,7 @@ public struct AuditRecord: Sendable, Hashable {
     /// Canonical JSON (sorted keys) with the details: rules for decisions, status for calls.
     public let detail: String
 
-    public init(id: UUID = UUID(), time: Date = Date(), category: Category, action: String, actor: String, target: String, outcome: String,
+    public init(id: UUID = TimeOrdered.uuid(), time: Date = Date(), category: Category, action: String, actor: String, target: String, outcome: String,
                 profileID: String? = nil, profileVersion: String? = nil, requestFingerprint: String? = nil,
                 failedRule: String? = nil, serialNumber: String? = nil, detail: String = "{}") {
         self.init(

@@ -46,6 +46,7 @@ struct BenchCommand: AsyncParsableCommand {
                 if existingCA == nil { caID = try await BenchCA.create(runtime: runtime) }
                 let issuingCA = caID
                 let tokenRate = try await TokenRate.measure(token: runtime.token!, sessionCounts: [1], seconds: 2)[0].1
+                let cpuAtStart = MachineCPU.now()
                 let started = ContinuousClock.now
                 let latencies = try await withThrowingTaskGroup(of: [Duration].self) { group in
                     for worker in 0..<concurrency {
@@ -67,6 +68,9 @@ struct BenchCommand: AsyncParsableCommand {
                 print(String(format: "token P-256 signatures/s (1 session): %.0f", tokenRate))
                 print(String(format: "gate issuances/s (CSR to stored certificate, %d concurrent): %.0f  [%d in %.2f s]", concurrency, Double(latencies.count) / seconds, latencies.count, seconds))
                 print(String(format: "latency ms: p50 %.2f  p99 %.2f", ms(0.50), ms(0.99)))
+                if let cpu = MachineCPU.microsecondsPerItem(since: cpuAtStart, items: latencies.count) {
+                    print(String(format: "machine CPU per certificate (this process, PostgreSQL, kernel): %.0f µs", cpu))
+                }
                 // A bench CA of its own is retired, so that no server keeps publishing CRLs and
                 // pre-signing OCSP responses for thousands of bench certificates.
                 if existingCA == nil { _ = try await core.revokeCA(id: issuingCA, reason: .cessationOfOperation, requester: Requester("bench")) }
