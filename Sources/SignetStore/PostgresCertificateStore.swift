@@ -12,7 +12,7 @@ struct PostgresCertificateStore: CertificateStore {
         self.client = client
         self.logger = logger
         writer = GroupCommit { records in
-            try await client.timedQuery(Self.insertQuery(records), logger: logger)
+            try await client.timedExecute(BatchInsert(records: records), logger: logger)
         }
     }
 
@@ -38,6 +38,34 @@ struct PostgresCertificateStore: CertificateStore {
             binds.append(c.requester)
             binds.append(c.decisionID)
             binds.append(ByteBuffer(bytes: c.der))
+        }
+    }
+
+    /// The group-commit statement: one array per column, so the text never changes and
+    /// PostgreSQL plans it once per connection however many rows a batch holds.
+    struct BatchInsert: PreparedWrite {
+        static let sql = "INSERT INTO certificates (\(insert.columns.joined(separator: ", "))) SELECT * FROM unnest("
+            + "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::timestamptz[], $8::timestamptz[], "
+            + "$9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::bytea[])"
+        let records: [CertificateRecord]
+
+        func makeBindings() throws -> PostgresBindings {
+            var binds = PostgresBindings(capacity: 14)
+            binds.append(records.map(\.serialNumber))
+            binds.append(records.map(\.issuerCAID))
+            binds.append(records.map(\.subject))
+            binds.append(NullableTextArray(elements: records.map(\.commonName)))
+            binds.append(records.map(\.keyType))
+            binds.append(records.map(\.keySize))
+            binds.append(records.map(\.notBefore))
+            binds.append(records.map(\.notAfter))
+            binds.append(records.map(\.status.rawValue))
+            binds.append(records.map(\.profileID))
+            binds.append(records.map(\.profileVersion))
+            binds.append(records.map(\.requester))
+            binds.append(records.map(\.decisionID))
+            binds.append(records.map { ByteBuffer(bytes: $0.der) })
+            return binds
         }
     }
 
