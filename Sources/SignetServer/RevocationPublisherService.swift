@@ -18,6 +18,9 @@ struct RevocationPublisherService: Service {
     /// How long this process's claim on pre-signing a CA's OCSP responses lasts unrenewed.
     static let refreshLease: TimeInterval = 30
     let processID = UUID()
+    /// How long after its transaction began a certificate insert may still commit and be
+    /// found by the next pre-signing pass.
+    static let commitLag: TimeInterval = 10
 
     func run() async throws {
         var failedUntil: [String: Date] = [:]
@@ -55,9 +58,12 @@ struct RevocationPublisherService: Service {
             let started = Date()
             try await core.refreshOCSP(caID: ca.id, issuedFrom: watermarks[ca.id] ?? .distantPast)
             // Everything issued before this pass is signed now. issued_at is a transaction's
-            // start, so a late commit can carry an earlier time: next time, look back a minute
-            // before this pass began (signed ones no longer match; the overlap is one index walk).
-            watermarks[ca.id] = started.addingTimeInterval(-60)
+            // start, so a late commit can carry an earlier time: next time, look back a little
+            // before this pass began. Signed ones no longer match, but each is still probed on
+            // every pass within the look-back, so it is kept short: certificate inserts are
+            // single statements under a 5 s deadline. A certificate committed later than that
+            // is signed on its first OCSP request instead (the responder signs what it lacks).
+            watermarks[ca.id] = started.addingTimeInterval(-Self.commitLag)
         }
     }
 }

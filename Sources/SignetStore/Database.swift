@@ -21,6 +21,12 @@ public final class Database: Sendable {
     public init(url: String, auditKey: AuditKey, maximumConnections: Int = 20, cacheTTL: Duration = .seconds(1), logger: Logger = Logger(label: "signet.store")) throws {
         var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
+        // Signet's named prepared statements (the hot reads and writes) take the same plan
+        // for every value, so PostgreSQL plans them once per connection. Planning anything
+        // that touches `certificates` weighs all its indexes; left to the default, a
+        // statement whose generic plan looks costlier than a custom one is planned on every
+        // execution. Unnamed one-off statements (filtered lists) are planned per call either way.
+        configuration.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.auditKey = auditKey

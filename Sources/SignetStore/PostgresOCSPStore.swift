@@ -11,18 +11,42 @@ struct PostgresOCSPStore: OCSPStore {
     let logger: Logger
 
     func response(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, validAfter: Date) async throws -> StoredOCSPResponse? {
-        let query: PostgresQuery = """
+        let lookup = ResponseLookup(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm.rawValue, validAfter: validAfter)
+        let rows = try await withDeadline(databaseDeadline) { [client, logger] in
+            var rows: [ResponseLookup.Row] = []
+            for try await row in try await client.execute(lookup, logger: logger) { rows.append(row) }
+            return rows
+        }
+        return rows.first.map { revision, producedAt, nextUpdate, der in
+            StoredOCSPResponse(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm,
+                               revision: revision, producedAt: producedAt, nextUpdate: nextUpdate, der: der.bytes)
+        }
+    }
+
+    /// The responder's one read per request, prepared once per connection.
+    struct ResponseLookup: PostgresPreparedStatement {
+        static let sql = """
             SELECT o.revision, o.produced_at, o.next_update, o.der FROM ocsp_responses o
             JOIN certificates c ON c.serial_number = o.serial_number AND c.issuer_ca_id = o.issuer_ca_id
-            WHERE o.issuer_ca_id = \(issuerCAID) AND o.serial_number = \(serialNumber) AND o.hash_algorithm = \(hashAlgorithm.rawValue)
-              AND o.revision = COALESCE(c.revocation_seq, 0) AND o.next_update > \(validAfter)
+            WHERE o.issuer_ca_id = $1 AND o.serial_number = $2 AND o.hash_algorithm = $3
+              AND o.revision = COALESCE(c.revocation_seq, 0) AND o.next_update > $4
             """
-        for try await (revision, producedAt, nextUpdate, der) in try await client.timedQuery(query, logger: logger)
-            .decode((Int64, Date, Date, ByteBuffer).self) {
-            return StoredOCSPResponse(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm,
-                                      revision: revision, producedAt: producedAt, nextUpdate: nextUpdate, der: der.bytes)
+        typealias Row = (Int64, Date, Date, ByteBuffer)
+        let issuerCAID: String
+        let serialNumber: String
+        let hashAlgorithm: String
+        let validAfter: Date
+
+        func makeBindings() throws -> PostgresBindings {
+            var binds = PostgresBindings(capacity: 4)
+            binds.append(issuerCAID)
+            binds.append(serialNumber)
+            binds.append(hashAlgorithm)
+            binds.append(validAfter)
+            return binds
         }
-        return nil
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 
     func statuses(issuerCAID: String, serialNumbers: [String]) async throws -> [String: OCSPCertificateStatus] {
