@@ -19,13 +19,12 @@ public func withDeadline<T: Sendable>(_ deadline: Duration, _ operation: @escapi
 }
 
 func withDeadline<T: Sendable>(_ deadline: Duration, watch: DeadlineWatch, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    let outcome = FirstOutcome<T>(watch: watch)
-    return try await withCheckedThrowingContinuation { continuation in
-        outcome.waiter = continuation
+    try await withCheckedThrowingContinuation { continuation in
+        let outcome = FirstOutcome(waiter: continuation, watch: watch)
         let work = Task {
             do { outcome.finish(.success(try await operation())) } catch { outcome.finish(.failure(error)) }
         }
-        outcome.ticket = watch.add(due: .now + deadline) {
+        outcome.watch(until: .now + deadline) {
             if outcome.finish(.failure(StoreError.unavailable("the database did not answer within \(deadline)"))) { work.cancel() }
         }
     }
@@ -37,35 +36,31 @@ final class FirstOutcome<T: Sendable>: @unchecked Sendable {
     // @unchecked: every access holds `lock`.
     private let lock = NSLock()
     private let watch: DeadlineWatch
-    private var _waiter: CheckedContinuation<T, any Error>?
-    private var _ticket: UInt64?
-    private var finished = false
+    /// nil once a result was delivered.
+    private var waiter: CheckedContinuation<T, any Error>?
+    private var ticket: UInt64?
 
-    init(watch: DeadlineWatch) { self.watch = watch }
-
-    var waiter: CheckedContinuation<T, any Error>? {
-        get { lock.withLock { _waiter } }
-        set { lock.withLock { _waiter = newValue } }
+    init(waiter: CheckedContinuation<T, any Error>, watch: DeadlineWatch) {
+        self.waiter = waiter
+        self.watch = watch
     }
 
-    /// The watch entry of this outcome's deadline; dropped at once if already finished.
-    var ticket: UInt64? {
-        get { lock.withLock { _ticket } }
-        set {
-            let late = lock.withLock { () -> Bool in
-                _ticket = newValue
-                return finished
-            }
-            if late, let newValue { watch.remove(newValue) }
+    /// Watches the deadline, unless a result already arrived.
+    func watch(until due: ContinuousClock.Instant, expire: @escaping @Sendable () -> Void) {
+        let added = watch.add(due: due, expire: expire)
+        let finished = lock.withLock { () -> Bool in
+            ticket = added
+            return waiter == nil
         }
+        if finished { watch.remove(added) }
     }
 
     /// True when this call delivered the result.
     @discardableResult
     func finish(_ result: Result<T, any Error>) -> Bool {
-        let (waiter, ticket): (CheckedContinuation<T, any Error>?, UInt64?) = lock.withLock {
-            defer { _waiter = nil; finished = true }
-            return (_waiter, _waiter == nil ? nil : _ticket)
+        let (waiter, ticket) = lock.withLock {
+            defer { self.waiter = nil }
+            return (self.waiter, self.waiter == nil ? nil : self.ticket)
         }
         if let ticket { watch.remove(ticket) }
         waiter?.resume(with: result)

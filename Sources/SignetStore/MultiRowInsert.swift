@@ -7,14 +7,8 @@ struct MultiRowInsert: Sendable {
     /// SQL for a column's placeholder when it is not a plain `$n` (e.g. a conversion).
     var placeholder: [String: @Sendable (String) -> String] = [:]
 
-    /// `bind` appends exactly one value per column, in column order, for each row.
-    func query<Row>(_ rows: [Row], bind: (Row, inout PostgresBindings) -> Void) -> PostgresQuery {
-        let (values, binds) = valuesList(rows, bind: bind)
-        let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES \(values)"
-        return PostgresQuery(unsafeSQL: sql, binds: binds)
-    }
-
-    /// Just the `(…), (…)` rows with their binds, for statements that insert from a join.
+    /// The `(…), (…)` rows with their binds, for statements that insert from a join; `bind`
+    /// appends exactly one value per column, in column order, for each row.
     func valuesList<Row>(_ rows: [Row], bind: (Row, inout PostgresBindings) -> Void) -> (sql: String, binds: PostgresBindings) {
         var binds = PostgresBindings(capacity: rows.count * columns.count)
         var values: [String] = []

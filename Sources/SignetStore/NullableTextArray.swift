@@ -28,20 +28,3 @@ struct NullableTextArray: PostgresNonThrowingEncodable {
         }
     }
 }
-
-/// A statement with no result rows, executed as a named prepared statement: PostgreSQL
-/// parses and plans it once per connection, not on every execution.
-protocol PreparedWrite: PostgresPreparedStatement where Row == Void {}
-
-extension PreparedWrite {
-    func decodeRow(_ row: PostgresRow) throws {}
-}
-
-extension PostgresClient {
-    /// Executes `statement` with the database deadline and waits for it to complete.
-    func timedExecute<Statement: PreparedWrite>(_ statement: Statement, logger: Logger) async throws {
-        try await withDeadline(databaseDeadline) {
-            for try await _ in try await self.execute(statement, logger: logger) {}
-        }
-    }
-}

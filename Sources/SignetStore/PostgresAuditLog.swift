@@ -28,23 +28,19 @@ struct PostgresAuditLog: AuditTrail, DecisionLog {
         try await writer.submit(record)
     }
 
-    static let insert = MultiRowInsert(
-        table: "audit_log",
-        columns: ["id", "recorded_at", "category", "action", "actor", "target", "outcome", "profile_id", "profile_version",
-                  "request_fingerprint", "failed_rule", "serial_number", "detail", "record_mac"],
-        // From integer microseconds: exact, so the MAC matches what is read back.
-        placeholder: ["recorded_at": { "(timestamptz 'epoch' + \($0)::bigint * interval '1 microsecond')" }]
-    )
-
-    /// The group-commit statement: one array per column, so the text never changes and
-    /// PostgreSQL plans it once per connection however many rows a batch holds.
+    /// Appends audit records, one row or a group-commit batch, as one prepared statement.
     struct BatchInsert: PreparedWrite {
-        static let sql = "INSERT INTO audit_log (\(insert.columns.joined(separator: ", "))) SELECT id, "
-            + "timestamptz 'epoch' + microseconds * interval '1 microsecond', category, action, actor, target, outcome, profile_id, "
-            + "profile_version, request_fingerprint, failed_rule, serial_number, detail, record_mac FROM unnest("
-            + "$1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
-            + "$10::text[], $11::text[], $12::text[], $13::text[], $14::text[]) AS r(id, microseconds, category, action, actor, "
-            + "target, outcome, profile_id, profile_version, request_fingerprint, failed_rule, serial_number, detail, record_mac)"
+        static let sql = ArrayInsert.sql(
+            into: "audit_log",
+            columns: [
+                ("id", "uuid"), ("recorded_at", "int8"), ("category", "text"), ("action", "text"), ("actor", "text"),
+                ("target", "text"), ("outcome", "text"), ("profile_id", "text"), ("profile_version", "text"),
+                ("request_fingerprint", "text"), ("failed_rule", "text"), ("serial_number", "text"), ("detail", "text"),
+                ("record_mac", "text"),
+            ],
+            // From integer microseconds: exact, so the MAC matches what is read back.
+            computed: ["recorded_at": "timestamptz 'epoch' + recorded_at * interval '1 microsecond'"]
+        )
         let records: [AuditRecord]
         let key: AuditKey
 
@@ -65,25 +61,6 @@ struct PostgresAuditLog: AuditTrail, DecisionLog {
             binds.append(records.map(\.detail))
             binds.append(records.map { key.recordMAC($0) })
             return binds
-        }
-    }
-
-    static func insertQuery(_ records: [AuditRecord], key: AuditKey) -> PostgresQuery {
-        insert.query(records) { r, binds in
-            binds.append(r.id)
-            binds.append(r.microseconds)
-            binds.append(r.category.rawValue)
-            binds.append(r.action)
-            binds.append(r.actor)
-            binds.append(r.target)
-            binds.append(r.outcome)
-            binds.append(r.profileID)
-            binds.append(r.profileVersion)
-            binds.append(r.requestFingerprint)
-            binds.append(r.failedRule)
-            binds.append(r.serialNumber)
-            binds.append(r.detail)
-            binds.append(key.recordMAC(r))
         }
     }
 }

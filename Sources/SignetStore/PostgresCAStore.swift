@@ -18,7 +18,7 @@ struct PostgresCAStore: CAStore {
                 logger: logger
             )
             if let certificate {
-                try await connection.query(PostgresCertificateStore.insertQuery([certificate]), logger: logger)
+                _ = try await connection.execute(PostgresCertificateStore.BatchInsert(records: [certificate]), logger: logger)
             }
         }
     }

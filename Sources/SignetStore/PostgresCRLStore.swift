@@ -141,7 +141,7 @@ private struct TransactionPublishing: CRLPublishing {
     let logger: Logger
 
     func record(_ decision: DecisionRecord) async throws {
-        try await connection.query(PostgresAuditLog.insertQuery([decision.auditRecord], key: auditKey), logger: logger)
+        _ = try await connection.execute(PostgresAuditLog.BatchInsert(records: [decision.auditRecord], key: auditKey), logger: logger)
     }
 
     func writeChunk(crlNumber: Int64, sequence: Int, bytes: [UInt8]) async throws {

@@ -16,37 +16,14 @@ struct PostgresCertificateStore: CertificateStore {
         }
     }
 
-    static let insert = MultiRowInsert(
-        table: "certificates",
-        columns: ["serial_number", "issuer_ca_id", "subject", "common_name", "key_type", "key_size", "not_before", "not_after",
-                  "status", "profile_id", "profile_version", "requester", "decision_id", "der"]
-    )
-
-    static func insertQuery(_ records: [CertificateRecord]) -> PostgresQuery {
-        insert.query(records) { c, binds in
-            binds.append(c.serialNumber)
-            binds.append(c.issuerCAID)
-            binds.append(c.subject)
-            binds.append(c.commonName)
-            binds.append(c.keyType)
-            binds.append(c.keySize)
-            binds.append(c.notBefore)
-            binds.append(c.notAfter)
-            binds.append(c.status.rawValue)
-            binds.append(c.profileID)
-            binds.append(c.profileVersion)
-            binds.append(c.requester)
-            binds.append(c.decisionID)
-            binds.append(ByteBuffer(bytes: c.der))
-        }
-    }
-
-    /// The group-commit statement: one array per column, so the text never changes and
-    /// PostgreSQL plans it once per connection however many rows a batch holds.
+    /// Inserts certificates, one row or a group-commit batch, as one prepared statement.
     struct BatchInsert: PreparedWrite {
-        static let sql = "INSERT INTO certificates (\(insert.columns.joined(separator: ", "))) SELECT * FROM unnest("
-            + "$1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::timestamptz[], $8::timestamptz[], "
-            + "$9::text[], $10::text[], $11::text[], $12::text[], $13::uuid[], $14::bytea[])"
+        static let sql = ArrayInsert.sql(into: "certificates", columns: [
+            ("serial_number", "text"), ("issuer_ca_id", "text"), ("subject", "text"), ("common_name", "text"),
+            ("key_type", "text"), ("key_size", "int4"), ("not_before", "timestamptz"), ("not_after", "timestamptz"),
+            ("status", "text"), ("profile_id", "text"), ("profile_version", "text"), ("requester", "text"),
+            ("decision_id", "uuid"), ("der", "bytea"),
+        ])
         let records: [CertificateRecord]
 
         func makeBindings() throws -> PostgresBindings {
@@ -56,7 +33,7 @@ struct PostgresCertificateStore: CertificateStore {
             binds.append(records.map(\.subject))
             binds.append(NullableTextArray(elements: records.map(\.commonName)))
             binds.append(records.map(\.keyType))
-            binds.append(records.map(\.keySize))
+            binds.append(records.map { Int32($0.keySize) })
             binds.append(records.map(\.notBefore))
             binds.append(records.map(\.notAfter))
             binds.append(records.map(\.status.rawValue))

@@ -12,12 +12,7 @@ struct PostgresOCSPStore: OCSPStore {
 
     func response(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, validAfter: Date) async throws -> StoredOCSPResponse? {
         let lookup = ResponseLookup(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm.rawValue, validAfter: validAfter)
-        let rows = try await withDeadline(databaseDeadline) { [client, logger] in
-            var rows: [ResponseLookup.Row] = []
-            for try await row in try await client.execute(lookup, logger: logger) { rows.append(row) }
-            return rows
-        }
-        return rows.first.map { revision, producedAt, nextUpdate, der in
+        return try await client.timedExecute(lookup, logger: logger).first.map { revision, producedAt, nextUpdate, der in
             StoredOCSPResponse(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm,
                                revision: revision, producedAt: producedAt, nextUpdate: nextUpdate, der: der.bytes)
         }

@@ -1,0 +1,36 @@
+import Logging
+import PostgresNIO
+
+/// A statement with no result rows, executed as a named prepared statement: PostgreSQL
+/// parses and plans it once per connection, not on every execution.
+protocol PreparedWrite: PostgresPreparedStatement where Row == Void {}
+
+extension PreparedWrite {
+    func decodeRow(_ row: PostgresRow) throws {}
+}
+
+/// `INSERT … SELECT … FROM unnest($1::type[], …)`: one array parameter per column, so the
+/// statement text is the same however many rows it carries, and one prepared statement
+/// serves a single row and a group-commit batch alike.
+enum ArrayInsert {
+    /// - Parameter computed: SQL for a column computed from its array element (named by the
+    ///   column) instead of taking it as is.
+    static func sql(into table: String, columns: [(name: String, type: String)], computed: [String: String] = [:]) -> String {
+        let names = columns.map(\.name).joined(separator: ", ")
+        let selected = columns.map { computed[$0.name] ?? $0.name }.joined(separator: ", ")
+        let arrays = columns.enumerated().map { "$\($0.offset + 1)::\($0.element.type)[]" }.joined(separator: ", ")
+        return "INSERT INTO \(table) (\(names)) SELECT \(selected) FROM unnest(\(arrays)) AS r(\(names))"
+    }
+}
+
+extension PostgresClient {
+    /// Executes a prepared statement with the database deadline and returns all its rows.
+    @discardableResult
+    func timedExecute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row] where Statement.Row: Sendable {
+        try await withDeadline(databaseDeadline) {
+            var rows: [Statement.Row] = []
+            for try await row in try await self.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+}
