@@ -3,8 +3,9 @@ import SignetCore
 
 extension DMSSettings {
     /// Checks that everything the settings name exists and fits, field by field: the
-    /// issuance profile (not a CA profile, and allowing a server-generated key), the
-    /// enrollment CA (active, with a key), and every CA listed for validation or distribution.
+    /// issuance profile (not a CA or responder profile, usable without a role, and allowing a
+    /// server-generated key), the enrollment CA (active, with a key, naming the profile among
+    /// those it issues with), and every CA listed for validation or distribution.
     public func checkReferences(cas: any CAStore, profiles: any ProfileStore, path: String = "settings") async throws {
         func invalid(_ field: String, _ message: String) -> FieldError { FieldError("\(path).\(field)", message, kind: .invalid) }
 
@@ -14,6 +15,13 @@ extension DMSSettings {
         guard !profile.signAsCA else {
             throw invalid("issuance_profile_id", "profile '\(issuanceProfileID)' has sign_as_ca: devices must not get CA certificates")
         }
+        guard !profile.ocspResponder else {
+            throw invalid("issuance_profile_id", "profile '\(issuanceProfileID)' is for delegated OCSP responders, which devices must not get")
+        }
+        guard profile.requiredRole == .operator else {
+            // Devices hold no role: the gate would refuse every enrollment.
+            throw invalid("issuance_profile_id", "profile '\(issuanceProfileID)' requires the \(profile.requiredRole.rawValue) role, which enrolling devices never hold")
+        }
         if serverKeygen.enabled, let kind = serverKeygen.keyKind, let violation = profile.cryptoEnforcement.violation(kind) {
             throw invalid("server_keygen_settings.key_type", "profile '\(issuanceProfileID)' would refuse the generated key: \(violation.detail)")
         }
@@ -22,6 +30,9 @@ extension DMSSettings {
         }
         guard ca.status == .active, ca.keyURI != nil else {
             throw invalid("enrollment_settings.enrollment_ca", "CA '\(ca.id)' cannot sign (\(ca.keyURI == nil ? "imported without a key" : ca.status.rawValue))")
+        }
+        guard ca.allowedProfiles.contains(issuanceProfileID) else {
+            throw invalid("issuance_profile_id", "the enrollment CA '\(ca.id)' does not issue with profile '\(issuanceProfileID)'; it allows \(ca.allowedProfiles)")
         }
         let lists: [(String, [String])] = [
             ("enrollment_settings.est_rfc7030_settings.client_certificate_settings.validation_cas", enrollment.est.clientCertificate?.validationCAs ?? []),

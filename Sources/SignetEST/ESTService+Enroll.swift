@@ -79,7 +79,7 @@ extension ESTService {
         if device.identitySerial != nil && !settings.enrollment.enableReplaceableEnrollment {
             throw ESTRefusal.forbidden("est.enrollment.replace", "device '\(deviceID)' is already enrolled and DMS '\(dms)' does not replace identities; renew with simplereenroll")
         }
-        let issued = try await issue(der, settings: settings, requester: "\(actor):\(deviceID)")
+        let issued = try await issue(der, settings: settings, requester: "\(actor):\(deviceID)", deviceID: deviceID)
         let outcome = try await bind(deviceID, serial: issued.record.serialNumber, binding: .enrollment, actor: actor)
         if let previous = outcome.previousSerial {
             _ = try? await core.revoke(serialNumber: previous, reason: .superseded, requester: Requester(actor))

@@ -39,7 +39,7 @@ extension ESTService {
             throw ESTRefusal.forbidden("est.reenroll.new_key_required", "DMS '\(record.id)' requires a new key at renewal; the CSR reuses the current one")
         }
         let actor = "est:\(record.id)"
-        let issued = try await issue(request.der, settings: settings, requester: "\(actor):\(deviceID)")
+        let issued = try await issue(request.der, settings: settings, requester: "\(actor):\(deviceID)", deviceID: deviceID)
         _ = try await bind(deviceID, serial: issued.record.serialNumber, binding: .reenrollment, actor: actor)
         if settings.reenrollment.revokeOnReenrollment {
             _ = try? await core.revoke(serialNumber: serial, reason: .superseded, requester: Requester(actor))

@@ -86,9 +86,9 @@ public struct ESTService: Sendable {
 
     /// Issues through the gate under the DMS's profile and enrollment CA; a refusal of the
     /// gate is the client's (403, or 400 for a request it could not read).
-    func issue(_ der: [UInt8], settings: DMSSettings, requester: String) async throws -> SigningCore.Issued {
+    func issue(_ der: [UInt8], settings: DMSSettings, requester: String, deviceID: String) async throws -> SigningCore.Issued {
         do {
-            return try await core.issue(csr: der, caID: settings.enrollment.enrollmentCA, profileID: settings.issuanceProfileID, requester: Requester(requester))
+            return try await core.issue(csr: der, caID: settings.enrollment.enrollmentCA, profileID: settings.issuanceProfileID, requester: Requester(requester), deviceID: deviceID)
         } catch GateError.refused(let refusal) {
             switch refusal.kind {
             case .malformed: throw ESTRefusal(.badRequest, rule: refusal.rule, refusal.detail)

@@ -60,6 +60,11 @@ struct CachedCAStore: CAStore {
         try await base.setOCSPSigner(caID: caID, signer)
     }
 
+    func setAllowedProfiles(caID: String, _ profiles: [String]) async throws {
+        defer { cache.invalidate(caID) }
+        try await base.setAllowedProfiles(caID: caID, profiles)
+    }
+
     func forget(ids: [String]) {
         for id in ids { cache.invalidate(id) }
     }

@@ -11,9 +11,9 @@ struct PostgresCAStore: CAStore {
         try await client.transaction(logger: logger) { connection in
             try await connection.query(
                 """
-                INSERT INTO certificate_authorities (id, kind, parent_id, level, certificate, key_uri, profile_id, ca_issuance_profile_id, status)
+                INSERT INTO certificate_authorities (id, kind, parent_id, level, certificate, key_uri, profile_id, ca_issuance_profile_id, allowed_profiles, status)
                 VALUES (\(ca.id), \(ca.kind.rawValue), \(ca.parentID), \(ca.level), \(ByteBuffer(bytes: ca.certificateDER)),
-                        \(ca.keyURI), \(ca.profileID), \(ca.issuanceProfileID), \(ca.status.rawValue))
+                        \(ca.keyURI), \(ca.profileID), \(ca.issuanceProfileID), \(ca.allowedProfiles), \(ca.status.rawValue))
                 """,
                 logger: logger
             )
@@ -42,11 +42,15 @@ struct PostgresCAStore: CAStore {
         )
     }
 
+    func setAllowedProfiles(caID: String, _ profiles: [String]) async throws {
+        _ = try await client.timedQuery("UPDATE certificate_authorities SET allowed_profiles = \(profiles) WHERE id = \(caID)", logger: logger)
+    }
+
     func forget(ids: [String]) {}
 
     private func select(_ tail: PostgresQuery) async throws -> [CARecord] {
         let query = PostgresQuery(
-            unsafeSQL: "SELECT id, kind, parent_id, level, certificate, key_uri, profile_id, ca_issuance_profile_id, status, ocsp_signer_key_uri, ocsp_signer_certificate FROM certificate_authorities " + tail.sql,
+            unsafeSQL: "SELECT id, kind, parent_id, level, certificate, key_uri, profile_id, ca_issuance_profile_id, status, ocsp_signer_key_uri, ocsp_signer_certificate, allowed_profiles FROM certificate_authorities " + tail.sql,
             binds: tail.binds
         )
         var result: [CARecord] = []
@@ -58,12 +62,13 @@ struct PostgresCAStore: CAStore {
             let status = try columns[8].decode(String.self)
             let signerKey = try columns[9].decode(String?.self)
             let signerCertificate = try columns[10].decode(ByteBuffer?.self)
+            let allowed = try columns[11].decode([String].self)
             guard let kind = CARecord.Kind(rawValue: kind), let status = CARecord.Status(rawValue: status) else {
                 throw StoreError.corruptRow("CA \(id) has kind \(kind) / status \(status)")
             }
             result.append(CARecord(
                 id: id, kind: kind, parentID: parent, level: level, certificateDER: der.bytes,
-                keyURI: keyURI, profileID: profile, issuanceProfileID: issuance, status: status,
+                keyURI: keyURI, profileID: profile, issuanceProfileID: issuance, allowedProfiles: allowed, status: status,
                 ocspSigner: signerKey.flatMap { key in signerCertificate.map { OCSPSignerRecord(keyURI: key, certificateDER: $0.bytes) } }
             ))
         }

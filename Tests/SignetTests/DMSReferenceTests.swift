@@ -29,8 +29,13 @@ import Testing
         }
         try await pointed().checkReferences(cas: stores.cas, profiles: stores.profiles)
 
+        let notNamed = try await fixture.profile(from: "iot-device", allowOnIssuingCA: false)
+        let adminOnly = try await fixture.profile(from: "iot-device") { $0.requiredRole = .admin }
         let cases: [(String, (inout [String: JSONValue]) -> Void, String)] = [
             ("unknown profile", { $0["issuance_profile_id"] = .string("no-such-profile") }, "settings.issuance_profile_id"),
+            ("profile the enrollment CA does not issue with", { $0["issuance_profile_id"] = .string(notNamed) }, "settings.issuance_profile_id"),
+            ("profile only administrators may use", { $0["issuance_profile_id"] = .string(adminOnly) }, "settings.issuance_profile_id"),
+            ("responder profile", { $0["issuance_profile_id"] = .string("ocsp-responder") }, "settings.issuance_profile_id"),
             ("CA profile", { $0["issuance_profile_id"] = .string("subordinate-ca") }, "settings.issuance_profile_id"),
             ("unknown enrollment CA", { DMSSettingsFixture.edit(&$0, "enrollment_settings") { $0["enrollment_ca"] = .string("nowhere") } }, "settings.enrollment_settings.enrollment_ca"),
             ("unknown managed CA", { $0["ca_distribution_settings"] = .object(["managed_cas": .array([.string("nowhere")])]) }, "settings.ca_distribution_settings.managed_cas[0]"),

@@ -92,7 +92,7 @@ import X509
         let caID = unique("mismatched")
         _ = try await environment.core.createCA(CACreationRequest(
             id: caID, subject: try SubjectText.parse("CN=Mismatched \(caID)"), keySpec: .ecP256,
-            profileID: "subordinate-ca", issuanceProfileID: "iot-device", parentID: fixture.rootID, requester: Requester("test")
+            profileID: "subordinate-ca", issuanceProfileID: "iot-device", parentID: fixture.rootID, requester: .localAdministrator("test")
         ))
         // Point the CA at another key in the token: the token signs, but not with the CA's key.
         let otherKey: [UInt8] = (0..<16).map { _ in .random(in: .min ... .max) }
@@ -147,7 +147,7 @@ import X509
         func create(_ id: String, profile: String, key: KeySpec = .ecP256, parent: String? = nil) async throws -> CARecord {
             try await fixture.environment.core.createCA(CACreationRequest(
                 id: id, subject: try SubjectText.parse("CN=\(id)"), keySpec: key, profileID: profile,
-                issuanceProfileID: "iot-device", parentID: parent, requester: Requester("test")
+                issuanceProfileID: "iot-device", parentID: parent, requester: .localAdministrator("test")
             ))
         }
         let cases: [(String, String, KeySpec, String?, String)] = [

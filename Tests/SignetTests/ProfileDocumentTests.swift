@@ -5,7 +5,7 @@ import Testing
 @Suite struct ProfileDocumentTests {
     @Test func reviewedPoliciesDecodeStrictly() throws {
         let ids = try GateFixture.policies().map(\.id)
-        #expect(ids == ["code-signing", "iot-device", "ocsp-responder", "root-ca", "subordinate-ca", "tls-server"])
+        #expect(ids == ["code-signing", "external-subordinate-ca", "fleet-device", "iot-device", "ocsp-responder", "root-ca", "subordinate-ca", "tls-server"])
     }
 
     static let base = """
@@ -46,6 +46,33 @@ import Testing
         BadDocument(name: "no key type allowed", document: { try variant { $0["crypto_enforcement"] = ["enabled": true, "allow_rsa_keys": false, "allow_ecdsa_keys": false] } }, expected: .invalid(field: "crypto_enforcement", reason: "")),
         BadDocument(name: "three-letter country", document: { try variant { $0["subject"] = ["country": "DEU"] } }, expected: .invalid(field: "subject.country", reason: "")),
         BadDocument(name: "id with spaces", document: { try variant { $0["id"] = "my profile" } }, expected: .invalid(field: "id", reason: "")),
+        // Settings that could never act are refused when written.
+        BadDocument(name: "OCSPSigning without ocsp_responder", document: { try variant { $0["extended_key_usages"] = ["clientAuth", "ocspSigning"] } }, expected: .invalid(field: "extended_key_usages", reason: "")),
+        BadDocument(name: "ocsp_responder with other EKUs", document: { try variant { $0["ocsp_responder"] = true; $0["extended_key_usages"] = ["ocspSigning", "clientAuth"] } }, expected: .invalid(field: "extended_key_usages", reason: "")),
+        BadDocument(name: "honoured EKUs with an empty allow-list", document: { try variant { $0["honor_extended_key_usages"] = true } }, expected: .invalid(field: "extended_key_usages", reason: "")),
+        BadDocument(name: "external_ca without sign_as_ca", document: { try variant { $0["external_ca"] = true } }, expected: .invalid(field: "external_ca", reason: "")),
+        BadDocument(name: "path_len without sign_as_ca", document: { try variant { $0["path_len"] = 0 } }, expected: .invalid(field: "path_len", reason: "")),
+        BadDocument(name: "unknown required_role", document: { try variant { $0["required_role"] = "root" } }, expected: .invalid(field: "required_role", reason: "")),
+        BadDocument(name: "name_constraints on an end-entity profile", document: { try variant { $0["name_constraints"] = ["permitted_dns": ["example.com"]] } }, expected: .invalid(field: "name_constraints", reason: "")),
+        BadDocument(name: "name_constraints with a bad CIDR", document: { try variant {
+            $0["sign_as_ca"] = true; $0["key_usage"] = ["cert_sign": true, "crl_sign": true]; $0["name_constraints"] = ["permitted_ip": ["10.1.2.3/8"]]
+        } }, expected: .invalid(field: "name_constraints.permitted_ip[0]", reason: "")),
+        BadDocument(name: "name_policy without honor_extensions", document: { try variant { $0["name_policy"] = ["allowed_san_types": ["dns"]] } }, expected: .invalid(field: "name_policy", reason: "")),
+        BadDocument(name: "name_policy patterns for a type it does not allow", document: { try variant {
+            $0["honor_extensions"] = true; $0["name_policy"] = ["allowed_san_types": ["dns"], "uri": ["spiffe://fleet/{cn}"]]
+        } }, expected: .invalid(field: "name_policy.uri", reason: "")),
+        BadDocument(name: "name_policy with an unknown hole", document: { try variant {
+            $0["honor_extensions"] = true; $0["name_policy"] = ["dns": ["{serial}.example.com"]]
+        } }, expected: .invalid(field: "name_policy.dns[0]", reason: "")),
+        BadDocument(name: "name_policy pattern that can never match", document: { try variant {
+            $0["honor_extensions"] = true; $0["name_policy"] = ["dns": ["under_score.{cn}.example.com"]]
+        } }, expected: .invalid(field: "name_policy.dns[0]", reason: "")),
+        BadDocument(name: "name_policy max_names above the gate's bound", document: { try variant {
+            $0["honor_extensions"] = true; $0["name_policy"] = ["max_names": 1000]
+        } }, expected: .invalid(field: "name_policy.max_names", reason: "")),
+        BadDocument(name: "unknown name_policy field", document: { try variant {
+            $0["honor_extensions"] = true; $0["name_policy"] = ["dns_names": ["a.example"]]
+        } }, expected: .unknownField("name_policy.dns_names")),
     ]
 
     @Test(arguments: badDocuments)

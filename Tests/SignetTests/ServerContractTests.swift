@@ -40,7 +40,7 @@ import Testing
         let caID = unique("paging")
         _ = try await core.createCA(CACreationRequest(
             id: caID, subject: try SubjectText.parse("CN=Paging \(caID)"), keySpec: .ecP256, profileID: "subordinate-ca",
-            issuanceProfileID: "iot-device", parentID: server.gate.rootID, requester: Requester("test")
+            issuanceProfileID: "iot-device", parentID: server.gate.rootID, requester: .localAdministrator("test")
         ))
         let csrs = try (0..<90).map { try OpenSSLCSR.make(subject: "/CN=page-\($0)", in: server.scratch) }
         var existing: Set<String> = []

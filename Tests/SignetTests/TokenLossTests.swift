@@ -22,7 +22,7 @@ import Testing
         let caID = unique("remote-root")
         _ = try await core.createCA(CACreationRequest(
             id: caID, subject: try SubjectText.parse("CN=Remote Root \(caID)"), keySpec: .ecP256,
-            profileID: "root-ca", issuanceProfileID: "iot-device", requester: Requester("test")
+            profileID: "root-ca", issuanceProfileID: "iot-device", requester: .localAdministrator("test")
         ))
         let scratch = try Scratch()
         func issue(_ name: String) async throws -> SigningCore.Issued {

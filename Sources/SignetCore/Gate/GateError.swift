@@ -21,7 +21,7 @@ public enum GateError: Error, Sendable, CustomStringConvertible {
 /// A request the gate refused, with the rule it broke and everything it checked on the way.
 public struct Refusal: Error, Sendable {
     /// What kind of mistake it was, so that front ends can choose a status code.
-    public enum Kind: Sendable { case malformed, notFound, conflict, policy }
+    public enum Kind: Sendable { case malformed, notFound, conflict, policy, forbidden }
 
     public let kind: Kind
     public let rule: String

@@ -16,6 +16,8 @@ public struct CACreationRequest: Sendable {
     public var requester: Requester
     /// A validity for this CA only; it may shorten the profile's, never extend it.
     public var validity: IssuanceProfile.Validity?
+    /// The profiles the new CA may issue with; nil: its default issuance profile only.
+    public var allowedProfiles: [String]?
 
     public init(id: String, subject: DistinguishedName, keySpec: KeySpec, profileID: String, issuanceProfileID: String, parentID: String? = nil, requester: Requester) {
         self.id = id
@@ -35,16 +37,22 @@ extension SigningCore {
         var decision = DecisionDraft(action: request.parentID == nil ? .createRootCA : .createSubordinateCA, caID: request.id, requester: request.requester)
         var log = RuleLog()
         do {
+            try checkAdministrator(request.requester, action: "creating a CA", log: &log)
             try await checkNewCAID(request.id, log: &log)
             let profile = try await profile(request.profileID, purpose: "the CA certificate", log: &log)
             decision.profile = profile
             guard profile.profile.signAsCA else {
                 throw log.fail("profile.sign_as_ca", "profile '\(profile.profile.id)' does not have sign_as_ca and cannot issue a CA certificate")
             }
-            let effective = try effectiveProfile(profile.profile, validity: request.validity, log: &log)
-            _ = try await self.profile(request.issuanceProfileID, purpose: "the CA's issuance", log: &log)
+            var effective = try effectiveProfile(profile.profile, validity: request.validity, log: &log)
+            let allowedProfiles = try await checkAllowedProfiles(request.allowedProfiles, default: request.issuanceProfileID, log: &log)
             var parent: SigningCA?
-            if let parentID = request.parentID { parent = try await signingCA(parentID, log: &log) }
+            if let parentID = request.parentID {
+                let signingParent = try await signingCA(parentID, log: &log)
+                try checkAllowed(profile.profile.id, by: signingParent.record, log: &log)
+                effective.pathLength = try pathLength(effective.pathLength, under: signingParent.certificate, log: &log)
+                parent = signingParent
+            }
             let keyKind = request.keySpec.publicKeyKind
             if let violation = CryptoBaseline.violation(keyKind) ?? profile.profile.cryptoEnforcement.violation(keyKind).map(\.detail) {
                 throw log.fail("crypto_enforcement", violation)
@@ -70,6 +78,7 @@ extension SigningCore {
                     keyURI: PKCS11URI(token: token.configuration.label, id: keyID, object: Self.keyLabel(request.id)).description,
                     profileID: profile.profile.id,
                     issuanceProfileID: request.issuanceProfileID,
+                    allowedProfiles: allowedProfiles,
                     status: .active
                 )
                 let record = try CertificateRecord(certificate, plan: plan, issuerCAID: parent?.record.id ?? request.id, profile: profile, requester: request.requester, decisionID: decisionID)
@@ -116,7 +125,7 @@ extension SigningCore {
     }
 
     /// The profile with a requested validity, which must end no later than the profile's own.
-    private func effectiveProfile(_ profile: IssuanceProfile, validity: IssuanceProfile.Validity?, log: inout RuleLog) throws -> IssuanceProfile {
+    func effectiveProfile(_ profile: IssuanceProfile, validity: IssuanceProfile.Validity?, log: inout RuleLog) throws -> IssuanceProfile {
         guard let validity else { return profile }
         var shortened = profile
         shortened.validity = validity
@@ -131,7 +140,7 @@ extension SigningCore {
         return shortened
     }
 
-    private func checkNewCAID(_ id: String, log: inout RuleLog) async throws {
+    func checkNewCAID(_ id: String, log: inout RuleLog) async throws {
         guard Identifier.isValid(id) else {
             throw log.fail("ca.id", "'\(id)' is not \(Identifier.rule)", kind: .malformed)
         }

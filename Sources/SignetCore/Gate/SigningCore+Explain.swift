@@ -13,13 +13,15 @@ extension SigningCore {
 
     /// - Parameter caID: the CA that would sign (its validity clamps the result); nil to
     ///   judge the request against the profile alone.
-    public func explain(csr: [UInt8], profileID: String, caID: String?) async throws -> Explanation {
-        var decision = DecisionDraft(action: .issue, caID: caID ?? "", requester: Requester("explain"))
+    ///   With a CA, the rules of who may use which profile on it are part of the answer.
+    public func explain(csr: [UInt8], profileID: String, caID: String?, requester: Requester = Requester("explain")) async throws -> Explanation {
+        var decision = DecisionDraft(action: .issue, caID: caID ?? "", requester: requester)
         var log = RuleLog()
         do {
             let signer = try await caID.asyncMap { try await signingCA($0, log: &log) }
             let profile = try await profile(profileID, purpose: "explanation", log: &log)
-            let requested = try readCSR(csr, decision: &decision, log: &log)
+            if let signer { try checkProfileUse(profile, by: signer, requester: requester, log: &log) }
+            let requested = try readCSR(csr, profile: profile.profile, decision: &decision, log: &log)
             let plan = try IssuancePolicy.evaluate(
                 profile: profile.profile, request: requested, issuer: signer?.context,
                 urls: .under(base: publicBaseURL, caID: caID ?? ""), now: clock(), log: &log

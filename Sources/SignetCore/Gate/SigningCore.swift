@@ -40,8 +40,9 @@ public final class SigningCore: Sendable {
     }
 
     /// Issues a certificate for a CSR (PEM, DER or base64 DER) under `profileID`, or the CA's
-    /// default profile when nil.
-    public func issue(csr: [UInt8], caID: String, profileID: String? = nil, requester: Requester) async throws -> Issued {
+    /// default profile when nil. `deviceID` is the device that enrollment authenticated
+    /// (it fills `{device_id}` in name policies).
+    public func issue(csr: [UInt8], caID: String, profileID: String? = nil, requester: Requester, deviceID: String? = nil) async throws -> Issued {
         var decision = DecisionDraft(action: .issue, caID: caID, requester: requester)
         decision.requestFingerprint = CSRReading.fingerprint(csr)
         var log = RuleLog()
@@ -49,7 +50,9 @@ public final class SigningCore: Sendable {
             let signer = try await signingCA(caID, log: &log)
             let profile = try await profile(profileID ?? signer.record.issuanceProfileID, purpose: "issuance", log: &log)
             decision.profile = profile
-            let requested = try readCSR(csr, decision: &decision, log: &log)
+            try checkProfileUse(profile, by: signer, requester: requester, log: &log)
+            var requested = try readCSR(csr, profile: profile.profile, decision: &decision, log: &log)
+            requested.deviceID = deviceID
             let plan = try IssuancePolicy.evaluate(
                 profile: profile.profile,
                 request: requested,
@@ -99,18 +102,34 @@ public final class SigningCore: Sendable {
         return stored
     }
 
-    /// Decodes the CSR, applies the key baseline, then checks proof of possession.
-    func readCSR(_ input: [UInt8], decision: inout DecisionDraft, log: inout RuleLog) throws -> RequestedCertificate {
+    /// Decodes the CSR and checks it in order of cost: its structure and key baseline from the
+    /// raw DER, the proof of possession, then the subject and requested names.
+    func readCSR(_ input: [UInt8], profile: IssuanceProfile, decision: inout DecisionDraft, log: inout RuleLog) throws -> RequestedCertificate {
         guard let der = CSRReading.der(from: input) else {
             throw log.fail("csr.decode", "the CSR is neither PEM, DER nor base64 of DER", kind: .malformed)
         }
         decision.requestFingerprint = CSRReading.fingerprint(der)
         let keyKind: PublicKeyKind
-        do { keyKind = try CSRReading.keyKind(der: der) } catch {
+        let structure: CSRStructure
+        do {
+            keyKind = try CSRReading.keyKind(der: der)
+            structure = try CSRStructure(der: der)
+        } catch CSRStructure.Problem.malformed(let why) {
+            throw log.fail("csr.structure", why, kind: .malformed)
+        } catch {
             throw log.fail("csr.decode", "the CSR is not a valid PKCS#10 structure: \(error)", kind: .malformed)
         }
-        if let violation = CryptoBaseline.violation(keyKind) { throw log.fail("crypto.baseline", violation) }
+        guard structure.version == 0 else {
+            throw log.fail("csr.structure", "the CSR has version \(structure.version + 1); PKCS#10 defines only version 1 (0)", kind: .malformed)
+        }
+        log.pass("csr.structure", "PKCS#10 v1, attributes and extensions each once")
+        if let violation = CryptoBaseline.violation(keyKind) ?? structure.rsaExponent.flatMap(CryptoBaseline.rsaExponentViolation) {
+            throw log.fail("crypto.baseline", violation)
+        }
         log.pass("crypto.baseline", "\(keyKind)")
+        if let violation = CryptoBaseline.csrSignatureViolation(structure.signatureAlgorithm, allowSHA1: profile.allowSHA1CSRSignatures) {
+            throw log.fail("crypto.csr_signature", violation)
+        }
         let csr: CertificateSigningRequest
         do { csr = try CertificateSigningRequest(derEncoded: der) } catch {
             throw log.fail("csr.decode", "the CSR cannot be parsed: \(error)", kind: .malformed)
@@ -119,6 +138,14 @@ public final class SigningCore: Sendable {
             throw log.fail("csr.proof_of_possession", "the CSR's signature does not verify with its public key", kind: .malformed)
         }
         log.pass("csr.proof_of_possession", "signature verified")
+        do {
+            try SubjectAttributeRules.check(structure.subject, derSize: structure.subjectDERSize, honoured: profile.honorSubject)
+        } catch .malformed(let why) {
+            throw log.fail("csr.subject", why, kind: .malformed)
+        } catch .policy(let why) {
+            throw log.fail("csr.subject", why)
+        }
+        log.pass("csr.subject", "\(structure.subject.count) attributes within RFC 5280's bounds")
         var requested = RequestedCertificate(subject: csr.subject, publicKey: csr.publicKey, keyKind: keyKind)
         do {
             if let extensions = try csr.attributes.extensionRequest?.extensions {
@@ -129,6 +156,14 @@ public final class SigningCore: Sendable {
             }
         } catch {
             throw log.fail("csr.extensions", "a requested extension is malformed: \(error)", kind: .malformed)
+        }
+        if let names = requested.subjectAlternativeNames {
+            do { try SANSyntax.check(names) } catch .malformed(let why) {
+                throw log.fail("csr.subject_alt_name", why, kind: .malformed)
+            } catch .policy(let why) {
+                throw log.fail("csr.subject_alt_name", why)
+            }
+            log.pass("csr.subject_alt_name", "\(names.count) well-formed names")
         }
         return requested
     }
@@ -145,7 +180,8 @@ struct SigningCA {
             name: certificate.subject,
             notBefore: certificate.notValidBefore,
             notAfter: certificate.notValidAfter,
-            keyIdentifier: (try? certificate.extensions.subjectKeyIdentifier)?.keyIdentifier
+            keyIdentifier: (try? certificate.extensions.subjectKeyIdentifier)?.keyIdentifier,
+            nameConstraints: (try? certificate.extensions.nameConstraints) ?? nil
         )
     }
 }

@@ -18,6 +18,8 @@ struct IssuerContext {
     let notBefore: Date
     let notAfter: Date
     let keyIdentifier: ArraySlice<UInt8>?
+    /// The issuing CA certificate's own nameConstraints: the gate keeps to them too.
+    var nameConstraints: NameConstraints? = nil
 }
 
 /// Where relying parties find revocation information for certificates of one CA.

@@ -1,3 +1,5 @@
+import SwiftASN1
+
 /// Key rules that hold under every profile, whatever its crypto enforcement says.
 public enum CryptoBaseline {
     public static let minimumRSABits = 2048
@@ -39,5 +41,39 @@ extension IssuanceProfile.CryptoEnforcement {
             return nil // refused by the baseline already
         }
         return nil
+    }
+}
+
+extension CryptoBaseline {
+    /// Proof-of-possession signatures the gate verifies: ECDSA or PKCS#1 v1.5 with SHA-256 or
+    /// stronger; SHA-1 only where a profile opts in for legacy devices.
+    static let strongCSRSignatures: [ASN1ObjectIdentifier: String] = [
+        [1, 2, 840, 10045, 4, 3, 2]: "ecdsa-with-SHA256", [1, 2, 840, 10045, 4, 3, 3]: "ecdsa-with-SHA384",
+        [1, 2, 840, 10045, 4, 3, 4]: "ecdsa-with-SHA512", [1, 2, 840, 113549, 1, 1, 11]: "sha256WithRSAEncryption",
+        [1, 2, 840, 113549, 1, 1, 12]: "sha384WithRSAEncryption", [1, 2, 840, 113549, 1, 1, 13]: "sha512WithRSAEncryption",
+    ]
+    /// Legacy RSA devices only: ecdsa-with-SHA1 is never accepted (the verifier has no such
+    /// algorithm, and no device that can do ECDSA needs SHA-1).
+    static let sha1CSRSignatures: [ASN1ObjectIdentifier: String] = [
+        [1, 2, 840, 113549, 1, 1, 5]: "sha1WithRSAEncryption",
+    ]
+
+    /// Nil when the CSR's signature algorithm is accepted, otherwise why not.
+    static func csrSignatureViolation(_ algorithm: ASN1ObjectIdentifier, allowSHA1: Bool) -> String? {
+        if strongCSRSignatures[algorithm] != nil { return nil }
+        if let name = sha1CSRSignatures[algorithm] {
+            return allowSHA1 ? nil : "the CSR is signed with \(name); SHA-1 is accepted only by profiles for legacy devices (allow_sha1_csr_signatures)"
+        }
+        return "the CSR's signature algorithm \(algorithm) is not accepted; use ECDSA or RSA PKCS#1 v1.5 with SHA-256 or stronger"
+    }
+
+    /// RSA public exponents must be odd and at least 65537 (small exponents invite
+    /// broadcast and padding attacks; even ones are not RSA keys).
+    static func rsaExponentViolation(_ exponent: ArraySlice<UInt8>) -> String? {
+        let digits = exponent.drop { $0 == 0 }
+        guard let last = digits.last, last & 1 == 1 else { return "the RSA public exponent is even or zero" }
+        guard digits.count <= 8 else { return nil }
+        let value = digits.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return value >= 65537 ? nil : "the RSA public exponent is \(value); it must be at least 65537"
     }
 }

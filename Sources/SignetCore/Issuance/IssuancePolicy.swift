@@ -34,28 +34,31 @@ enum IssuancePolicy {
         log.pass("sign_as_ca", profile.signAsCA ? "CA:TRUE" : "CA:FALSE")
 
         let keyUsage = try keyUsage(profile: profile, request: request, log: &log)
-        let extendedKeyUsage = extendedKeyUsage(profile: profile, request: request, log: &log)
+        let extendedKeyUsage = try extendedKeyUsage(profile: profile, request: request, log: &log)
         let subject = try subject(profile: profile, request: request, log: &log)
+        let names = try NamePolicyCheck.names(profile: profile, request: request, subject: subject, issuer: issuer, log: &log)
         let (notBefore, notAfter) = try validity(profile: profile, issuer: issuer, now: now, log: &log)
 
         var extensions = Certificate.Extensions()
         do {
             try extensions.append(Certificate.Extension(
-                profile.signAsCA ? BasicConstraints.isCertificateAuthority(maxPathLength: nil) : .notCertificateAuthority,
+                profile.signAsCA ? BasicConstraints.isCertificateAuthority(maxPathLength: profile.pathLength) : .notCertificateAuthority,
                 critical: true
             ))
             if keyUsage != KeyUsage() { try extensions.append(Certificate.Extension(keyUsage, critical: true)) }
             if let extendedKeyUsage { try extensions.append(Certificate.Extension(extendedKeyUsage, critical: false)) }
-            if extendedKeyUsage?.contains(.ocspSigning) == true {
+            if profile.ocspResponder {
                 // RFC 6960 4.2.2.2.1: relying parties need not check a responder's own status.
+                // Only the delegated-responder path issues under such a profile.
                 try extensions.append(Certificate.Extension(oid: [1, 3, 6, 1, 5, 5, 7, 48, 1, 5], critical: false, value: [0x05, 0x00]))
             }
-            if profile.honorExtensions, let names = request.subjectAlternativeNames {
+            if let names {
                 // RFC 5280 4.2.1.6: with an empty subject the SAN must be critical.
                 try extensions.append(Certificate.Extension(names, critical: subject.isEmpty))
-                log.pass("honor_extensions", "subjectAltName copied from the request")
-            } else {
-                log.pass("honor_extensions", profile.honorExtensions ? "the request has no subjectAltName" : "requested extensions ignored")
+            }
+            if profile.signAsCA, let constraints = profile.nameConstraints {
+                // RFC 5280 4.2.1.10: conforming CAs mark nameConstraints critical.
+                try extensions.append(Certificate.Extension(constraints.x509, critical: true))
             }
             try extensions.append(Certificate.Extension(SubjectKeyIdentifier(hash: request.publicKey), critical: false))
             if let keyIdentifier = issuer?.keyIdentifier {
@@ -112,9 +115,16 @@ enum IssuancePolicy {
         return dropped
     }
 
-    private static func extendedKeyUsage(profile: IssuanceProfile, request: RequestedCertificate, log: inout RuleLog) -> ExtendedKeyUsage? {
+    /// With `honor_extended_key_usages` the request may choose among the profile's own EKUs,
+    /// never beyond them: an EKU outside the list (OCSPSigning above all) is refused.
+    private static func extendedKeyUsage(profile: IssuanceProfile, request: RequestedCertificate, log: inout RuleLog) throws -> ExtendedKeyUsage? {
         if profile.honorExtendedKeyUsages, let requested = request.extendedKeyUsage {
-            log.pass("extended_key_usages", "from the request: \(requested)")
+            let allowed = Set(profile.extendedKeyUsages.map(\.x509))
+            let outside = requested.filter { !allowed.contains($0) }
+            guard outside.isEmpty else {
+                throw log.fail("extended_key_usages", "the request asks for \(outside.map { "\($0)" }), which profile '\(profile.id)' does not grant; it grants \(profile.extendedKeyUsages.map(\.rawValue))")
+            }
+            log.pass("extended_key_usages", "from the request, within the profile's: \(requested)")
             return requested
         }
         guard !profile.extendedKeyUsages.isEmpty else {

@@ -15,6 +15,9 @@ public struct RequestedCertificate: Sendable {
     public var extendedKeyUsage: ExtendedKeyUsage?
     public var subjectAlternativeNames: SubjectAlternativeNames?
     public var basicConstraints: BasicConstraints?
+    /// The enrolling device, when device enrollment vouches for it (fills `{device_id}` in
+    /// name policies).
+    public var deviceID: String?
 
     public init(subject: DistinguishedName, publicKey: Certificate.PublicKey, keyKind: PublicKeyKind) {
         self.subject = subject

@@ -22,8 +22,8 @@ extension SigningCore {
             }
             let profile = try await profile(profileID, purpose: "the OCSP responder", log: &log)
             decision.profile = profile
-            guard !profile.profile.signAsCA, profile.profile.extendedKeyUsages.contains(.ocspSigning) else {
-                throw log.fail("ocsp.signer_profile", "profile '\(profileID)' must grant the OCSPSigning extended key usage and must not have sign_as_ca")
+            guard profile.profile.ocspResponder else {
+                throw log.fail("ocsp.signer_profile", "profile '\(profileID)' is not an ocsp_responder profile; only those grant OCSPSigning")
             }
             log.pass("ocsp.signer_profile", "'\(profileID)' grants OCSPSigning")
             let keyKind = keySpec.publicKeyKind

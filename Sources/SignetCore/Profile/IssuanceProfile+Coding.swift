@@ -15,6 +15,13 @@ extension IssuanceProfile {
         case subject
         case honorExtensions = "honor_extensions"
         case cryptoEnforcement = "crypto_enforcement"
+        case requiredRole = "required_role"
+        case ocspResponder = "ocsp_responder"
+        case externalCA = "external_ca"
+        case pathLength = "path_len"
+        case nameConstraints = "name_constraints"
+        case namePolicy = "name_policy"
+        case allowSHA1CSRSignatures = "allow_sha1_csr_signatures"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -32,6 +39,13 @@ extension IssuanceProfile {
         subject = try c.decodeIfPresent(SubjectTemplate.self, forKey: .subject) ?? SubjectTemplate()
         honorExtensions = try c.decodeIfPresent(Bool.self, forKey: .honorExtensions) ?? false
         cryptoEnforcement = try c.decodeIfPresent(CryptoEnforcement.self, forKey: .cryptoEnforcement) ?? CryptoEnforcement()
+        requiredRole = try c.decodeIfPresent(RequiredRole.self, forKey: .requiredRole) ?? .operator
+        ocspResponder = try c.decodeIfPresent(Bool.self, forKey: .ocspResponder) ?? false
+        externalCA = try c.decodeIfPresent(Bool.self, forKey: .externalCA) ?? false
+        pathLength = try c.decodeIfPresent(Int.self, forKey: .pathLength)
+        nameConstraints = try c.decodeIfPresent(NameConstraintsTemplate.self, forKey: .nameConstraints)
+        namePolicy = try c.decodeIfPresent(NamePolicy.self, forKey: .namePolicy)
+        allowSHA1CSRSignatures = try c.decodeIfPresent(Bool.self, forKey: .allowSHA1CSRSignatures) ?? false
     }
 }
 

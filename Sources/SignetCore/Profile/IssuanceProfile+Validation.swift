@@ -53,6 +53,36 @@ extension IssuanceProfile {
             throw invalid("subject.country", "must be a two-letter ISO 3166 code")
         }
         try cryptoEnforcement.validate()
+        try validateGateFields()
+    }
+
+    /// The fields that decide what kind of certificate a profile may make at all. Each one
+    /// that could not act under the rest of the profile is refused here, at write time.
+    private func validateGateFields() throws {
+        func invalid(_ field: String, _ reason: String) -> ProfileError { .invalid(field: field, reason: reason) }
+        if honorExtendedKeyUsages && extendedKeyUsages.isEmpty {
+            throw invalid("extended_key_usages", "is empty while honor_extended_key_usages is true; requested EKUs are honoured only from this list")
+        }
+        if ocspResponder {
+            guard !signAsCA else { throw invalid("ocsp_responder", "cannot be combined with sign_as_ca") }
+            guard extendedKeyUsages == [.ocspSigning] else { throw invalid("extended_key_usages", "must be exactly [\"ocspSigning\"] in an ocsp_responder profile") }
+        } else if extendedKeyUsages.contains(.ocspSigning) {
+            throw invalid("extended_key_usages", "ocspSigning is granted only by an ocsp_responder profile (used by the delegated-responder path alone)")
+        }
+        if externalCA && !signAsCA { throw invalid("external_ca", "requires sign_as_ca") }
+        if let pathLength {
+            guard signAsCA else { throw invalid("path_len", "requires sign_as_ca") }
+            guard (0...16).contains(pathLength) else { throw invalid("path_len", "must be 0...16") }
+        }
+        if let nameConstraints {
+            guard signAsCA else { throw invalid("name_constraints", "requires sign_as_ca: only CA certificates carry nameConstraints") }
+            try nameConstraints.validate()
+        }
+        if let namePolicy {
+            guard !signAsCA else { throw invalid("name_policy", "applies to end-entity profiles; CA profiles use name_constraints") }
+            guard honorExtensions else { throw invalid("name_policy", "requires honor_extensions: without it no subjectAltName is taken from a request") }
+            try namePolicy.validate()
+        }
     }
 
     /// A hash of the profile's canonical JSON: certificates record the exact version they were issued under.

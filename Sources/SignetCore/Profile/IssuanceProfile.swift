@@ -18,6 +18,23 @@ public struct IssuanceProfile: Codable, Sendable, Hashable {
     public var subject: SubjectTemplate
     public var honorExtensions: Bool
     public var cryptoEnforcement: CryptoEnforcement
+    /// Who may issue with the profile: any issuing role, or administrators only.
+    public var requiredRole: RequiredRole
+    /// Certificates for a CA's delegated OCSP responder (OCSPSigning and id-pkix-ocsp-nocheck).
+    /// Such a profile is used only by the delegated-responder path, never by a sign request.
+    public var ocspResponder: Bool
+    /// A `sign_as_ca` profile that administrators may use to certify a CA key held outside
+    /// Signet's token (the "sign external sub-CA" operation). Without it, CA certificates are
+    /// made only by CA creation, into keys the token generated.
+    public var externalCA: Bool
+    /// basicConstraints pathLenConstraint of CA certificates (nil: none, unless the parent's forces one).
+    public var pathLength: Int?
+    /// nameConstraints written into CA certificates.
+    public var nameConstraints: NameConstraintsTemplate?
+    /// Which subjectAltNames a request may carry (with `honor_extensions`).
+    public var namePolicy: NamePolicy?
+    /// Accept CSRs signed with SHA-1 (legacy devices only; SHA-256 or stronger otherwise).
+    public var allowSHA1CSRSignatures: Bool
 
     /// A profile with everything but its id and validity at the defaults a document would get.
     public init(id: String, name: String? = nil, validity: Validity) {
@@ -34,6 +51,18 @@ public struct IssuanceProfile: Codable, Sendable, Hashable {
         self.subject = SubjectTemplate()
         self.honorExtensions = false
         self.cryptoEnforcement = CryptoEnforcement()
+        self.requiredRole = .operator
+        self.ocspResponder = false
+        self.externalCA = false
+        self.pathLength = nil
+        self.nameConstraints = nil
+        self.namePolicy = nil
+        self.allowSHA1CSRSignatures = false
+    }
+
+    /// The least role a requester must hold to issue with a profile.
+    public enum RequiredRole: String, Codable, Sendable, Hashable {
+        case `operator`, admin
     }
 
     /// How long, or until when, certificates issued under the profile are valid.

@@ -30,6 +30,8 @@ extension IssuanceProfile {
         top[CodingKeys.keyUsage.rawValue] = leaves(KeyUsageFlags.CodingKeys.self)
         top[CodingKeys.subject.rawValue] = leaves(SubjectTemplate.CodingKeys.self)
         top[CodingKeys.cryptoEnforcement.rawValue] = leaves(CryptoEnforcement.CodingKeys.self)
+        top[CodingKeys.nameConstraints.rawValue] = leaves(NameConstraintsTemplate.CodingKeys.self)
+        top[CodingKeys.namePolicy.rawValue] = leaves(NamePolicy.CodingKeys.self)
         return .object(top)
     }()
 }

@@ -1,9 +1,26 @@
 import Foundation
 
 /// Who asked for a decision: a CLI user, an API subject, an EST client.
+///
+/// `roles` are the API roles the requester proved (`admin`, `operator`, …); the gate checks
+/// them where a profile or an operation asks for more than the route did. A requester made
+/// without roles holds none: devices over EST, internal jobs.
 public struct Requester: Sendable, Hashable, CustomStringConvertible {
     public let name: String
-    public init(_ name: String) { self.name = name }
+    public let roles: Set<String>
+
+    public init(_ name: String, roles: Set<String> = []) {
+        self.name = name
+        self.roles = roles
+    }
+
+    /// Someone with the token PIN and the database credentials on this machine (the CLI):
+    /// as powerful as any administrator, so recorded as one.
+    public static func localAdministrator(_ name: String) -> Requester {
+        Requester(name, roles: ["admin"])
+    }
+
+    public var isAdmin: Bool { roles.contains("admin") }
     public var description: String { name }
 }
 
@@ -11,6 +28,7 @@ public struct Requester: Sendable, Hashable, CustomStringConvertible {
 public struct DecisionRecord: Sendable {
     public enum Action: String, Sendable {
         case issue = "ISSUE", createRootCA = "CREATE_ROOT_CA", createSubordinateCA = "CREATE_SUB_CA", importCA = "IMPORT_CA"
+        case signExternalCA = "SIGN_EXTERNAL_CA", setAllowedProfiles = "SET_ALLOWED_PROFILES"
         case revoke = "REVOKE", unhold = "UNHOLD", revokeCA = "REVOKE_CA"
         case publishCRL = "PUBLISH_CRL", signOCSP = "SIGN_OCSP", setOCSPSigner = "SET_OCSP_SIGNER"
     }
@@ -49,11 +67,14 @@ public struct CARecord: Sendable, Hashable {
     public let profileID: String?
     /// The default profile for what this CA signs.
     public let issuanceProfileID: String?
+    /// The only profiles this CA issues with (its default among them).
+    public var allowedProfiles: [String]
     public let status: Status
     /// The delegated OCSP responder, or nil when the CA's own key signs OCSP responses.
     public var ocspSigner: OCSPSignerRecord?
 
-    public init(id: String, kind: Kind, parentID: String?, level: Int, certificateDER: [UInt8], keyURI: String?, profileID: String?, issuanceProfileID: String?, status: Status, ocspSigner: OCSPSignerRecord? = nil) {
+    /// Without `allowedProfiles` the CA may issue with its default profile only.
+    public init(id: String, kind: Kind, parentID: String?, level: Int, certificateDER: [UInt8], keyURI: String?, profileID: String?, issuanceProfileID: String?, allowedProfiles: [String]? = nil, status: Status, ocspSigner: OCSPSignerRecord? = nil) {
         self.id = id
         self.kind = kind
         self.parentID = parentID
@@ -62,6 +83,7 @@ public struct CARecord: Sendable, Hashable {
         self.keyURI = keyURI
         self.profileID = profileID
         self.issuanceProfileID = issuanceProfileID
+        self.allowedProfiles = allowedProfiles ?? issuanceProfileID.map { [$0] } ?? []
         self.status = status
         self.ocspSigner = ocspSigner
     }

@@ -18,6 +18,8 @@ public protocol CAStore: Sendable {
     func cas() async throws -> [CARecord]
     /// Sets or clears (nil) the CA's delegated OCSP responder.
     func setOCSPSigner(caID: String, _ signer: OCSPSignerRecord?) async throws
+    /// Replaces the profiles the CA issues with.
+    func setAllowedProfiles(caID: String, _ profiles: [String]) async throws
     /// Drops cached copies of these CAs (their status changed).
     func forget(ids: [String])
 }

@@ -32,6 +32,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .notFound: return APIError(status: .notFound, code: "not_found", message: refusal.detail, rule: refusal.rule)
             case .conflict: return APIError(status: .conflict, code: "conflict", message: refusal.detail, rule: refusal.rule)
             case .policy: return .refused(rule: refusal.rule, refusal.detail)
+            case .forbidden: return APIError(status: .forbidden, code: "forbidden", message: refusal.detail, rule: refusal.rule)
             }
         case GateError.token(let tokenError) where tokenError.isTokenLoss:
             logger.warning("token unavailable", metadata: ["error": "\(tokenError)"])

@@ -1,6 +1,7 @@
 import Hummingbird
 import NIOCore
 import SignetAuth
+import SignetCore
 
 /// Per-request state: who is calling (after authentication) and the connection it came on
 /// (EST reads the TLS client certificate from it).
@@ -19,4 +20,7 @@ struct SignetRequestContext: RequestContext {
 
     /// The caller's name for audit records.
     var actor: String { identity.map { "jwt:\($0.subject)" } ?? "anonymous" }
+
+    /// The caller as the gate sees it: the audit name and the roles the token proved.
+    var requester: Requester { Requester(actor, roles: identity?.roles ?? []) }
 }

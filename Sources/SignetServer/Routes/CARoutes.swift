@@ -18,12 +18,12 @@ enum CARoutes {
         }
         routes.add(.post, "\(prefix)/cas", roles: []) { request, context in
             let body = try await RequestBody.json(NewCABody.self, request, context: context, allowedKeys: NewCABody.keys)
-            let ca = try await services.core.createCA(try body.request(requester: Requester(context.actor)))
+            let ca = try await services.core.createCA(try body.request(requester: context.requester))
             return try .json(CAResource(ca, metadata: .object([:])), status: .created)
         }
         routes.add(.post, "\(prefix)/cas/import", roles: []) { request, context in
             let body = try await RequestBody.json(ImportCABody.self, request, context: context, allowedKeys: ["id", "certificate"])
-            let ca = try await services.core.importCA(id: body.id, certificate: Array(body.certificate.utf8), requester: Requester(context.actor))
+            let ca = try await services.core.importCA(id: body.id, certificate: Array(body.certificate.utf8), requester: context.requester)
             return try .json(CAResource(ca, metadata: .object([:])), status: .created)
         }
         routes.add(.get, "\(prefix)/cas/{id}", roles: readers) { _, context in
@@ -60,26 +60,41 @@ enum CARoutes {
             guard body.status == "REVOKED" else {
                 throw APIError.badRequest("a CA's status can only be set to REVOKED (revocation is final), got '\(body.status)'")
             }
-            let outcome = try await services.core.revokeCA(id: id, reason: try body.reason(default: .cessationOfOperation), requester: Requester(context.actor))
+            let outcome = try await services.core.revokeCA(id: id, reason: try body.reason(default: .cessationOfOperation), requester: context.requester)
             guard let (ca, metadata) = try await services.catalog.ca(id: id) else { throw APIError.notFound("no CA with id '\(id)'") }
             return try .json(CARevocationResource(ca: try CAResource(ca, metadata: metadata), revokedCAs: outcome.revokedCAs, revokedCertificates: outcome.revokedCertificates))
         }
         routes.add(.post, "\(prefix)/cas/{id}/crl", roles: [.operator]) { _, context in
             let id = try context.parameters.require("id")
-            let published = try await services.core.publishCRLs(caID: id, forceFull: true, requester: Requester(context.actor))
+            let published = try await services.core.publishCRLs(caID: id, forceFull: true, requester: context.requester)
             return try .json(["published": published.map { CRLSummary($0) }])
         }
         routes.add(.put, "\(prefix)/cas/{id}/ocsp-signer", roles: []) { request, context in
             let id = try context.parameters.require("id")
             let body = try await RequestBody.json(OCSPSignerBody.self, request, context: context, allowedKeys: OCSPSignerBody.keys)
-            let ca = try await services.core.setOCSPSigner(caID: id, profileID: try body.profile(), keySpec: try body.keySpec(), requester: Requester(context.actor))
+            let ca = try await services.core.setOCSPSigner(caID: id, profileID: try body.profile(), keySpec: try body.keySpec(), requester: context.requester)
             guard let (_, metadata) = try await services.catalog.ca(id: id) else { throw APIError.notFound("no CA with id '\(id)'") }
             return try .json(CAResource(ca, metadata: metadata))
+        }
+        routes.add(.put, "\(prefix)/cas/{id}/allowed-profiles", roles: []) { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await RequestBody.json(AllowedProfilesBody.self, request, context: context, allowedKeys: ["allowed_profiles"])
+            _ = try await services.core.setAllowedProfiles(caID: id, profiles: body.allowedProfiles, requester: context.requester)
+            guard let (ca, metadata) = try await services.catalog.ca(id: id) else { throw APIError.notFound("no CA with id '\(id)'") }
+            return try .json(CAResource(ca, metadata: metadata))
+        }
+        routes.add(.post, "\(prefix)/cas/{id}/external-cas", roles: []) { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await RequestBody.json(ExternalCABody.self, request, context: context, allowedKeys: ["id", "csr", "profile_id"])
+            let ca = try await services.core.signExternalCA(ExternalCARequest(
+                id: body.id, parentID: id, csr: Array(body.csr.utf8), profileID: body.profileID, requester: context.requester
+            ))
+            return try .json(CAResource(ca, metadata: .object([:])), status: .created)
         }
         routes.add(.post, "\(prefix)/cas/{id}/sign", roles: [.operator]) { request, context in
             let id = try context.parameters.require("id")
             let body = try await RequestBody.json(SignBody.self, request, context: context, allowedKeys: ["csr", "profile_id"])
-            let issued = try await services.core.issue(csr: Array(body.csr.utf8), caID: id, profileID: body.profileID, requester: Requester(context.actor))
+            let issued = try await services.core.issue(csr: Array(body.csr.utf8), caID: id, profileID: body.profileID, requester: context.requester)
             var response = try Response.json(CertificateResource(issued.record, metadata: .object([:])), status: .created)
             response.headers[.signetDecision] = issued.decisionID.uuidString.lowercased()
             return response
@@ -93,6 +108,19 @@ struct SignBody: Decodable {
     enum CodingKeys: String, CodingKey { case csr, profileID = "profile_id" }
 }
 
+struct AllowedProfilesBody: Decodable {
+    let allowedProfiles: [String]
+    enum CodingKeys: String, CodingKey { case allowedProfiles = "allowed_profiles" }
+}
+
+/// A CA certificate for a key held outside Signet, signed by the CA in the path.
+struct ExternalCABody: Decodable {
+    let id: String
+    let csr: String
+    let profileID: String
+    enum CodingKeys: String, CodingKey { case id, csr, profileID = "profile_id" }
+}
+
 struct ImportCABody: Decodable {
     let id: String
     let certificate: String
@@ -100,7 +128,7 @@ struct ImportCABody: Decodable {
 
 /// A new root (no `parent_id`) or subordinate CA.
 struct NewCABody: Decodable {
-    static let keys: Set<String> = ["id", "parent_id", "subject", "key_type", "key_size", "profile_id", "ca_issuance_profile_id", "validity"]
+    static let keys: Set<String> = ["id", "parent_id", "subject", "key_type", "key_size", "profile_id", "ca_issuance_profile_id", "allowed_profiles", "validity"]
 
     let id: String
     let parentID: String?
@@ -109,11 +137,13 @@ struct NewCABody: Decodable {
     let keySize: Int
     let profileID: String
     let caIssuanceProfileID: String
+    let allowedProfiles: [String]?
     let validity: IssuanceProfile.Validity?
 
     enum CodingKeys: String, CodingKey {
         case id, subject, validity
         case parentID = "parent_id", keyType = "key_type", keySize = "key_size", profileID = "profile_id", caIssuanceProfileID = "ca_issuance_profile_id"
+        case allowedProfiles = "allowed_profiles"
     }
 
     func request(requester: Requester) throws -> CACreationRequest {
@@ -124,6 +154,7 @@ struct NewCABody: Decodable {
             id: id, subject: name, keySpec: spec, profileID: profileID, issuanceProfileID: caIssuanceProfileID, parentID: parentID, requester: requester
         )
         request.validity = validity
+        request.allowedProfiles = allowedProfiles
         return request
     }
 }

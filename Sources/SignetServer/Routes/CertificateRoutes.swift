@@ -33,7 +33,7 @@ enum CertificateRoutes {
         routes.add(.put, "\(prefix)/certificates/{serial}/status", roles: [.operator]) { request, context in
             let serial = try context.parameters.require("serial")
             let body = try await RequestBody.json(StatusBody.self, request, context: context, allowedKeys: StatusBody.keys)
-            let requester = Requester(context.actor)
+            let requester = context.requester
             switch body.status {
             case "REVOKED":
                 let reason = try body.reason(default: .unspecified)

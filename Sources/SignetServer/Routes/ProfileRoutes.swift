@@ -41,7 +41,7 @@ enum ProfileRoutes {
         routes.add(.post, "\(prefix)/{id}/explain", roles: [.operator]) { request, context in
             let id = try context.parameters.require("id")
             let body = try await RequestBody.json(ExplainBody.self, request, context: context, allowedKeys: ["csr", "ca_id"])
-            let explanation = try await services.core.explain(csr: Array(body.csr.utf8), profileID: id, caID: body.caID)
+            let explanation = try await services.core.explain(csr: Array(body.csr.utf8), profileID: id, caID: body.caID, requester: context.requester)
             return try .json(ExplanationResource(explanation))
         }
     }

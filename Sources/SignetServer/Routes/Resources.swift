@@ -15,6 +15,7 @@ struct CAResource: Encodable {
     let certificate: String
     let profileID: String?
     let caIssuanceProfileID: String?
+    let allowedProfiles: [String]
     let status: String
     let subject: String
     let serialNumber: String
@@ -30,6 +31,7 @@ struct CAResource: Encodable {
         case id, kind, level, certificate, status, subject, metadata
         case ocspSigner = "ocsp_signer", ocspSignerCertificate = "ocsp_signer_certificate"
         case parentID = "parent_id", profileID = "profile_id", caIssuanceProfileID = "ca_issuance_profile_id"
+        case allowedProfiles = "allowed_profiles"
         case serialNumber = "serial_number", validFrom = "valid_from", validTo = "valid_to", keyURI = "key_uri"
     }
 
@@ -42,6 +44,7 @@ struct CAResource: Encodable {
         self.certificate = PEM.certificate(ca.certificateDER)
         profileID = ca.profileID
         caIssuanceProfileID = ca.issuanceProfileID
+        allowedProfiles = ca.allowedProfiles
         status = ca.status.rawValue
         subject = certificate.subject.description
         serialNumber = certificate.serialNumber.bytes.lowercaseHex

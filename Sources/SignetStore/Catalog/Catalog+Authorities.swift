@@ -4,7 +4,7 @@ import SignetCore
 import SignetQuery
 
 extension Catalog {
-    static let caColumns = "a.id, a.kind, a.parent_id, a.level, a.certificate, a.key_uri, a.profile_id, a.ca_issuance_profile_id, a.status, a.metadata::text"
+    static let caColumns = "a.id, a.kind, a.parent_id, a.level, a.certificate, a.key_uri, a.profile_id, a.ca_issuance_profile_id, a.status, a.metadata::text, a.allowed_profiles"
 
     public func cas(_ request: ListRequest) async throws -> Page<(CARecord, JSONValue)> {
         try await lists.page(request, schema: Schemas.cas, columns: Self.caColumns, from: "certificate_authorities a", id: { $0.0.id }, decode: Self.ca)
@@ -66,7 +66,7 @@ extension Catalog {
         let record = CARecord(
             id: try c.value(0), kind: CARecord.Kind(rawValue: kind) ?? .imported, parentID: try c.value(2), level: try c.value(3),
             certificateDER: try c.value(4, as: ByteBuffer.self).bytes, keyURI: try c.value(5), profileID: try c.value(6),
-            issuanceProfileID: try c.value(7), status: CARecord.Status(rawValue: status) ?? .revoked
+            issuanceProfileID: try c.value(7), allowedProfiles: try c.value(10, as: [String].self), status: CARecord.Status(rawValue: status) ?? .revoked
         )
         return (record, metadata(try c.value(9)))
     }

@@ -33,12 +33,13 @@ extension Catalog {
         }
     }
 
-    /// The CAs that use a profile (for their own certificate or as their default) and the
+    /// The CAs that use a profile (for their own certificate, as their default or among the
+    /// profiles they allow) and the
     /// DMSs that issue with it.
     public func profileReferrers(id: String) async throws -> [String] {
         var referrers: [String] = []
         let rows = try await client.timedQuery(
-            "SELECT id FROM certificate_authorities WHERE (profile_id = \(id) OR ca_issuance_profile_id = \(id)) AND status <> 'DELETED' ORDER BY id",
+            "SELECT id FROM certificate_authorities WHERE (profile_id = \(id) OR ca_issuance_profile_id = \(id) OR allowed_profiles @> ARRAY[\(id)]) AND status <> 'DELETED' ORDER BY id",
             logger: logger
         )
         for try await ca in rows.decode(String.self) { referrers.append("ca:\(ca)") }

@@ -164,7 +164,7 @@ enum BenchCA {
             keySpec: .ecP256,
             profileID: caProfile.id,
             issuanceProfileID: leafProfile,
-            requester: Requester("bench")
+            requester: .localAdministrator("bench")
         ))
         return id
     }

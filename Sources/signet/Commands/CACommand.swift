@@ -9,7 +9,7 @@ struct CACommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ca",
         abstract: "Create, import and list certificate authorities.",
-        subcommands: [CreateRoot.self, CreateSub.self, Import.self, List.self, Show.self, Revoke.self, PublishCRL.self]
+        subcommands: [CreateRoot.self, CreateSub.self, Import.self, AllowProfiles.self, List.self, Show.self, Revoke.self, PublishCRL.self]
     )
 
     struct NewCAOptions: ParsableArguments {
@@ -18,15 +18,20 @@ struct CACommand: AsyncParsableCommand {
         @Option(help: "Key generated in the token: ec-p256, ec-p384, rsa-2048, rsa-3072, rsa-4096.") var key: String = "ec-p256"
         @Option(help: "The sign_as_ca profile the CA certificate is issued under.") var profile: String
         @Option(name: .customLong("issuance-profile"), help: "The default profile for what the CA signs.") var issuanceProfile: String
+        @Option(name: .customLong("allow-profile"), help: "A profile the CA may issue with (repeatable); default: the issuance profile only.") var allowedProfiles: [String] = []
 
         func request(parent: String?) throws -> CACreationRequest {
             guard let spec = KeySpec(key) else { throw ValidationError("unknown key type '\(key)'") }
             let name: DistinguishedName
             do { name = try SubjectText.parse(subject) } catch { throw ValidationError("--subject: \(error)") }
-            return CACreationRequest(
+            var request = CACreationRequest(
                 id: id, subject: name, keySpec: spec, profileID: profile, issuanceProfileID: issuanceProfile,
-                parentID: parent, requester: Requester("cli:\(NSUserName())")
+                parentID: parent, requester: Requester.localAdministrator("cli:\(NSUserName())")
             )
+            if !allowedProfiles.isEmpty {
+                request.allowedProfiles = allowedProfiles.contains(issuanceProfile) ? allowedProfiles : [issuanceProfile] + allowedProfiles
+            }
+            return request
         }
     }
 
@@ -55,6 +60,24 @@ struct CACommand: AsyncParsableCommand {
         }
     }
 
+    struct AllowProfiles: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "allow-profiles",
+            abstract: "Set the only profiles a CA issues with (its default issuance profile must be among them)."
+        )
+        @Argument(help: "The CA's id.") var ca: String
+        @Argument(help: "The profiles.") var profiles: [String]
+
+        func run() async throws {
+            try await Runtime.with(token: true) { runtime in
+                try await reportingGateErrors {
+                    let updated = try await runtime.core!.setAllowedProfiles(caID: ca, profiles: profiles, requester: .localAdministrator("cli:\(NSUserName())"))
+                    print("\(updated.id): \(updated.allowedProfiles.joined(separator: ", "))")
+                }
+            }
+        }
+    }
+
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import an external CA certificate (PEM or DER) without a key: a trust anchor that never signs.")
         @Option(help: "The id to give the imported CA.") var id: String
@@ -64,7 +87,7 @@ struct CACommand: AsyncParsableCommand {
             let input = try readInput(cert)
             try await Runtime.with(token: true) { runtime in
                 try await reportingGateErrors {
-                    try await printCA(runtime.core!.importCA(id: id, certificate: input, requester: Requester("cli:\(NSUserName())")))
+                    try await printCA(runtime.core!.importCA(id: id, certificate: input, requester: Requester.localAdministrator("cli:\(NSUserName())")))
                 }
             }
         }
@@ -113,7 +136,7 @@ extension CACommand {
             guard let parsed = RevocationReason(name: reason) else { throw ValidationError("reason must be one of \(RevocationReason.names)") }
             try await Runtime.with(token: true) { runtime in
                 let outcome = try await reportingGateErrors {
-                    try await runtime.core!.revokeCA(id: id, reason: parsed, requester: Requester("cli:\(NSUserName())"))
+                    try await runtime.core!.revokeCA(id: id, reason: parsed, requester: Requester.localAdministrator("cli:\(NSUserName())"))
                 }
                 print("revoked CAs \(outcome.revokedCAs.joined(separator: ", ")) and \(outcome.revokedCertificates) certificates")
             }
@@ -127,7 +150,7 @@ extension CACommand {
         func run() async throws {
             try await Runtime.with(token: true) { runtime in
                 let published = try await reportingGateErrors {
-                    try await runtime.core!.publishCRLs(caID: id, forceFull: true, requester: Requester("cli:\(NSUserName())"))
+                    try await runtime.core!.publishCRLs(caID: id, forceFull: true, requester: Requester.localAdministrator("cli:\(NSUserName())"))
                 }
                 for crl in published {
                     print("\(crl.kind.rawValue) CRL number \(crl.number)\(crl.baseNumber.map { " (base \($0))" } ?? ""): \(crl.entries) entries, next update \(RFC3339.string(crl.nextUpdate))")

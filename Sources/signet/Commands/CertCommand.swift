@@ -24,7 +24,7 @@ struct CertCommand: AsyncParsableCommand {
             }
             try await Runtime.with(token: true) { runtime in
                 let state = try await reportingGateErrors {
-                    try await runtime.core!.revoke(serialNumber: serial, reason: parsed, invalidityDate: invalidity, requester: Requester("cli:\(NSUserName())"))
+                    try await runtime.core!.revoke(serialNumber: serial, reason: parsed, invalidityDate: invalidity, requester: Requester.localAdministrator("cli:\(NSUserName())"))
                 }
                 print("revoked \(state.serialNumber) (\(state.reason?.name ?? "Unspecified")) of CA \(state.issuerCAID)")
             }
@@ -38,7 +38,7 @@ struct CertCommand: AsyncParsableCommand {
         func run() async throws {
             try await Runtime.with(token: true) { runtime in
                 let state = try await reportingGateErrors {
-                    try await runtime.core!.unhold(serialNumber: serial, requester: Requester("cli:\(NSUserName())"))
+                    try await runtime.core!.unhold(serialNumber: serial, requester: Requester.localAdministrator("cli:\(NSUserName())"))
                 }
                 print("\(state.serialNumber) of CA \(state.issuerCAID) is ACTIVE again")
             }

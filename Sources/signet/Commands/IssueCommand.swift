@@ -19,7 +19,7 @@ struct IssueCommand: AsyncParsableCommand {
         let input = try readInput(csr)
         try await Runtime.with(token: true) { runtime in
             let issued = try await reportingGateErrors {
-                try await runtime.core!.issue(csr: input, caID: ca, profileID: profile, requester: Requester("cli:\(NSUserName())"))
+                try await runtime.core!.issue(csr: input, caID: ca, profileID: profile, requester: Requester.localAdministrator("cli:\(NSUserName())"))
             }
             let pem = PEMDocument(type: "CERTIFICATE", derBytes: issued.record.der).pemString + "\n"
             if let out {

@@ -106,7 +106,9 @@ struct RegistryFixture {
 
     /// A device profile like iot-device, valid for `duration`.
     func profile(valid duration: String) async throws -> String {
-        try await server.gate.profile(from: "iot-device") { $0.validity = .init(type: .duration, duration: duration) }
+        let id = try await server.gate.profile(from: "iot-device", allowOnIssuingCA: false) { $0.validity = .init(type: .duration, duration: duration) }
+        try ca.allow(id)
+        return id
     }
 
     static func error(_ result: ServerFixture.HTTPResult) -> [String: Any] {

@@ -22,6 +22,7 @@ import Testing
             ("iot-device", "/CN=lint-device", []),
             ("tls-server", "/CN=lint.example.com", ["subjectAltName=DNS:lint.example.com"]),
             ("code-signing", "/CN=Lint Signer/O=Signet", []),
+            ("fleet-device", "/CN=lint-fleet-device", []),
         ]
         for request in requests {
             let csr = try OpenSSLCSR.make(subject: request.subject, extensions: request.extensions, in: server.scratch)
@@ -32,6 +33,16 @@ import Testing
         }
         let responder = try server.curl("PUT", "/api/ca/v1/cas/\(fixture.caID)/ocsp-signer", token: fixture.admin, body: try server.json(["mode": "delegated", "profile_id": "ocsp-responder"]))
         files["ocsp-responder"] = try server.scratch.write(unique("responder") + ".pem", Array((try responder.json()["ocsp_signer_certificate"] as? String ?? "").utf8))
+
+        let externalKey = server.scratch.path(unique("external") + ".key")
+        _ = try Tool.run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes", "-keyout", externalKey,
+                                 "-subj", "/CN=Lint External CA/O=Partner", "-out", externalKey + ".csr"])
+        let external = try server.curl("POST", "/api/ca/v1/cas/\(server.gate.rootID)/external-cas", token: fixture.admin, body: try server.json([
+            "id": unique("lint-external"), "csr": String(decoding: try Data(contentsOf: URL(fileURLWithPath: externalKey + ".csr")), as: UTF8.self),
+            "profile_id": "external-subordinate-ca",
+        ]))
+        #expect(external.status == 201, "\(external.text)")
+        files["external-subordinate-ca"] = try server.scratch.write(unique("external") + ".pem", Array((try external.json()["certificate"] as? String ?? "").utf8))
 
         let profiles = try GateFixture.policies().map(\.id).sorted()
         #expect(files.keys.sorted() == profiles, "a certificate from every reviewed profile")

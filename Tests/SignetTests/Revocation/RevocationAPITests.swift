@@ -85,11 +85,12 @@ import Testing
         let server = fixture.server
         let leaf = try fixture.issue()
         let childID = unique("revoke-child")
+        // A CA certifies subordinate CAs only under a profile it names.
+        try fixture.allow("subordinate-ca")
         let child = try server.curl("POST", "/api/ca/v1/cas", token: fixture.admin, body: try server.json([
             "id": childID, "parent_id": fixture.caID, "subject": ["common_name": "Child"], "key_type": "ECDSA", "key_size": 256,
             "profile_id": "subordinate-ca", "ca_issuance_profile_id": "iot-device",
         ]))
-        // The fixture CA issues with iot-device (no sign_as_ca); the child comes from the API's subordinate-ca profile.
         #expect(child.status == 201, "\(child.text)")
         let childFixture = RevocationFixture(server: server, caID: childID, admin: fixture.admin, caFile: fixture.caFile, chainFile: fixture.chainFile)
         let grandchild = try childFixture.issue()

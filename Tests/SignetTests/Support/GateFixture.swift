@@ -33,14 +33,18 @@ struct GateFixture: Sendable {
         let environment = try await TestEnvironment.get()
         for profile in try policies() { _ = try await environment.stores.profiles.save(StoredProfile(profile)) }
         let rootID = unique("root"), subID = unique("issuing")
-        let root = try await environment.core.createCA(CACreationRequest(
+        var rootRequest = CACreationRequest(
             id: rootID, subject: try SubjectText.parse("CN=Test Root \(rootID),O=Signet Tests,C=DE"), keySpec: .ecP256,
-            profileID: "root-ca", issuanceProfileID: "subordinate-ca", requester: Requester("test")
-        ))
-        let sub = try await environment.core.createCA(CACreationRequest(
+            profileID: "root-ca", issuanceProfileID: "subordinate-ca", requester: .localAdministrator("test")
+        )
+        rootRequest.allowedProfiles = ["subordinate-ca", "external-subordinate-ca"]
+        let root = try await environment.core.createCA(rootRequest)
+        var subRequest = CACreationRequest(
             id: subID, subject: try SubjectText.parse("CN=Test Issuing \(subID),O=Signet Tests"), keySpec: .ecP256,
-            profileID: "subordinate-ca", issuanceProfileID: "iot-device", parentID: rootID, requester: Requester("test")
-        ))
+            profileID: "subordinate-ca", issuanceProfileID: "iot-device", parentID: rootID, requester: .localAdministrator("test")
+        )
+        subRequest.allowedProfiles = endEntityProfiles
+        let sub = try await environment.core.createCA(subRequest)
         return GateFixture(
             environment: environment, rootID: rootID, subID: subID,
             root: try Certificate(derEncoded: root.certificateDER), sub: try Certificate(derEncoded: sub.certificateDER)
@@ -64,13 +68,21 @@ struct GateFixture: Sendable {
         return profile
     }
 
-    /// Saves a variant of a reviewed profile under a fresh id and returns that id.
-    func profile(from base: String, _ change: (inout IssuanceProfile) -> Void = { _ in }) async throws -> String {
+    /// The reviewed profiles a sign request may use (neither CA nor OCSP responder profiles);
+    /// the issuing CA allows all of them.
+    static let endEntityProfiles = ["iot-device", "tls-server", "code-signing", "fleet-device"]
+
+    /// Saves a variant of a reviewed profile under a fresh id, lets the issuing CA use it (as
+    /// an administrator configures a CA), and returns the id.
+    func profile(from base: String, allowOnIssuingCA: Bool = true, _ change: (inout IssuanceProfile) -> Void = { _ in }) async throws -> String {
         var profile = try Self.policy(base)
         profile.id = unique(base)
         change(&profile)
         try profile.validate()
         _ = try await environment.stores.profiles.save(StoredProfile(profile))
+        if allowOnIssuingCA, let issuing = try await environment.stores.cas.ca(id: subID) {
+            try await environment.stores.cas.setAllowedProfiles(caID: subID, issuing.allowedProfiles + [profile.id])
+        }
         return profile.id
     }
 

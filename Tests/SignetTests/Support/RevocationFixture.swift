@@ -17,7 +17,7 @@ struct RevocationFixture {
         let caID = unique(prefix)
         let created = try server.curl("POST", "/api/ca/v1/cas", token: admin, body: try server.json([
             "id": caID, "parent_id": server.gate.rootID, "subject": ["common_name": "Revocation \(caID)"], "key_type": "ECDSA", "key_size": 256,
-            "profile_id": "subordinate-ca", "ca_issuance_profile_id": "iot-device",
+            "profile_id": "subordinate-ca", "ca_issuance_profile_id": "iot-device", "allowed_profiles": GateFixture.endEntityProfiles,
         ]))
         guard created.status == 201, let pem = try created.json()["certificate"] as? String else {
             throw TestSetupError("cannot create CA \(caID): \(created.text)")
@@ -25,6 +25,15 @@ struct RevocationFixture {
         let caFile = try server.scratch.write("\(caID).pem", Array(pem.utf8))
         let chainFile = try server.scratch.write("\(caID)-chain.pem", Array(pem.utf8) + (try server.gate.pem(server.gate.root)))
         return RevocationFixture(server: server, caID: caID, admin: admin, caFile: caFile, chainFile: chainFile)
+    }
+
+    /// Adds a profile to those the CA issues with, through the API (the server's cache of
+    /// the CA is refreshed at once).
+    func allow(_ profileID: String) throws {
+        let current = try server.curl("GET", "/api/ca/v1/cas/\(caID)", token: admin)
+        let allowed = (try current.json()["allowed_profiles"] as? [String] ?? []) + [profileID]
+        let changed = try server.curl("PUT", "/api/ca/v1/cas/\(caID)/allowed-profiles", token: admin, body: try server.json(["allowed_profiles": allowed]))
+        guard changed.status == 200 else { throw TestSetupError("cannot allow \(profileID) on \(caID): \(changed.text)") }
     }
 
     /// Issues a device certificate; returns its serial and the PEM file.

@@ -1,0 +1,85 @@
+import Foundation
+import X509
+
+/// A CA certificate for a key Signet does not hold: a partner's or an offline sub-CA's.
+public struct ExternalCARequest: Sendable {
+    /// The id the new (keyless) CA gets in Signet.
+    public var id: String
+    /// The CA that certifies it; it must hold its key and allow `profileID`.
+    public var parentID: String
+    /// The external key's CSR (PEM, DER or base64 DER).
+    public var csr: [UInt8]
+    /// A `sign_as_ca` profile marked `external_ca`.
+    public var profileID: String
+    public var requester: Requester
+
+    public init(id: String, parentID: String, csr: [UInt8], profileID: String, requester: Requester) {
+        self.id = id
+        self.parentID = parentID
+        self.csr = csr
+        self.profileID = profileID
+        self.requester = requester
+    }
+}
+
+extension SigningCore {
+    /// Certifies an external CA key: administrators only, under a profile that says
+    /// `external_ca`, recorded as its own action (SIGN_EXTERNAL_CA). The new CA is stored
+    /// without a key, so it is a trust anchor and a parent in Signet, never a signer.
+    public func signExternalCA(_ request: ExternalCARequest) async throws -> CARecord {
+        var decision = DecisionDraft(action: .signExternalCA, caID: request.parentID, requester: request.requester)
+        var log = RuleLog()
+        do {
+            try checkAdministrator(request.requester, action: "certifying an external CA key", log: &log)
+            try await checkNewCAID(request.id, log: &log)
+            let parent = try await signingCA(request.parentID, log: &log)
+            let stored = try await profile(request.profileID, purpose: "the external CA certificate", log: &log)
+            decision.profile = stored
+            guard stored.profile.signAsCA, stored.profile.externalCA else {
+                throw log.fail("profile.external_ca", "profile '\(stored.profile.id)' is not a sign_as_ca profile marked external_ca")
+            }
+            log.pass("profile.external_ca", "'\(stored.profile.id)'")
+            try checkAllowed(stored.profile.id, by: parent.record, log: &log)
+            var effective = stored.profile
+            effective.pathLength = try pathLength(effective.pathLength, under: parent.certificate, log: &log)
+            let requested = try readCSR(request.csr, profile: effective, decision: &decision, log: &log)
+            let plan = try IssuancePolicy.evaluate(
+                profile: effective, request: requested, issuer: parent.context,
+                urls: .under(base: publicBaseURL, caID: parent.record.id), now: clock(), log: &log
+            )
+            let (certificate, decisionID) = try await sign(plan, by: parent.signer, decision: decision, log: log)
+            let record = try CertificateRecord(certificate, plan: plan, issuerCAID: parent.record.id, profile: stored, requester: request.requester, decisionID: decisionID)
+            let ca = CARecord(
+                id: request.id, kind: .imported, parentID: parent.record.id, level: parent.record.level + 1,
+                certificateDER: record.der, keyURI: nil, profileID: stored.profile.id, issuanceProfileID: nil, allowedProfiles: [], status: .active
+            )
+            try await stores.cas.insert(ca, certificate: record)
+            return ca
+        } catch let refusal as Refusal {
+            try await recordRefusal(refusal, decision: decision)
+            throw GateError.refused(refusal)
+        }
+    }
+
+    /// Replaces the profiles a CA issues with (administrators only; recorded as a decision).
+    public func setAllowedProfiles(caID: String, profiles: [String], requester: Requester) async throws -> CARecord {
+        var decision = DecisionDraft(action: .setAllowedProfiles, caID: caID, requester: requester)
+        var log = RuleLog()
+        do {
+            try checkAdministrator(requester, action: "changing a CA's allowed profiles", log: &log)
+            guard var ca = try await stores.cas.ca(id: caID) else {
+                throw log.fail("ca.exists", "no CA with id '\(caID)'", kind: .notFound)
+            }
+            guard ca.keyURI != nil else { throw log.fail("ca.can_sign", "CA '\(caID)' holds no key and issues nothing") }
+            guard let defaultID = ca.issuanceProfileID else { throw log.fail("ca.can_sign", "CA '\(caID)' has no default issuance profile") }
+            let allowed = try await checkAllowedProfiles(profiles, default: defaultID, log: &log)
+            try await stores.decisions.record(decision.record(.approved, rules: log.outcomes))
+            try await stores.cas.setAllowedProfiles(caID: caID, allowed)
+            ca.allowedProfiles = allowed
+            return ca
+        } catch let refusal as Refusal {
+            try await recordRefusal(refusal, decision: decision)
+            throw GateError.refused(refusal)
+        }
+    }
+}
