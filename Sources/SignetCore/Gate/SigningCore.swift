@@ -109,13 +109,13 @@ public final class SigningCore: Sendable {
             throw log.fail("csr.decode", "the CSR is neither PEM, DER nor base64 of DER", kind: .malformed)
         }
         decision.requestFingerprint = CSRReading.fingerprint(der)
-        let keyKind: PublicKeyKind
         let structure: CSRStructure
         do {
-            keyKind = try CSRReading.keyKind(der: der)
             structure = try CSRStructure(der: der)
         } catch CSRStructure.Problem.malformed(let why) {
             throw log.fail("csr.structure", why, kind: .malformed)
+        } catch CSRStructure.Problem.notARequest(let why) {
+            throw log.fail("csr.decode", "the input is not a PKCS#10 request: \(why)", kind: .malformed)
         } catch {
             throw log.fail("csr.decode", "the CSR is not a valid PKCS#10 structure: \(error)", kind: .malformed)
         }
@@ -123,6 +123,7 @@ public final class SigningCore: Sendable {
             throw log.fail("csr.structure", "the CSR has version \(structure.version + 1); PKCS#10 defines only version 1 (0)", kind: .malformed)
         }
         log.pass("csr.structure", "PKCS#10 v1, attributes and extensions each once")
+        let keyKind = structure.keyKind
         if let violation = CryptoBaseline.violation(keyKind) ?? structure.rsaExponent.flatMap(CryptoBaseline.rsaExponentViolation) {
             throw log.fail("crypto.baseline", violation)
         }

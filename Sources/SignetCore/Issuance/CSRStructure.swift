@@ -20,31 +20,36 @@ struct CSRStructure {
     let subject: [SubjectAttribute]
     let subjectDERSize: Int
     let signatureAlgorithm: ASN1ObjectIdentifier
+    /// The key as policy judges it, read before any library refuses a weak key.
+    let keyKind: PublicKeyKind
     /// The RSA public exponent's big-endian octets, for RSA keys.
     let rsaExponent: ArraySlice<UInt8>?
 
     static let extensionRequest: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 14]
     static let challengePassword: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 7]
 
-    /// What is wrong with the request's structure, as (rule, detail), or nil. The request has
-    /// already parsed as DER.
+    /// What is wrong with the request's structure.
     enum Problem: Error {
+        /// The DER is not shaped like a CertificationRequest at all (a certificate, say).
+        case notARequest(String)
+        /// A request, but one that breaks PKCS#10's rules.
         case malformed(String)
     }
 
     init(der: [UInt8]) throws {
         let root = try DER.parse(der)
-        guard case .constructed(let request) = root.content else { throw Problem.malformed("the request is not a SEQUENCE") }
+        guard case .constructed(let request) = root.content else { throw Problem.notARequest("the request is not a SEQUENCE") }
         let parts = Array(request)
         guard parts.count == 3, case .constructed(let infoNodes) = parts[0].content else {
-            throw Problem.malformed("a CertificationRequest has exactly three parts: info, algorithm, signature")
+            throw Problem.notARequest("a CertificationRequest has exactly three parts: info, algorithm, signature")
         }
         let info = Array(infoNodes)
         guard info.count == 4 else {
-            throw Problem.malformed("CertificationRequestInfo must hold version, subject, key and [0] attributes; it has \(info.count) parts")
+            throw Problem.notARequest("CertificationRequestInfo must hold version, subject, key and [0] attributes; it has \(info.count) parts")
         }
         version = try Int(derEncoded: info[0])
         (subject, subjectDERSize) = try Self.subjectAttributes(info[1])
+        keyKind = try PublicKeyKind(spki: info[2])
         rsaExponent = try Self.rsaExponent(spki: info[2])
         try Self.checkAttributes(info[3])
         guard case .constructed(let algorithm) = parts[1].content, let oid = algorithm.first(where: { _ in true }) else {
