@@ -33,6 +33,20 @@ struct FilterParsingTests {
                                  value: "x"))
     }
 
+    @Test func containsIsAnAliasOfCt() throws {
+        #expect(try filter("serial_number[contains]prod") == Filter(field: "serial_number", op: .ct, value: "prod"))
+        #expect(try filter("serial_number[contains_ic]Prod").op == .ct_ic)
+        #expect(try filter("metadata.region[eq]us-east-1") == Filter(field: "metadata", jsonPath: ["region"], op: .eq, value: "us-east-1"))
+    }
+
+    @Test func anEqualsSignAfterTheBracketsIsRefusedWithTheRightForm() {
+        #expect {
+            try filter("serial_number[ct]=device")
+        } throws: { error in
+            "\(error)".contains("serial_number[ct]device")
+        }
+    }
+
     @Test func valueKeepsBracketsAndMayBeEmpty() throws {
         #expect(try filter("serial_number[eq]a[b]c").value == "a[b]c")
         #expect(try filter("serial_number[eq]").value == "")

@@ -111,6 +111,13 @@ import X509
         #expect(try server.curl("GET", "/api/ca/v1/profiles/\(id)", token: admin).json()["validity"] as? [String: String] == ["type": "Duration", "duration": "48h"])
         let listed = try server.curl("GET", "/api/ca/v1/profiles?filter=id%5Beq%5D\(id)", token: admin)
         #expect((try listed.json()["list"] as? [Any])?.count == 1)
+        // Name and description are filterable (with the `contains` spelling other docs use) and sortable.
+        let byName = try server.curl("GET", "/api/ca/v1/profiles?filter=name%5Bcontains%5DAPI%20prof&filter=id%5Beq%5D\(id)&sort_by=name&sort_mode=asc", token: admin)
+        #expect((try byName.json()["list"] as? [[String: Any]])?.map { $0["id"] as? String } == [id], "\(byName.text)")
+        for (mode, expected) in [("asc", ["code-signing", "root-ca", "tls-server"]), ("desc", ["tls-server", "root-ca", "code-signing"])] {
+            let sorted = try server.curl("GET", "/api/ca/v1/profiles?filter=id%5Bin%5Dtls-server,root-ca,code-signing&sort_by=name&sort_mode=\(mode)", token: admin)
+            #expect((try sorted.json()["list"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String } == expected, "\(mode): \(sorted.text)")
+        }
 
         let csr = String(decoding: try OpenSSLCSR.make(subject: "/CN=explained", keyArguments: ["-newkey", "rsa:1024"], in: server.scratch), as: UTF8.self)
         let explained = try server.curl("POST", "/api/ca/v1/profiles/\(id)/explain", token: admin, body: try server.json(["csr": csr, "ca_id": server.gate.subID]))

@@ -43,8 +43,13 @@ public struct Filter: Sendable, Hashable, Codable {
         guard let field = schema.field(named: name) else {
             throw .unknownField(name)
         }
-        guard let op = FilterOperator(rawValue: opText) else {
+        guard let op = FilterOperator(spelling: opText) else {
             throw .unsupportedOperator(field: name, op: opText, allowed: field.type.allowedOperators.map(\.rawValue))
+        }
+        // `name[ct]=device` is a common slip for `name[ct]device`; searching for "=device"
+        // would silently find nothing, so say what the filter should look like.
+        if value.hasPrefix("=") {
+            throw .invalidValue(field: name, value: value, reason: "the value starts with '='; write \(target)[\(opText)]\(value.dropFirst()) (no '=' after the brackets)")
         }
         let filter = Filter(field: name, jsonPath: path, op: op, value: value)
         try filter.validate(against: schema)

@@ -22,3 +22,14 @@ public enum FilterOperator: String, Sendable, CaseIterable, Codable {
     case gt
     case ge
 }
+
+extension FilterOperator {
+    /// Spellings other clients' documentation uses for the same comparisons.
+    static let aliases: [String: FilterOperator] = ["contains": .ct, "contains_ic": .ct_ic]
+
+    /// The operator spelled `text`, by its own name or an alias.
+    public init?(spelling text: String) {
+        guard let op = FilterOperator(rawValue: text) ?? Self.aliases[text] else { return nil }
+        self = op
+    }
+}

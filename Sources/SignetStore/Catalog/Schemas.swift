@@ -45,6 +45,8 @@ public enum Schemas {
     public static let profiles = ResourceQuerySchema(
         fields: [
             QueryField(name: "id", column: "p.id", type: .string, nullable: false),
+            QueryField(name: "name", column: "p.name", type: .string),
+            QueryField(name: "description", column: "p.description", type: .string),
             QueryField(name: "version", column: "p.version", type: .string, nullable: false),
             QueryField(name: "updated_at", column: "p.updated_at", type: .date, nullable: false),
         ],
