@@ -1,3 +1,6 @@
+import Crypto
+import _CryptoExtras
+import SignetToken
 import X509
 
 /// Rules that only CA certificates have: who may make them, which profiles a new CA may
@@ -48,5 +51,30 @@ extension SigningCore {
         }
         log.pass("ca.path_len", "pathLen \(wanted)")
         return wanted
+    }
+
+    /// The key a new CA gets when the request names none: its parent's type and size where
+    /// the CA profile allows them, else the profile's first allowed ECDSA size, else its first
+    /// RSA size; P-256 when the profile does not restrict keys.
+    func defaultKeySpec(profile: IssuanceProfile, parent: Certificate?, log: inout RuleLog) -> KeySpec {
+        let enforcement = profile.cryptoEnforcement
+        let candidates: [KeySpec] = [.ecP256, .ecP384, .rsa(bits: 2048), .rsa(bits: 3072), .rsa(bits: 4096)]
+        if let parent, let spec = KeySpec(of: parent.publicKey), enforcement.violation(spec.publicKeyKind) == nil {
+            log.pass("ca.key", "\(spec), the parent's key type")
+            return spec
+        }
+        let spec = candidates.first { enforcement.violation($0.publicKeyKind) == nil } ?? .ecP256
+        log.pass("ca.key", "\(spec), the first the profile allows")
+        return spec
+    }
+}
+
+extension KeySpec {
+    /// The token key spec of a certificate's key, when it is one the token generates.
+    init?(of key: Certificate.PublicKey) {
+        if P256.Signing.PublicKey(key) != nil { self = .ecP256; return }
+        if P384.Signing.PublicKey(key) != nil { self = .ecP384; return }
+        guard let bits = _RSA.Signing.PublicKey(key)?.keySizeInBits, [2048, 3072, 4096].contains(bits) else { return nil }
+        self = .rsa(bits: bits)
     }
 }

@@ -7,7 +7,9 @@ import X509
 public struct CACreationRequest: Sendable {
     public var id: String
     public var subject: DistinguishedName
-    public var keySpec: KeySpec
+    /// The key the token generates; nil: the parent's key type, else the CA profile's
+    /// (see ``SigningCore/defaultKeySpec(profile:parent:)``).
+    public var keySpec: KeySpec?
     /// The `sign_as_ca` profile the CA's own certificate is issued under.
     public var profileID: String
     /// The default profile for certificates the new CA signs.
@@ -19,7 +21,7 @@ public struct CACreationRequest: Sendable {
     /// The profiles the new CA may issue with; nil: its default issuance profile only.
     public var allowedProfiles: [String]?
 
-    public init(id: String, subject: DistinguishedName, keySpec: KeySpec, profileID: String, issuanceProfileID: String, parentID: String? = nil, requester: Requester) {
+    public init(id: String, subject: DistinguishedName, keySpec: KeySpec?, profileID: String, issuanceProfileID: String, parentID: String? = nil, requester: Requester) {
         self.id = id
         self.subject = subject
         self.keySpec = keySpec
@@ -53,11 +55,12 @@ extension SigningCore {
                 effective.pathLength = try pathLength(effective.pathLength, under: signingParent.certificate, log: &log)
                 parent = signingParent
             }
-            let keyKind = request.keySpec.publicKeyKind
+            let keySpec = request.keySpec ?? defaultKeySpec(profile: profile.profile, parent: parent?.certificate, log: &log)
+            let keyKind = keySpec.publicKeyKind
             if let violation = CryptoBaseline.violation(keyKind) ?? profile.profile.cryptoEnforcement.violation(keyKind).map(\.detail) {
                 throw log.fail("crypto_enforcement", violation)
             }
-            return try await withNewKey(request) { keyID, publicKey in
+            return try await withNewKey(request, keySpec) { keyID, publicKey in
                 var plannedLog = log
                 let plan = try IssuancePolicy.evaluate(
                     profile: effective,
@@ -151,14 +154,14 @@ extension SigningCore {
     }
 
     /// Generates the CA key in the token and destroys it again if the CA is not created.
-    private func withNewKey<T: Sendable>(_ request: CACreationRequest, _ body: ([UInt8], Certificate.PublicKey) async throws -> T) async throws -> T {
+    private func withNewKey<T: Sendable>(_ request: CACreationRequest, _ keySpec: KeySpec, _ body: ([UInt8], Certificate.PublicKey) async throws -> T) async throws -> T {
         var generator = SystemRandomNumberGenerator()
         let keyID = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let token = self.token
         let publicKey: Certificate.PublicKey
         do {
             publicKey = try await token.perform {
-                try token.generateKeyPair(request.keySpec, id: keyID, label: Self.keyLabel(request.id)).certificatePublicKey()
+                try token.generateKeyPair(keySpec, id: keyID, label: Self.keyLabel(request.id)).certificatePublicKey()
             }
         } catch let error as TokenError {
             throw GateError.token(error)

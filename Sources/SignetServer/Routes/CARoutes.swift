@@ -133,8 +133,8 @@ struct NewCABody: Decodable {
     let id: String
     let parentID: String?
     let subject: IssuanceProfile.SubjectTemplate
-    let keyType: String
-    let keySize: Int
+    let keyType: String?
+    let keySize: Int?
     let profileID: String
     let caIssuanceProfileID: String
     let allowedProfiles: [String]?
@@ -147,7 +147,13 @@ struct NewCABody: Decodable {
     }
 
     func request(requester: Requester) throws -> CACreationRequest {
-        let spec = try KeySpec(apiType: keyType, size: keySize)
+        // Without key fields the gate picks the parent's key type, else the CA profile's.
+        let spec: KeySpec?
+        switch (keyType, keySize) {
+        case (let type?, let size?): spec = try KeySpec(apiType: type, size: size)
+        case (nil, nil): spec = nil
+        default: throw APIError.badRequest("key_type and key_size go together; give both, or neither for the default")
+        }
         let name = subject.distinguishedName
         guard !name.isEmpty else { throw APIError.badRequest("subject must name at least common_name") }
         var request = CACreationRequest(

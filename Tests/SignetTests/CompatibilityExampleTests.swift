@@ -1,0 +1,53 @@
+import Crypto
+import Foundation
+import Testing
+import X509
+
+/// Requests in the exact shapes of the Lamassu-style API examples users bring, and what
+/// Signet answers them.
+@Suite struct CompatibilityExampleTests {
+    @Test func aCAWithoutKeyFieldsGetsItsParentsKeyType() async throws {
+        let server = try await ServerFixture.get()
+        let admin = server.token(["admin"])
+        let id = unique("compat-ca")
+        let created = try server.curl("POST", "/api/ca/v1/cas", token: admin, body: try server.json([
+            "id": id, "parent_id": server.gate.rootID, "subject": ["common_name": "Compat Issuing CA"],
+            "profile_id": "subordinate-ca", "ca_issuance_profile_id": "iot-device",
+        ]))
+        #expect(created.status == 201, "\(created.text)")
+        let certificate = try Certificate(pemEncoded: try created.json()["certificate"] as? String ?? "")
+        #expect(P256.Signing.PublicKey(certificate.publicKey) != nil, "the root's P-256")
+        let decided = try await server.gate.environment.rows(
+            "SELECT r->>'detail' FROM decisions, jsonb_array_elements(rules) r WHERE ca_id = \(id) AND r->>'rule' = 'ca.key'", as: String.self
+        )
+        #expect(decided.first?.contains("parent") == true, "\(decided)")
+
+        // A root has no parent: the CA profile's first allowed key.
+        let root = try server.curl("POST", "/api/ca/v1/cas", token: admin, body: try server.json([
+            "id": unique("compat-root"), "subject": ["common_name": "Compat Root"], "profile_id": "root-ca", "ca_issuance_profile_id": "subordinate-ca",
+        ]))
+        #expect(root.status == 201, "\(root.text)")
+        let rootCertificate = try Certificate(pemEncoded: try root.json()["certificate"] as? String ?? "")
+        #expect(P256.Signing.PublicKey(rootCertificate.publicKey) != nil)
+        // One key field without the other is a mistake, not a default.
+        let half = try server.curl("POST", "/api/ca/v1/cas", token: admin, body: try server.json([
+            "id": unique("compat-half"), "subject": ["common_name": "Half"], "key_type": "RSA", "profile_id": "root-ca", "ca_issuance_profile_id": "subordinate-ca",
+        ]))
+        #expect(half.status == 400, "\(half.text)")
+    }
+
+    @Test func filtersAsTheDocumentationWritesThem() async throws {
+        let server = try await ServerFixture.get()
+        let admin = server.token(["admin"])
+        let fixture = try await RevocationFixture.make("compat-filter")
+        let issued = try fixture.issue(unique("prod-sensor"))
+        let patched = try server.curl("PATCH", "/api/ca/v1/certificates/\(issued.serial)/metadata", token: admin,
+                                      body: try server.json(["patches": [["op": "add", "path": "/region", "value": "us-east-1"]]]))
+        #expect(patched.status == 200, "\(patched.text)")
+        let found = try server.curl("GET", "/api/ca/v1/certificates?filter=common_name%5Bcontains%5Dprod&filter=metadata.region%5Beq%5Dus-east-1", token: admin)
+        #expect((try found.json()["list"] as? [[String: Any]])?.contains { $0["serial_number"] as? String == issued.serial } == true, "\(found.text)")
+        let slip = try server.curl("GET", "/api/ca/v1/certificates?filter=common_name%5Bct%5D%3Ddevice", token: admin)
+        #expect(slip.status == 400, "\(slip.text)")
+        #expect(slip.text.contains("common_name[ct]device"), "\(slip.text)")
+    }
+}
