@@ -8,7 +8,7 @@ public struct DMSDocument: Sendable {
     public let name: String
     public let metadata: JSONValue
     public let settings: DMSSettings
-    /// The settings exactly as written, which is what is stored and shown.
+    /// The effective settings (every default filled in): what is stored and shown.
     public let settingsJSON: JSONValue
 
     /// Reads a document strictly. `urlID` is the id a PUT names: the body may repeat it,
@@ -20,17 +20,25 @@ public struct DMSDocument: Sendable {
         switch (written, urlID) {
         case (let written?, let urlID?) where written != urlID:
             throw FieldError("id", "'\(written)' does not match the URL's '\(urlID)'")
-        case (nil, nil):
-            throw FieldError("id", "is required")
         default: break
         }
-        id = written ?? urlID ?? ""
+        let name = try r.string("name")
+        id = written ?? urlID ?? Self.generatedID(name: name)
         guard DeviceRules.isValidID(id) else { throw FieldError("id", "'\(id)' must be 1–128 letters, digits, '.', '_' or '-', starting with a letter or digit") }
-        name = try r.string("name") ?? id
+        self.name = name ?? id
         metadata = allowMetadata ? try r.jsonObject("metadata") ?? .object([:]) : .object([:])
-        settingsJSON = try r.jsonObject("settings") ?? .null
-        settings = try DMSSettings(reading: settingsJSON, path: "settings")
+        settings = try DMSSettings(reading: try r.jsonObject("settings") ?? .null, path: "settings")
+        settingsJSON = settings.json
         try r.finish()
+    }
+
+    /// An id for a DMS created without one: its name made URL-safe, and 8 random hex digits
+    /// so that two DMSs of one name do not collide.
+    static func generatedID(name: String?) -> String {
+        let slug = (name ?? "dms").lowercased().unicodeScalars.map { CharacterSet.alphanumerics.contains($0) && $0.isASCII ? String($0) : "-" }.joined()
+        let trimmed = slug.split(separator: "-").joined(separator: "-").prefix(100)
+        let suffix = (0..<4).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        return (trimmed.isEmpty ? "dms" : String(trimmed)) + "-" + suffix
     }
 
     public var record: DMSRecord {

@@ -51,9 +51,17 @@ extension EnrollmentSettings {
         registrationMode = mode
         verifyCSRSignature = try r.bool("verify_csr_signature", default: true)
         enableReplaceableEnrollment = try r.bool("enable_replaceable_enrollment", default: false)
-        var est = try r.requiredObject("est_rfc7030_settings")
-        self.est = try ESTSettings(&est)
-        try est.finish()
+        if var est = try r.object("est_rfc7030_settings") {
+            self.est = try ESTSettings(&est)
+            try est.finish()
+        } else {
+            // Documented default: devices present a certificate that chains to the enrollment CA.
+            self.est = ESTSettings(
+                authMode: .clientCertificate,
+                clientCertificate: ClientCertificateSettings(validationCAs: [enrollmentCA], chainLevelValidation: -1, allowExpired: false, allowUnknownRevocationStatus: false),
+                passcode: nil, webhook: nil
+            )
+        }
     }
 }
 
@@ -106,8 +114,10 @@ extension ESTSettings {
 extension ReenrollmentSettings {
     init(_ r: inout FieldReader) throws {
         reenrollmentDelta = try r.requiredDuration("reenrollment_delta")
-        preventiveDelta = try r.requiredDuration("preventive_delta")
-        criticalDelta = try r.requiredDuration("critical_delta")
+        // Documented defaults: a device is RENEWAL_PENDING from the moment it may renew, and
+        // EXPIRING_SOON in the last quarter of that window.
+        preventiveDelta = try r.duration("preventive_delta") ?? reenrollmentDelta
+        criticalDelta = try r.duration("critical_delta") ?? DMSDuration(seconds: (preventiveDelta.seconds / 4).rounded(.down))
         guard criticalDelta.seconds <= preventiveDelta.seconds else {
             throw FieldError(r.field("critical_delta"), "(\(criticalDelta)) must not be longer than preventive_delta (\(preventiveDelta))")
         }
@@ -137,7 +147,8 @@ extension ServerKeygenSettings {
         }
         let enabled = try reader.bool("enabled", default: false)
         let keyType = try reader.string("key_type")
-        let keySize = try reader.int("key_size")
+        // A type without a size gets the type's usual size.
+        let keySize = try reader.int("key_size") ?? (enabled ? ["ECDSA": 256, "RSA": 3072][keyType?.uppercased() ?? ""] : nil)
         if enabled {
             switch (keyType?.uppercased(), keySize) {
             case ("ECDSA", 256), ("ECDSA", 384), ("RSA", 2048), ("RSA", 3072), ("RSA", 4096): break

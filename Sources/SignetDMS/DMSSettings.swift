@@ -15,6 +15,18 @@ public struct DMSDuration: Sendable, Hashable, CustomStringConvertible {
     public let text: String
     public let seconds: TimeInterval
     public var description: String { text }
+
+    public init(text: String, seconds: TimeInterval) {
+        self.text = text
+        self.seconds = seconds
+    }
+
+    /// A computed duration, written in whole hours where it has them.
+    public init(seconds: TimeInterval) {
+        self.seconds = seconds
+        let whole = Int(seconds)
+        text = whole % 3600 == 0 ? "\(whole / 3600)h" : "\(whole)s"
+    }
 }
 
 public struct EnrollmentSettings: Sendable, Hashable {

@@ -16,6 +16,28 @@ import Testing
         return settings
     }
 
+    @Test func effectiveSettingsReadBackToTheSameSettings() throws {
+        for name in ["jitp-fleet", "pre-registered-fleet"] {
+            let settings = try DMSSettings(reading: .object(try Self.template(name)))
+            #expect(try DMSSettings(reading: settings.json) == settings, "\(name)")
+        }
+    }
+
+    @Test func missingPartsTakeTheDocumentedDefaults() throws {
+        let minimal: JSONValue = .object([
+            "issuance_profile_id": .string("iot-device"),
+            "enrollment_settings": .object(["enrollment_ca": .string("issuing"), "registration_mode": .string("JITP")]),
+            "reenrollment_settings": .object(["reenrollment_delta": .string("720h")]),
+            "server_keygen_settings": .object(["enabled": .bool(true), "key_type": .string("ECDSA")]),
+        ])
+        let settings = try DMSSettings(reading: minimal)
+        #expect(settings.enrollment.est.authMode == .clientCertificate)
+        #expect(settings.enrollment.est.clientCertificate?.validationCAs == ["issuing"], "bootstrap certificates chain to the enrollment CA")
+        #expect(settings.reenrollment.preventiveDelta.seconds == 720 * 3600 && settings.reenrollment.criticalDelta.text == "180h")
+        #expect(settings.serverKeygen.keySize == 256)
+        #expect(try DMSSettings(reading: settings.json) == settings)
+    }
+
     @Test func reviewedTemplatesRead() throws {
         let jitp = try DMSSettings(reading: .object(try Self.template("jitp-fleet")))
         #expect(jitp.enrollment.registrationMode == .jitp)

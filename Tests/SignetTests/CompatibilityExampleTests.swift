@@ -50,4 +50,48 @@ import X509
         #expect(slip.status == 400, "\(slip.text)")
         #expect(slip.text.contains("common_name[ct]device"), "\(slip.text)")
     }
+
+    @Test func aDMSAsTheDocumentationCreatesIt() async throws {
+        let server = try await ServerFixture.get()
+        let operatorToken = server.token(["operator"])
+        let fixture = try await RevocationFixture.make("compat-dms")
+        let created = try server.curl("POST", "/api/dmsmanager/v1/dms", token: operatorToken, body: try server.json([
+            "name": "Production Sensors",
+            "metadata": ["region": "us-east-1"],
+            "settings": [
+                "issuance_profile_id": "iot-device",
+                "enrollment_settings": [
+                    "protocol": "EST_RFC7030", "enrollment_ca": fixture.caID, "registration_mode": "JITP",
+                    "verify_csr_signature": true, "enable_replaceable_enrollment": true,
+                ],
+                "reenrollment_settings": ["reenrollment_delta": "720h", "enable_expired_renewal": false, "revoke_on_reenrollment": true],
+                "server_keygen_settings": ["enabled": false],
+                "ca_distribution_settings": ["include_system_ca": false, "include_enrollment_ca": true, "managed_cas": [String]()],
+            ],
+        ]))
+        #expect(created.status == 201, "\(created.text)")
+        let json = try created.json()
+        let id = try #require(json["id"] as? String)
+        #expect(id.hasPrefix("production-sensors-"), "\(id)")
+        // The answer shows what Signet will do, defaults included.
+        let settings = json["settings"] as? [String: Any] ?? [:]
+        let est = ((settings["enrollment_settings"] as? [String: Any])?["est_rfc7030_settings"] as? [String: Any]) ?? [:]
+        #expect(est["auth_mode"] as? String == "CLIENT_CERTIFICATE")
+        #expect((est["client_certificate_settings"] as? [String: Any])?["validation_cas"] as? [String] == [fixture.caID])
+        let renewal = settings["reenrollment_settings"] as? [String: Any] ?? [:]
+        #expect(renewal["preventive_delta"] as? String == "720h" && renewal["critical_delta"] as? String == "180h", "\(renewal)")
+        let read = try server.curl("GET", "/api/dmsmanager/v1/dms/\(id)", token: operatorToken)
+        #expect(try read.status == 200 && read.json()["name"] as? String == "Production Sensors")
+
+        // bind-identity as the docs write it: "explicit", the serial in upper case.
+        let device = unique("compat-device")
+        let registered = try server.curl("POST", "/api/devmanager/v1/devices", token: operatorToken, body: try server.json(["id": device, "dms_owner": id]))
+        #expect(registered.status == 201, "\(registered.text)")
+        let issued = try fixture.issue(device)
+        let bound = try server.curl("POST", "/api/dmsmanager/v1/dms/bind-identity", token: operatorToken, body: try server.json([
+            "bind_mode": "explicit", "device_id": device, "certificate_serial_number": issued.serial.uppercased(),
+        ]))
+        #expect(bound.status == 200, "\(bound.text)")
+        #expect(((try bound.json()["identity"] as? [String: Any])?["serial_number"] as? String) == issued.serial)
+    }
 }

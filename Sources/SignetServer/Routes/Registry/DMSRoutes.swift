@@ -57,10 +57,10 @@ enum DMSRoutes {
         }
         routes.add(.post, "\(prefix)/dms/bind-identity", roles: writers) { request, context in
             let body = try await RequestBody.json(BindIdentityBody.self, request, context: context, allowedKeys: BindIdentityBody.keys)
-            guard let binding = SlotBinding(rawValue: body.bindMode) else {
-                throw APIError.badRequest("bind_mode must be one of \(SlotBinding.allCases.map(\.rawValue).joined(separator: ", ")), got '\(body.bindMode)'")
+            guard let binding = body.binding else {
+                throw APIError.badRequest("bind_mode must be one of explicit, \(SlotBinding.allCases.map(\.rawValue).joined(separator: ", ")), got '\(body.bindMode)'")
             }
-            _ = try await services.lifecycle.bindIdentity(deviceID: body.deviceID, serialNumber: body.serialNumber, binding: binding, actor: context.actor)
+            _ = try await services.lifecycle.bindIdentity(deviceID: body.deviceID, serialNumber: body.serialNumber.lowercased(), binding: binding, actor: context.actor)
             guard let device = try await services.registry.device(id: body.deviceID) else { throw APIError.notFound("no device with id '\(body.deviceID)'") }
             return try .json(DeviceResource(device, withSlots: true))
         }
@@ -79,6 +79,12 @@ struct BindIdentityBody: Decodable {
     let deviceID: String
     let serialNumber: String
     enum CodingKeys: String, CodingKey { case bindMode = "bind_mode", deviceID = "device_id", serialNumber = "certificate_serial_number" }
+
+    /// `explicit` (an operator binding a certificate by hand, as other DMS docs write it) is
+    /// an enrollment binding: PROVISIONED, or RE-PROVISIONED over an earlier identity.
+    var binding: SlotBinding? {
+        bindMode.lowercased() == "explicit" ? .enrollment : SlotBinding(rawValue: bindMode.uppercased())
+    }
 }
 
 struct PasscodeBody: Decodable {
