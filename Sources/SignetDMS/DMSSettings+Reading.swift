@@ -135,7 +135,9 @@ extension ReenrollmentSettings {
         }
         revokeOnReenrollment = try r.bool("revoke_on_reenrollment", default: true)
         additionalValidationCAs = try r.strings("additional_validation_cas")
-        keyPolicy = try r.choice("key_policy", KeyPolicy.self) ?? .newKeyRequired
+        // RFC 7030 4.2.2 lets a client renew with the same key, and deployed clients do;
+        // NEW_KEY_REQUIRED is the opt-in.
+        keyPolicy = try r.choice("key_policy", KeyPolicy.self) ?? .newKeyOptional
     }
 }
 

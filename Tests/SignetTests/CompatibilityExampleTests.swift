@@ -94,4 +94,22 @@ import X509
         #expect(bound.status == 200, "\(bound.text)")
         #expect(((try bound.json()["identity"] as? [String: Any])?["serial_number"] as? String) == issued.serial)
     }
+
+    @Test func aDeviceRenewsWithTheSameKeyByDefault() async throws {
+        let fixture = try await ESTFixture.make("compat-same-key") { document, _ in
+            var settings = document["settings"] as? [String: Any] ?? [:]
+            var renewal = settings["reenrollment_settings"] as? [String: Any] ?? [:]
+            renewal["key_policy"] = nil
+            settings["reenrollment_settings"] = renewal
+            document["settings"] = settings
+        }
+        let device = unique("same-key")
+        let identity = try fixture.enrolled(device)
+        let renewed = try fixture.est("simplereenroll", body: try fixture.csr("/CN=\(device)", reuse: identity.key).body, certificate: (identity.certificate, identity.key))
+        #expect(renewed.status == 200, "\(renewed.text)")
+        let pem = try fixture.certificates(renewed).firstPEM
+        let renewedKey = try Tool.run("openssl", ["x509", "-noout", "-pubkey", "-in", try fixture.server.scratch.write(unique("renewed") + ".pem", Array(pem.utf8))]).output
+        let oldKey = try Tool.run("openssl", ["x509", "-noout", "-pubkey", "-in", identity.certificate]).output
+        #expect(renewedKey == oldKey && !oldKey.isEmpty)
+    }
 }
