@@ -57,6 +57,20 @@ import Testing
         #expect(refused.error.contains("refused: rule 'crypto.baseline'"), "\(refused.error)")
         #expect(refused.output.isEmpty)
 
+        // Explain, as the API does: the rules one by one, and the refusal's exit code.
+        let explained = try Self.signet("profile", "explain", "--csr", csr, "--profile", "iot-device", "--ca", sub)
+        expectSuccess(explained, "profile explain")
+        #expect(explained.output.contains("pass\tcsr.proof_of_possession") && explained.output.contains("subject\tCN=cli-device,O=Signet IoT Fleet"), "\(explained.output)")
+        let explainedWeak = try Self.signet("profile", "explain", "--csr", weak, "--profile", "iot-device")
+        outputs.append(explainedWeak)
+        #expect(explainedWeak.status == 2 && explainedWeak.output.contains("FAIL\tcrypto.baseline"), "\(explainedWeak.output)")
+        // The issuing CA issues only with what it names; an administrator widens that.
+        let notAllowed = try Self.signet("issue", "--ca", sub, "--csr", csr, "--profile", "tls-server")
+        outputs.append(notAllowed)
+        #expect(notAllowed.status == 2 && notAllowed.error.contains("ca.allowed_profiles"), "\(notAllowed.error)")
+        expectSuccess(try Self.signet("ca", "allow-profiles", sub, "iot-device", "tls-server"), "ca allow-profiles")
+        expectSuccess(try Self.signet("issue", "--ca", sub, "--csr", csr, "--profile", "tls-server"), "issue under an allowed profile")
+
         let badProfile = try scratch.write("bad.json", Array(#"{"id": "bad", "validity": {"type": "Duration", "duration": "24h"}, "honour_subject": true}"#.utf8))
         let rejected = try Self.signet("profile", "apply", badProfile)
         outputs.append(rejected)

@@ -6,7 +6,7 @@ struct ProfileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
         abstract: "Manage issuance profiles.",
-        subcommands: [Apply.self, List.self]
+        subcommands: [Apply.self, List.self, Explain.self]
     )
 
     struct Apply: AsyncParsableCommand {
@@ -61,6 +61,34 @@ struct ProfileCommand: AsyncParsableCommand {
                     let p = stored.profile
                     print("\(p.id)\tversion \(stored.version.prefix(16))\tsign_as_ca=\(p.signAsCA)\t\(p.name)")
                 }
+            }
+        }
+    }
+
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what the gate would decide for a CSR under a profile, rule by rule; nothing is signed or recorded.",
+            discussion: "Exits 0 when the request would be approved, 2 when a rule refuses it."
+        )
+        @Option(help: "The CSR (PEM, DER or base64 DER), or - for standard input.") var csr: String
+        @Option(help: "The profile's id.") var profile: String
+        @Option(help: "The CA that would sign (its validity, allowed profiles and name constraints apply).") var ca: String?
+
+        func run() async throws {
+            let input = try readInput(csr)
+            let explanation = try await Runtime.with(token: true) { runtime in
+                try await runtime.core!.explain(csr: input, profileID: profile, caID: ca, requester: .localAdministrator("cli:\(NSUserName())"))
+            }
+            for rule in explanation.rules {
+                print("\(rule.passed ? "pass" : "FAIL")\t\(rule.rule)\t\(rule.detail)")
+            }
+            if let plan = explanation.plan {
+                print("subject\t\(plan.subject)")
+                print("validity\t\(RFC3339.string(plan.notBefore)) to \(RFC3339.string(plan.notAfter))")
+            }
+            guard explanation.approved else {
+                FileHandle.standardError.write(Data("refused: rule '\(explanation.failedRule ?? "")'\n".utf8))
+                throw ExitCode(2)
             }
         }
     }
