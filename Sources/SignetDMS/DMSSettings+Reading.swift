@@ -50,6 +50,11 @@ extension EnrollmentSettings {
         guard let mode = try r.choice("registration_mode", RegistrationMode.self) else { throw FieldError(r.field("registration_mode"), "is required") }
         registrationMode = mode
         verifyCSRSignature = try r.bool("verify_csr_signature", default: true)
+        guard verifyCSRSignature else {
+            // The gate checks every CSR's proof of possession; a setting that says otherwise
+            // could not act, so it is refused rather than silently ignored.
+            throw FieldError(r.field("verify_csr_signature"), "must be true: Signet verifies every CSR's proof of possession")
+        }
         enableReplaceableEnrollment = try r.bool("enable_replaceable_enrollment", default: false)
         if var est = try r.object("est_rfc7030_settings") {
             self.est = try ESTSettings(&est)
@@ -170,6 +175,9 @@ extension CADistributionSettings {
             return
         }
         let system = try reader.bool("include_system_ca", default: false)
+        guard !system else {
+            throw FieldError(reader.field("include_system_ca"), "must be false: Signet distributes only CAs it holds; name them in managed_cas")
+        }
         let enrollmentCA = try reader.bool("include_enrollment_ca", default: true)
         let managed = try reader.strings("managed_cas")
         r = reader

@@ -59,6 +59,8 @@ import Testing
         ("bad registration mode", { edit(&$0, "enrollment_settings") { $0["registration_mode"] = .string("LAZY") } }, "settings.enrollment_settings.registration_mode"),
         ("bool as string", { edit(&$0, "enrollment_settings") { $0["verify_csr_signature"] = .string("yes") } }, "settings.enrollment_settings.verify_csr_signature"),
         ("year duration", { edit(&$0, "reenrollment_settings") { $0["preventive_delta"] = .string("1y") } }, "settings.reenrollment_settings.preventive_delta"),
+        ("a CSR signature left unverified", { edit(&$0, "enrollment_settings") { $0["verify_csr_signature"] = .bool(false) } }, "settings.enrollment_settings.verify_csr_signature"),
+        ("a system CA bundle Signet does not have", { edit(&$0, "ca_distribution_settings") { $0["include_system_ca"] = .bool(true) } }, "settings.ca_distribution_settings.include_system_ca"),
         ("critical longer than preventive", { edit(&$0, "reenrollment_settings") { $0["critical_delta"] = .string("60d") } }, "settings.reenrollment_settings.critical_delta"),
         ("expired renewal without grace", { edit(&$0, "reenrollment_settings") { $0["enable_expired_renewal"] = .bool(true) } }, "settings.reenrollment_settings.expired_renewal_grace"),
         ("grace too long", { edit(&$0, "reenrollment_settings") { $0["enable_expired_renewal"] = .bool(true); $0["expired_renewal_grace"] = .string("365d") } }, "settings.reenrollment_settings.expired_renewal_grace"),
