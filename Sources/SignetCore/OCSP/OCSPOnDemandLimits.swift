@@ -88,6 +88,12 @@ final class OCSPOnDemandLimits: Sendable {
         }
     }
 
+    /// Drops the CA's window after its decision could not be recorded, so that the next
+    /// request tries again rather than failing until the window ends.
+    func forgetWindow(caID: String) {
+        state.withLock { _ = $0.windows.removeValue(forKey: caID) }
+    }
+
     /// Takes one token for a response that must be signed for this request alone.
     func takeOnDemand() -> Bool {
         state.withLock { $0.bucket.take() }

@@ -107,7 +107,10 @@ extension SigningCore {
         }) else {
             return .status(.unauthorized)
         }
-        try await covered.value
+        do { try await covered.value } catch {
+            ocspLimits.forgetWindow(caID: responder.caID)
+            throw error
+        }
         let signed = try await signOCSP(responder, items: [(certID, .unknown)], nonceExtension: nil, requester: nil)
         ocspLimits.keep(key, .init(der: signed.der, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate,
                                    refreshAt: signed.nextUpdate.addingTimeInterval(-settings.ocspRefreshBefore)), now: clock())

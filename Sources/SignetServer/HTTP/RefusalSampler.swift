@@ -35,8 +35,8 @@ final class RefusalSampler: Sendable {
     /// Refusals of each kind since the process started.
     func totals() -> [Kind: Int] { state.withLock { $0.totals } }
 
-    /// Counts one refusal; writes the kind's aggregated row when its interval has passed.
-    /// `sample` describes this refusal (the one the row shows as an example).
+    /// Counts one refusal; writes the kind's aggregated row when its interval has passed,
+    /// describing this refusal (action, target, status, rule) as the example of its kind.
     func refused(_ kind: Kind, action: String, target: String, outcome: Int, rule: String?, now: Date = Date()) async throws {
         let count: Int? = state.withLock { state in
             state.totals[kind, default: 0] += 1
