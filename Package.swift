@@ -118,6 +118,7 @@ let package = Package(
             name: "SignetTests",
             dependencies: [
                 "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetQuery", "SignetAuth", "SignetDMS", "SignetEST",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),

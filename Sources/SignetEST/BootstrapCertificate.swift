@@ -35,6 +35,7 @@ struct BootstrapCertificate {
         if now < certificate.notValidBefore {
             throw ESTRefusal.unauthenticated("est.client_certificate.not_yet_valid", "the client certificate is not valid before \(RFC3339.string(certificate.notValidBefore))")
         }
+        try Self.checkClientAuthUsage(certificate)
         let issuer = cas.first { $0.id == path[0] }
         let serial = certificate.serialNumber.bytes.lowercaseHex
         if issuer?.kind != .imported, let record = try await certificates.certificate(serialNumber: serial), record.issuerCAID == path[0] {
@@ -45,6 +46,18 @@ struct BootstrapCertificate {
             throw ESTRefusal.unauthenticated("est.client_certificate.revocation_unknown", "the revocation status of client certificate \(serial) is unknown to Signet, and this DMS does not accept that")
         }
         return (certificate, path)
+    }
+
+    /// A bootstrap certificate identifies a TLS client: it must allow clientAuth (or any
+    /// purpose), or carry no extended key usage at all. A server's certificate from the same
+    /// manufacturer CA is not a device's credential.
+    static func checkClientAuthUsage(_ certificate: Certificate) throws {
+        let usage: ExtendedKeyUsage?
+        do { usage = try certificate.extensions.extendedKeyUsage } catch {
+            throw ESTRefusal.forbidden("est.client_certificate.eku", "the client certificate's extended key usage cannot be read")
+        }
+        guard let usage, !usage.contains(.clientAuth), !usage.contains(.any) else { return }
+        throw ESTRefusal.forbidden("est.client_certificate.eku", "the client certificate's extended key usage (\(usage.map { "\($0)" }.joined(separator: ", "))) does not include clientAuth; a bootstrap certificate must allow TLS client authentication")
     }
 
     /// The CA ids from the certificate's issuer up to the first anchor, each signature checked.

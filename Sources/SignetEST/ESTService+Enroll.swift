@@ -16,7 +16,7 @@ extension ESTService {
         let passcode = try await authenticate(client, csr: request.csr, deviceID: deviceID, dms: record.id, settings: settings)
         do {
             try await askWebhook(settings, dms: record.id, deviceID: deviceID, operation: "simpleenroll", csr: request.der, client: client)
-            return try await provision(deviceID, csr: request.der, dms: record.id, settings: settings)
+            return try await Self.asAuthenticated { try await provision(deviceID, csr: request.der, dms: record.id, settings: settings) }
         } catch {
             if let passcode { try? await registry.restorePasscode(passcode) }
             throw error
@@ -62,13 +62,21 @@ extension ESTService {
         try await webhook.authorize(hook, dms: dms, deviceID: deviceID, operation: operation, csr: csr, clientCertificate: client.certificate)
     }
 
-    /// The device's checks for a (re)placing enrollment, the gate, and the binding.
-    func provision(_ deviceID: String, csr der: [UInt8], dms: String, settings: DMSSettings) async throws -> [UInt8] {
+    /// Runs `body`, marking its refusals as those of an authenticated client.
+    static func asAuthenticated<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let refusal as ESTRefusal { throw refusal.authenticated() }
+    }
+
+    /// The device's checks for a (re)placing enrollment: registers it first under JITP.
+    func enrollableDevice(_ deviceID: String, dms: String, settings: DMSSettings) async throws -> DeviceRow {
         let actor = "est:\(dms)"
         var device = try await registry.device(id: deviceID)
         if device == nil {
             guard settings.enrollment.registrationMode == .jitp else {
                 throw ESTRefusal.forbidden("est.registration", "device '\(deviceID)' is not registered, and DMS '\(dms)' enrolls only pre-registered devices")
+            }
+            guard DeviceRules.isValidID(deviceID) else {
+                throw ESTRefusal(.badRequest, rule: "est.registration.device_id", "the CSR's common name '\(deviceID)' is not a valid device id: 1–128 letters, digits, '.', '_', '-', ':' or '@', starting with a letter or digit")
             }
             let rejections = try await registry.register([NewDevice(id: deviceID, dmsOwner: dms)], actor: actor)
             if let rejection = rejections.first { throw ESTRefusal.forbidden("est.registration", rejection.reason) }
@@ -79,6 +87,13 @@ extension ESTService {
         if device.identitySerial != nil && !settings.enrollment.enableReplaceableEnrollment {
             throw ESTRefusal.forbidden("est.enrollment.replace", "device '\(deviceID)' is already enrolled and DMS '\(dms)' does not replace identities; renew with simplereenroll")
         }
+        return device
+    }
+
+    /// The device's checks for a (re)placing enrollment, the gate, and the binding.
+    func provision(_ deviceID: String, csr der: [UInt8], dms: String, settings: DMSSettings) async throws -> [UInt8] {
+        let actor = "est:\(dms)"
+        _ = try await enrollableDevice(deviceID, dms: dms, settings: settings)
         let issued = try await issue(der, settings: settings, requester: "\(actor):\(deviceID)", deviceID: deviceID)
         let outcome = try await bind(deviceID, serial: issued.record.serialNumber, binding: .enrollment, actor: actor)
         if let previous = outcome.previousSerial {

@@ -25,6 +25,12 @@ extension ESTService {
         guard stored.status == .active else {
             throw ESTRefusal.unauthenticated("est.reenroll.revoked", "the client certificate \(serial) is revoked")
         }
+        return try await Self.asAuthenticated { try await renew(request, current: current, serial: serial, record: record, settings: settings) }
+    }
+
+    /// The renewal of an authenticated identity certificate.
+    private func renew(_ request: (der: [UInt8], csr: CertificateSigningRequest, commonName: String), current: Certificate, serial: String,
+                       record: DMSRecord, settings: DMSSettings) async throws -> [UInt8] {
         let deviceID = request.commonName
         guard let device = try await registry.device(id: deviceID) else {
             throw ESTRefusal.forbidden("est.reenroll.device", "no device '\(deviceID)' is registered")

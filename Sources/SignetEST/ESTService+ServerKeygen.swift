@@ -22,9 +22,19 @@ extension ESTService {
         let passcode = try await authenticate(client, csr: request.csr, deviceID: request.commonName, dms: record.id, settings: settings)
         do {
             try await askWebhook(settings, dms: record.id, deviceID: request.commonName, operation: "serverkeygen", csr: request.der, client: client)
-            let key = try await core.generateClientKey(kind)
-            let certificate = try await provision(request.commonName, csr: try key.request(replacing: request.csr), dms: record.id, settings: settings)
-            return GeneratedEnrollment(certificate: certificate, privateKey: key.pkcs8)
+            return try await Self.asAuthenticated {
+                // Every device and policy check before the token generates anything: a
+                // refused request must not cost a key generation.
+                _ = try await enrollableDevice(request.commonName, dms: record.id, settings: settings)
+                do {
+                    try await core.checkClientKey(kind, caID: settings.enrollment.enrollmentCA, profileID: settings.issuanceProfileID)
+                } catch GateError.refused(let refusal) {
+                    throw ESTRefusal.forbidden(refusal.rule, refusal.detail)
+                }
+                let key = try await core.generateClientKey(kind)
+                let certificate = try await provision(request.commonName, csr: try key.request(replacing: request.csr), dms: record.id, settings: settings)
+                return GeneratedEnrollment(certificate: certificate, privateKey: key.pkcs8)
+            }
         } catch {
             if let passcode { try? await registry.restorePasscode(passcode) }
             throw error

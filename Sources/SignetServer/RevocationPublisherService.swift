@@ -30,7 +30,7 @@ struct RevocationPublisherService: Service {
             let now = Date()
             do {
                 for caID in try await database.stores.crls.casNeedingCRLs() where failedUntil[caID].map({ $0 <= now }) ?? true {
-                    guard try await core.signsFor(caID: caID) else { continue }
+                    guard try await core.publishesCRLs(caID: caID) else { continue }
                     do {
                         try await core.publishCRLs(caID: caID)
                         failedUntil[caID] = nil

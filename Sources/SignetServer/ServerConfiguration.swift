@@ -32,6 +32,11 @@ public struct ServerConfiguration: Sendable, Codable {
     public var ocspRefreshBefore = "12h"
     /// Sign OCSP responses ahead of requests (off: every first request signs).
     public var ocspPresign = true
+    /// `ignore` (default) or `honour`: whether request nonces are echoed, at the cost of a
+    /// token signature each (rate-limited; see `OCSPNoncePolicy`).
+    public var ocspNonce = "ignore"
+    /// The most CertIDs one OCSP request may name; more is answered `malformedRequest`.
+    public var ocspMaxCertIDs = 1
     /// The DMS that `/.well-known/est/<operation>` (without an APS segment) enrolls into.
     public var estDefaultDMS: String?
     /// CA certificates (PEM) trusted for DMS webhooks besides the system's, for webhooks
@@ -47,6 +52,7 @@ public struct ServerConfiguration: Sendable, Codable {
         case tokenSessions = "token_sessions", databaseConnections = "database_connections"
         case crlValidity = "crl_validity", crlFullInterval = "crl_full_interval", deltaCRLValidity = "delta_crl_validity"
         case ocspValidity = "ocsp_validity", ocspRefreshBefore = "ocsp_refresh_before", ocspPresign = "ocsp_presign"
+        case ocspNonce = "ocsp_nonce", ocspMaxCertIDs = "ocsp_max_certids"
         case estDefaultDMS = "est_default_dms", estWebhookCAFile = "est_webhook_ca_file"
 
         var environmentName: String {
@@ -86,6 +92,8 @@ public struct ServerConfiguration: Sendable, Codable {
         ocspValidity = try c.decodeIfPresent(String.self, forKey: .ocspValidity) ?? defaults.ocspValidity
         ocspRefreshBefore = try c.decodeIfPresent(String.self, forKey: .ocspRefreshBefore) ?? defaults.ocspRefreshBefore
         ocspPresign = try c.decodeIfPresent(Bool.self, forKey: .ocspPresign) ?? defaults.ocspPresign
+        ocspNonce = try c.decodeIfPresent(String.self, forKey: .ocspNonce) ?? defaults.ocspNonce
+        ocspMaxCertIDs = try c.decodeIfPresent(Int.self, forKey: .ocspMaxCertIDs) ?? defaults.ocspMaxCertIDs
         estDefaultDMS = try c.decodeIfPresent(String.self, forKey: .estDefaultDMS)
         estWebhookCAFile = try c.decodeIfPresent(String.self, forKey: .estWebhookCAFile)
     }
@@ -138,6 +146,8 @@ public struct ServerConfiguration: Sendable, Codable {
         deltaCRLValidity = value(.deltaCRLValidity) ?? deltaCRLValidity
         ocspValidity = value(.ocspValidity) ?? ocspValidity
         ocspRefreshBefore = value(.ocspRefreshBefore) ?? ocspRefreshBefore
+        ocspNonce = value(.ocspNonce) ?? ocspNonce
+        ocspMaxCertIDs = try integer(.ocspMaxCertIDs) ?? ocspMaxCertIDs
         estDefaultDMS = value(.estDefaultDMS) ?? estDefaultDMS
         estWebhookCAFile = value(.estWebhookCAFile) ?? estWebhookCAFile
         if let text = value(.ocspPresign) {
@@ -157,7 +167,11 @@ public struct ServerConfiguration: Sendable, Codable {
         settings.deltaCRLValidity = try seconds(deltaCRLValidity, .deltaCRLValidity)
         settings.ocspValidity = try seconds(ocspValidity, .ocspValidity)
         settings.ocspRefreshBefore = try seconds(ocspRefreshBefore, .ocspRefreshBefore)
-        do { try settings.validate() } catch { throw ConfigurationError("\(error)") }
+        settings.ocspMaxCertIDs = ocspMaxCertIDs
+        do {
+            settings.ocspNonce = try OCSPNoncePolicy(setting: ocspNonce)
+            try settings.validate()
+        } catch { throw ConfigurationError("\(error)") }
         return settings
     }
 

@@ -24,6 +24,8 @@ public enum SignetServer {
         let registry: Registry
         let lifecycle: DeviceLifecycle
         let est: ESTService
+        /// Refusals of unauthenticated requests, counted and sampled into the audit trail.
+        let refusals: RefusalSampler
 
         init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared) {
             self.core = core
@@ -31,6 +33,7 @@ public enum SignetServer {
             self.token = token
             catalog = Catalog(database: database)
             audit = database.auditTrail
+            refusals = RefusalSampler(trail: database.auditTrail)
             registry = Registry(database: database)
             lifecycle = DeviceLifecycle(core: core, registry: registry, catalog: catalog)
             est = ESTService(core: core, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient))
@@ -97,7 +100,7 @@ public enum SignetServer {
         let router = Router(context: SignetRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: DatabaseGateMiddleware(health: health))
-        router.add(middleware: AuthenticationMiddleware(verifier: CachingVerifier(verifier), audit: services.audit))
+        router.add(middleware: AuthenticationMiddleware(verifier: CachingVerifier(verifier), refusals: services.refusals))
         router.add(middleware: AuditMiddleware(trail: services.audit))
         let routes = RouteTable(router: router)
         register(routes, services: services)

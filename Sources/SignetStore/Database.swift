@@ -15,7 +15,9 @@ public final class Database: Sendable {
     let profileCache: TTLCache<StoredProfile>
     let caCache: TTLCache<CARecord>
 
-    /// - Parameter url: `postgres://user:password@host:port/database` (`?sslmode=disable|prefer|require`).
+    /// - Parameter url: `postgres://user:password@host:port/database`, with `?sslmode=` one of
+    ///   `disable` (the default), `allow`, `prefer`, `require`, `verify-ca`, `verify-full`, and
+    ///   optionally `sslrootcert=<PEM file>` (see `DatabaseSSLMode`).
     /// - Parameter auditKey: authenticates every audit row this process writes.
     /// - Parameter cacheTTL: how long a CA or profile read may be reused (see `TTLCache`).
     public init(url: String, auditKey: AuditKey, maximumConnections: Int = 20, cacheTTL: Duration = .seconds(1), logger: Logger = Logger(label: "signet.store")) throws {
@@ -67,12 +69,12 @@ public final class Database: Sendable {
             throw StoreError.invalidDatabaseURL("the URL needs a user and a host")
         }
         let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
-        let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
-        let tls: PostgresClient.Configuration.TLS = switch mode {
-        case "require", "verify-full": .require(.makeClientConfiguration())
-        case "prefer": .prefer(.makeClientConfiguration())
-        default: .disable
+        let (mode, rootCertificate) = try DatabaseSSLMode.read(url)
+        if mode == .verifyFull, host.contains(":") || host.unicodeScalars.allSatisfy({ $0 == "." || ("0"..."9").contains($0) }) {
+            // postgres-nio names only DNS hosts to TLS: with an address the name would go unchecked.
+            throw StoreError.invalidDatabaseURL("sslmode 'verify-full' needs the server's DNS name as the host, not the address '\(host)'")
         }
+        let tls = try mode.tls(rootCertificate: rootCertificate)
         return PostgresClient.Configuration(
             host: host,
             port: url.port ?? 5432,

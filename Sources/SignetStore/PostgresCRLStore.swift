@@ -122,7 +122,10 @@ struct PostgresCRLStore: CRLStore {
         let query: PostgresQuery = """
             SELECT a.id FROM certificate_authorities a
             LEFT JOIN crl_publication p ON p.ca_id = a.id LEFT JOIN crl_state s ON s.ca_id = a.id
-            WHERE a.status = 'ACTIVE' AND a.key_uri IS NOT NULL
+            WHERE a.key_uri IS NOT NULL
+              -- A revoked or retired CA publishes until the certificates it issued expire (RFC 5280 §3.3).
+              AND (a.status = 'ACTIVE' OR EXISTS (
+                  SELECT 1 FROM certificates c WHERE c.issuer_ca_id = a.id AND c.not_after > now() AND c.der <> a.certificate))
               AND (p.ca_id IS NULL OR p.full_due_at IS NULL OR p.full_due_at <= now() OR p.delta_due_at <= now()
                    OR COALESCE(s.revision, 0) > p.published_revision)
             ORDER BY a.id

@@ -28,6 +28,10 @@ final class SessionPool: @unchecked Sendable {
     private var outstanding = 0
     private var generation = 0
     private var everConnected = false
+    private var loginBackoff = LoginBackoff()
+    /// Every `C_Login` this pool made, for operators and tests to see that a refused PIN is
+    /// not retried on every call.
+    private(set) var loginAttempts = 0
 
     init(module: PKCS11Module, label: String, pin: PINSource, capacity: Int) {
         self.module = module
@@ -138,6 +142,7 @@ final class SessionPool: @unchecked Sendable {
     /// would need the same connection.
     private func connectLocked() throws -> Connection {
         if let connection { return connection }
+        try loginBackoff.check()
         let slot: CK_SLOT_ID
         do {
             slot = try module.slot(forTokenLabel: label)
@@ -196,13 +201,23 @@ final class SessionPool: @unchecked Sendable {
         return handle
     }
 
+    /// Must hold the lock.
     private func login(_ session: CK_SESSION_HANDLE) throws {
         var pin = Array(try self.pin.read().utf8)
         defer { for index in pin.indices { pin[index] = 0 } }
+        loginAttempts += 1
         let rv = pin.withUnsafeMutableBufferPointer {
             module.functions.pointee.C_Login(session, CK_USER_TYPE(CKU_USER), $0.baseAddress, CK_ULONG($0.count))
         }
+        if LoginBackoff.isPINRefusal(rv) { loginBackoff.refused(ReturnCode(rv)) } else if rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN { loginBackoff.succeeded() }
         guard rv != CKR_USER_ALREADY_LOGGED_IN else { return }
         try module.check(rv, "C_Login")
+    }
+
+    /// How many times this pool called `C_Login`.
+    func loginAttemptCount() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return loginAttempts
     }
 }

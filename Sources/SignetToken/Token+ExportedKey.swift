@@ -18,6 +18,7 @@ extension Token {
         for index in id.indices { id[index] = UInt8.random(in: .min ... .max, using: &generator) }
         objectWrites.lock()
         defer { objectWrites.unlock() }
+        countKeyGeneration()
         return try pool.withSession { session, _ in
             let templates = KeyTemplates(spec: spec, id: id, label: "signet-serverkeygen", exportable: true)
             let (publicKey, privateKey) = try session.generateKeyPair(

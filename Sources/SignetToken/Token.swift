@@ -36,6 +36,18 @@ public final class Token: Sendable {
     /// Threads for blocking PKCS#11 calls, as many as the pool has sessions: more would only
     /// wait for a session, and a growing thread count costs more in switching than it gains.
     private let threads: NIOThreadPool
+    private let signatureCounter = Atomic<Int>(0)
+    private let generationCounter = Atomic<Int>(0)
+
+    /// Signatures this token object was asked for since it was created (including failed
+    /// ones): what an unauthenticated request must not drive up.
+    public var signatureCount: Int { signatureCounter.load(ordering: .relaxed) }
+    /// Key pairs generated (kept or exported) since it was created.
+    public var keyGenerationCount: Int { generationCounter.load(ordering: .relaxed) }
+    /// `C_Login` calls made since it was created.
+    public var loginAttempts: Int { pool.loginAttemptCount() }
+
+    func countKeyGeneration() { generationCounter.add(1, ordering: .relaxed) }
 
     struct KeyHandleKey: Hashable {
         let generation: Int
@@ -88,6 +100,7 @@ public final class Token: Sendable {
     public func generateKeyPair(_ spec: KeySpec, id: [UInt8], label: String) throws -> TokenPublicKey {
         objectWrites.lock()
         defer { objectWrites.unlock() }
+        countKeyGeneration()
         return try pool.withSession { session, _ in
             if try session.findObject(class: CK_OBJECT_CLASS(CKO_PRIVATE_KEY), id: id) != nil {
                 throw TokenError.unsupportedKey("a private key with CKA_ID \(hex(id)) already exists")
@@ -117,7 +130,8 @@ public final class Token: Sendable {
     /// Signs `message` with the private key `id`. Uses the token's hashing mechanism when it
     /// has one; otherwise hashes here and signs the digest (never an unhashed message).
     public func sign(id: [UInt8], algorithm: SigningAlgorithm, message: some DataProtocol) throws -> [UInt8] {
-        try pool.withSession { session, connection in
+        signatureCounter.add(1, ordering: .relaxed)
+        return try pool.withSession { session, connection in
             let key = try privateKeyHandle(id: id, session: session, generation: connection.generation)
             let plan = try SignaturePlan(algorithm: algorithm, available: connection.mechanisms)
             do {
@@ -132,7 +146,8 @@ public final class Token: Sendable {
     /// Signs a digest computed by the caller (for data too large to hold at once) with the
     /// token's raw mechanism (`CKM_ECDSA`, or `CKM_RSA_PKCS` over the DigestInfo).
     public func sign(id: [UInt8], algorithm: SigningAlgorithm, digest: [UInt8]) throws -> [UInt8] {
-        try pool.withSession { session, connection in
+        signatureCounter.add(1, ordering: .relaxed)
+        return try pool.withSession { session, connection in
             let key = try privateKeyHandle(id: id, session: session, generation: connection.generation)
             let plan = try SignaturePlan(digestFor: algorithm, available: connection.mechanisms)
             return try session.sign(key: key, mechanism: plan.mechanism, data: plan.input(forDigest: digest))

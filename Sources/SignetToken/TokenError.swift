@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything that can go wrong between Signet and a PKCS#11 token.
 ///
 /// Each case names what failed in words an operator can act on; token failures carry the
@@ -22,6 +24,9 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
     case unsupportedAlgorithm(String)
     /// A PKCS#11 URI that could not be parsed.
     case invalidURI(String)
+    /// The token refused the PIN (`code`); Signet does not log in again before `retryAt`, so
+    /// that a wrong PIN cannot lock a token that counts failures.
+    case loginSuspended(code: ReturnCode, retryAt: Date)
 
     public var description: String {
         switch self {
@@ -34,6 +39,8 @@ public enum TokenError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unsupportedKey(let why): "unsupported key: \(why)"
         case .unsupportedAlgorithm(let why): "unsupported algorithm: \(why)"
         case .invalidURI(let why): "invalid PKCS#11 URI: \(why)"
+        case .loginSuspended(let code, let retryAt):
+            "C_Login failed with \(code); not logging in again before \(retryAt) so that the token does not lock the PIN (check the PIN source)"
         }
     }
 

@@ -39,6 +39,22 @@ extension SigningCore {
         return try Self.clientKey(exported)
     }
 
+    /// What issuing for a generated key of `kind` will check, asked before the key is
+    /// generated (the token's work is not spent on a request the gate would refuse): the CA
+    /// can sign, the profile exists, and the baseline and the profile allow the key.
+    public func checkClientKey(_ kind: PublicKeyKind, caID: String, profileID: String?) async throws {
+        var log = RuleLog()
+        do {
+            let signer = try await signingCA(caID, log: &log)
+            let profile = try await profile(profileID ?? signer.record.issuanceProfileID, purpose: "issuance", log: &log)
+            if let violation = CryptoBaseline.violation(kind) ?? profile.profile.cryptoEnforcement.violation(kind).map(\.detail) {
+                throw log.fail("crypto_enforcement", violation)
+            }
+        } catch let refusal as Refusal {
+            throw GateError.refused(refusal)
+        }
+    }
+
     private static let rsaAlgorithm = DERBytes.sequence(DERBytes.oid([1, 2, 840, 113549, 1, 1, 1]), DERBytes.null)
 
     /// The exported key as PKCS#8 DER, and as a key that can sign its CSR.

@@ -18,6 +18,7 @@ public final class SigningCore: Sendable {
     let revocationSettings: RevocationSettings
     let parsedCertificates = ParsedCertificates()
     let ocspIssuers = OCSPIssuerIndex()
+    let ocspLimits = OCSPOnDemandLimits()
 
     /// - Parameters:
     ///   - publicBaseURL: where relying parties reach this Signet; sets CRL, OCSP and caIssuers URLs.

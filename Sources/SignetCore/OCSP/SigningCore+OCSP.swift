@@ -11,6 +11,12 @@ public struct OCSPAnswer: Sendable {
     public static func status(_ status: OCSPResponseStatus) -> OCSPAnswer {
         OCSPAnswer(der: OCSPEncoding.status(status), producedAt: nil, nextUpdate: nil)
     }
+
+    /// The status of an unsigned error answer; nil for a signed response.
+    public var errorStatus: OCSPResponseStatus? {
+        guard der.count == 5, der[0] == 0x30, der[2] == 0x0A else { return nil }
+        return OCSPResponseStatus(rawValue: der[4])
+    }
 }
 
 extension SigningCore {
@@ -20,12 +26,19 @@ extension SigningCore {
     /// not answer for gets `unauthorized`, a token outage `tryLater`. Store failures are
     /// thrown, for the front end to answer `tryLater` or `internalError`.
     ///
-    /// A single-certificate request without a nonce is answered from a pre-signed response
-    /// when one is current; otherwise the response is signed now (and kept for next time).
+    /// Anyone may ask, so the token work a request can cause is bounded (see
+    /// ``OCSPOnDemandLimits``): more CertIDs than `ocsp_max_certids` is `malformedRequest`;
+    /// a nonce is ignored unless `ocsp_nonce` is `honour`; a single-certificate request is
+    /// answered from a pre-signed response when one is current, from the cache of `unknown`
+    /// answers for serials the CA never issued, or else signed now (and kept for next time).
     public func answerOCSP(_ der: [UInt8]) async throws -> OCSPAnswer {
         let request: OCSPRequestInfo
         do { request = try OCSPRequestReader.read(der) } catch {
             logger.debug("malformed OCSP request", metadata: ["error": "\(error)"])
+            return .status(.malformedRequest)
+        }
+        guard request.certIDs.count <= revocationSettings.ocspMaxCertIDs else {
+            logger.debug("OCSP request with too many CertIDs", metadata: ["count": "\(request.certIDs.count)", "maximum": "\(revocationSettings.ocspMaxCertIDs)"])
             return .status(.malformedRequest)
         }
         do {
@@ -39,30 +52,69 @@ extension SigningCore {
                 issuer = caID
             }
             let caID = issuer!
-            let cacheable = request.certIDs.count == 1 && request.nonceExtension == nil
+            var nonce = revocationSettings.ocspNonce == .honour ? request.nonceExtension : nil
+            if request.certIDs.count > 1 {
+                guard ocspLimits.takeOnDemand() else { return .status(.tryLater) }
+            } else if nonce != nil, !ocspLimits.takeOnDemand() {
+                nonce = nil // over the rate limit: answered as if no nonce had been sent
+            }
+            let cacheable = request.certIDs.count == 1 && nonce == nil
             let now = clock()
             if cacheable, let stored = try await stores.ocsp.response(issuerCAID: caID, serialNumber: request.certIDs[0].serialNumber, hashAlgorithm: request.certIDs[0].hashAlgorithm, validAfter: now) {
                 return OCSPAnswer(der: stored.der, producedAt: stored.producedAt, nextUpdate: stored.nextUpdate)
+            }
+            let unknownKey = OCSPOnDemandLimits.key(caID: caID, certID: request.certIDs[0])
+            if cacheable, let cached = ocspLimits.cachedUnknown(unknownKey, now: now) {
+                return OCSPAnswer(der: cached.der, producedAt: cached.producedAt, nextUpdate: cached.nextUpdate)
             }
             guard let responder = try await ocspResponder(caID: caID) else { return .status(.unauthorized) }
             let statuses = try await stores.ocsp.statuses(issuerCAID: caID, serialNumbers: request.certIDs.map(\.serialNumber))
             let items = request.certIDs.map { certID in
                 (certID.encoded, statuses[certID.serialNumber]?.status ?? .unknown)
             }
-            let signed = try await signOCSP(responder, items: items, nonceExtension: request.nonceExtension, requester: Self.ocspRequester)
+            if cacheable, statuses[request.certIDs[0].serialNumber] == nil {
+                return try await answerUnknown(responder, certID: items[0].0, key: unknownKey)
+            }
+            let signed = try await signOCSP(responder, items: items, nonceExtension: nonce, requester: Self.ocspRequester)
             if cacheable, let known = statuses[request.certIDs[0].serialNumber] {
                 try await stores.ocsp.save([StoredOCSPResponse(
                     issuerCAID: caID, serialNumber: known.serialNumber, hashAlgorithm: request.certIDs[0].hashAlgorithm,
                     revision: known.revision, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate, der: signed.der
                 )])
             }
-            return OCSPAnswer(der: signed.der, producedAt: request.nonceExtension == nil ? signed.producedAt : nil, nextUpdate: request.nonceExtension == nil ? signed.nextUpdate : nil)
+            return OCSPAnswer(der: signed.der, producedAt: nonce == nil ? signed.producedAt : nil, nextUpdate: nonce == nil ? signed.nextUpdate : nil)
         } catch GateError.token(let error) where error.isTokenLoss {
             logger.warning("OCSP answered tryLater: token unavailable", metadata: ["error": "\(error)"])
             return .status(.tryLater)
         } catch is OCSPResponderUnavailable {
             return .status(.tryLater)
         }
+    }
+
+    /// An `unknown` answer for a serial the CA never issued, signed within the CA's budget
+    /// under the one decision that covers the budget's window, and cached; past the budget,
+    /// an unsigned `unauthorized`.
+    private func answerUnknown(_ responder: OCSPResponder, certID: [UInt8], key: String) async throws -> OCSPAnswer {
+        let settings = revocationSettings
+        let decisions = stores.decisions
+        guard let covered = ocspLimits.takeUnknown(caID: responder.caID, record: {
+            var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: Self.ocspRequester)
+            decision.policy = ("revocation-settings", settings.versionHash)
+            try await decisions.record(decision.record(.approved, rules: [RuleOutcome(
+                rule: "ocsp.unknown", passed: true,
+                detail: "up to \(OCSPOnDemandLimits.unknownBudget) responses with status unknown for serials the CA never issued, within \(OCSPOnDemandLimits.unknownWindow)"
+            )]))
+        }) else {
+            return .status(.unauthorized)
+        }
+        do { try await covered.value } catch {
+            ocspLimits.forgetWindow(caID: responder.caID)
+            throw error
+        }
+        let signed = try await signOCSP(responder, items: [(certID, .unknown)], nonceExtension: nil, requester: nil)
+        ocspLimits.keep(key, .init(der: signed.der, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate,
+                                   refreshAt: signed.nextUpdate.addingTimeInterval(-settings.ocspRefreshBefore)), now: clock())
+        return OCSPAnswer(der: signed.der, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate)
     }
 
     /// Signs responses for these certificates ahead of requests (after a revocation change,

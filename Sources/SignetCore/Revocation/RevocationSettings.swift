@@ -14,6 +14,10 @@ public struct RevocationSettings: Sendable, Hashable {
     public var ocspValidity: TimeInterval = 24 * 3600
     /// Pre-signed OCSP responses are signed again when less than this remains.
     public var ocspRefreshBefore: TimeInterval = 12 * 3600
+    /// Whether request nonces are echoed (`ocsp_nonce`).
+    public var ocspNonce: OCSPNoncePolicy = .ignore
+    /// The most CertIDs one request may ask about (`ocsp_max_certids`); more is `malformedRequest`.
+    public var ocspMaxCertIDs = 1
 
     public init() {}
 
@@ -32,12 +36,15 @@ public struct RevocationSettings: Sendable, Hashable {
         guard ocspRefreshBefore > 0, ocspRefreshBefore < ocspValidity else {
             throw RevocationSettingsError("ocsp_refresh_before must be positive and shorter than ocsp_validity")
         }
+        guard (1...OCSPRequestReader.maximumCertIDs).contains(ocspMaxCertIDs) else {
+            throw RevocationSettingsError("ocsp_max_certids must be 1 to \(OCSPRequestReader.maximumCertIDs), got \(ocspMaxCertIDs)")
+        }
     }
 
     /// Decisions made under these settings name them by this hash, as issuance decisions
     /// name a profile version.
     public var versionHash: String {
-        let text = "crl_validity=\(crlValidity);crl_full_interval=\(fullCRLInterval);delta_crl_validity=\(deltaCRLValidity);ocsp_validity=\(ocspValidity);ocsp_refresh_before=\(ocspRefreshBefore)"
+        let text = "crl_validity=\(crlValidity);crl_full_interval=\(fullCRLInterval);delta_crl_validity=\(deltaCRLValidity);ocsp_validity=\(ocspValidity);ocsp_refresh_before=\(ocspRefreshBefore);ocsp_nonce=\(ocspNonce.rawValue);ocsp_max_certids=\(ocspMaxCertIDs)"
         return SHA256.hash(data: Array(text.utf8)).lowercaseHex
     }
 }

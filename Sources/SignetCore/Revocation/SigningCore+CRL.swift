@@ -24,7 +24,7 @@ extension SigningCore {
         var log = RuleLog()
         let signer: SigningCA
         do {
-            signer = try await signingCA(caID, log: &log)
+            signer = try await crlSigningCA(caID, log: &log)
             if let usage = try? signer.certificate.extensions.keyUsage, !usage.cRLSign {
                 throw log.fail("ca.crl_sign", "CA '\(caID)' has no cRLSign key usage")
             }

@@ -13,7 +13,7 @@ enum Role: String, Sendable, CaseIterable {
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = SignetRequestContext
     let verifier: CachingVerifier
-    let audit: any AuditTrail
+    let refusals: RefusalSampler
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
@@ -26,10 +26,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 throw APIError.unauthorized("the bearer token was rejected: \(error)")
             }
         } catch let error as APIError {
-            // A refused attempt to change state is itself worth an audit entry.
-            if request.method != .get && request.method != .head {
-                try await audit.append(AuditMiddleware.record(request, actor: "unauthenticated", status: 401))
-            }
+            // Counted, and sampled into the audit trail (one row per interval stands for
+            // all of them): anyone can send these.
+            try await refusals.refused(.api, action: "\(request.method.rawValue) \(request.uri.path)", target: request.uri.path, outcome: 401, rule: nil)
             throw error
         }
         return try await next(request, context)

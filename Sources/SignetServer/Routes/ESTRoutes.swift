@@ -110,10 +110,15 @@ enum ESTRoutes {
         do {
             return try await body()
         } catch let refusal as ESTRefusal {
-            try await services.audit.append(AuditRecord(
-                category: .api, action: "EST \(operation)", actor: "est-client", target: context.parameters.get("aps") ?? "default",
-                outcome: String(refusal.status.rawValue), failedRule: refusal.rule, detail: #"{"status":\#(refusal.status.rawValue)}"#
-            ))
+            let target = context.parameters.get("aps") ?? "default"
+            if refusal.afterAuthentication {
+                try await services.audit.append(AuditRecord(
+                    category: .api, action: "EST \(operation)", actor: "est-client", target: target,
+                    outcome: String(refusal.status.rawValue), failedRule: refusal.rule, detail: #"{"status":\#(refusal.status.rawValue)}"#
+                ))
+            } else {
+                try await services.refusals.refused(.est, action: "EST \(operation)", target: target, outcome: refusal.status.rawValue, rule: refusal.rule)
+            }
             var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
             if refusal.status == .unauthorized { headers[.wwwAuthenticate] = #"Basic realm="signet-est""# }
             if refusal.status == .unavailable { headers[.retryAfter] = "5" }

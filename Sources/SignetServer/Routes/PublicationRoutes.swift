@@ -79,6 +79,10 @@ enum PublicationRoutes {
                 answer = .status(.internalError)
             }
         }
+        if let status = answer.errorStatus {
+            // malformedRequest, unauthorized, tryLater, …: counted and sampled like other anonymous refusals.
+            try? await services.refusals.refused(.ocsp, action: "OCSP", target: "ocsp", outcome: Int(status.rawValue), rule: nil)
+        }
         var response = Response.bytes(answer.der, contentType: "application/ocsp-response")
         if cacheHeaders, let producedAt = answer.producedAt, let nextUpdate = answer.nextUpdate {
             // RFC 5019 section 6.

@@ -37,6 +37,9 @@ public struct Catalog: Sendable {
 
     // MARK: Metadata
 
+    /// The largest metadata a patch may leave (as compact JSON), on every resource that has metadata.
+    public static let maximumMetadataBytes = 64 << 10
+
     /// Applies a JSON Patch to a row's metadata atomically (row locked for the update).
     /// Returns nil when no such row exists. `alsoSet` is trusted SQL for more assignments
     /// (`updated_at = now()`); `then` runs in the same transaction after the update.
@@ -55,10 +58,15 @@ public struct Catalog: Sendable {
             guard case .object = patched else {
                 throw JSONPatchError.malformed("metadata must stay a JSON object")
             }
+            let encoded = patched.encoded()
+            // A patch is small, but `copy` can double a document with every operation.
+            guard encoded.count <= Self.maximumMetadataBytes else {
+                throw EditError.invalid("the patched metadata would be \(encoded.count) bytes; metadata is limited to \(Self.maximumMetadataBytes) bytes (64 KiB); nothing was changed")
+            }
             let assignments = ["metadata = $2::jsonb"] + (alsoSet.map { [$0] } ?? [])
             let update = PostgresQuery(
                 unsafeSQL: "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(idColumn) = $1",
-                binds: Self.binds(id, String(decoding: patched.encoded(), as: UTF8.self))
+                binds: Self.binds(id, String(decoding: encoded, as: UTF8.self))
             )
             try await connection.query(update, logger: logger)
             try await then?(connection)
