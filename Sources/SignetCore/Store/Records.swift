@@ -13,6 +13,7 @@ public struct DecisionRecord: Sendable {
         case issue = "ISSUE", createRootCA = "CREATE_ROOT_CA", createSubordinateCA = "CREATE_SUB_CA", importCA = "IMPORT_CA"
         case revoke = "REVOKE", unhold = "UNHOLD", revokeCA = "REVOKE_CA"
         case publishCRL = "PUBLISH_CRL", signOCSP = "SIGN_OCSP", setOCSPSigner = "SET_OCSP_SIGNER"
+        case createAuditSigner = "CREATE_AUDIT_SIGNER"
     }
     public enum Outcome: String, Sendable { case approved = "APPROVED", refused = "REFUSED", failed = "FAILED" }
 
