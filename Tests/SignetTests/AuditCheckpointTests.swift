@@ -225,6 +225,16 @@ import X509
         // What the sealer does stays allowed: sealing an unsealed row once.
         try await Self.append(database, 1, tag: "h")
         #expect(try await database.auditChain.sealPending() == 1)
+        // An insert is allowed, but the sealer links no row without Signet's MAC: it stays unsealed, in view.
+        let forged = UUID()
+        try await database.client.query("""
+            INSERT INTO audit_log (id, recorded_at, category, action, actor, target, outcome, detail, record_mac)
+            VALUES (\(forged), now(), 'API', 'x', 'jwt:mallory', 'x', '204', '{}', 'forged')
+            """)
+        try await Self.append(database, 1, tag: "i")
+        #expect(try await database.auditChain.seal() == .sealed(count: 1, refused: [forged]))
+        let status = try await database.auditCheckpoints.status()
+        #expect(status.unsealed == 1 && status.sealed == 5 && status.oldestUnsealedAgeSeconds != nil)
         for table in ["audit_checkpoints", "audit_signers"] {
             await #expect(throws: PSQLError.self, "\(table)") { try await database.client.query(PostgresQuery(unsafeSQL: "TRUNCATE \(table) CASCADE")) }
         }
