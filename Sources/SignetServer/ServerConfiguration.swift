@@ -42,6 +42,14 @@ public struct ServerConfiguration: Sendable, Codable {
     /// CA certificates (PEM) trusted for DMS webhooks besides the system's, for webhooks
     /// behind a private PKI.
     public var estWebhookCAFile: String?
+    /// How often the sealed head is checkpointed with the audit key (when it moved).
+    public var auditCheckpointInterval = "10s"
+    /// How old the oldest unsealed (or sealed but not checkpointed) record may be before `/ready` says so.
+    public var auditUnsealedBound = "60s"
+    /// A file checkpoints are appended to (JSON lines), for shipping elsewhere.
+    public var auditCheckpointFile: String?
+    /// Also write each checkpoint as a JSON line to standard output.
+    public var auditCheckpointStdout = false
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listenHost = "listen_host", listenPort = "listen_port"
@@ -54,6 +62,8 @@ public struct ServerConfiguration: Sendable, Codable {
         case ocspValidity = "ocsp_validity", ocspRefreshBefore = "ocsp_refresh_before", ocspPresign = "ocsp_presign"
         case ocspNonce = "ocsp_nonce", ocspMaxCertIDs = "ocsp_max_certids"
         case estDefaultDMS = "est_default_dms", estWebhookCAFile = "est_webhook_ca_file"
+        case auditCheckpointInterval = "audit_checkpoint_interval", auditUnsealedBound = "audit_unsealed_bound"
+        case auditCheckpointFile = "audit_checkpoint_file", auditCheckpointStdout = "audit_checkpoint_stdout"
 
         var environmentName: String {
             switch self {
@@ -96,6 +106,10 @@ public struct ServerConfiguration: Sendable, Codable {
         ocspMaxCertIDs = try c.decodeIfPresent(Int.self, forKey: .ocspMaxCertIDs) ?? defaults.ocspMaxCertIDs
         estDefaultDMS = try c.decodeIfPresent(String.self, forKey: .estDefaultDMS)
         estWebhookCAFile = try c.decodeIfPresent(String.self, forKey: .estWebhookCAFile)
+        auditCheckpointInterval = try c.decodeIfPresent(String.self, forKey: .auditCheckpointInterval) ?? defaults.auditCheckpointInterval
+        auditUnsealedBound = try c.decodeIfPresent(String.self, forKey: .auditUnsealedBound) ?? defaults.auditUnsealedBound
+        auditCheckpointFile = try c.decodeIfPresent(String.self, forKey: .auditCheckpointFile)
+        auditCheckpointStdout = try c.decodeIfPresent(Bool.self, forKey: .auditCheckpointStdout) ?? defaults.auditCheckpointStdout
     }
 
     /// Reads `file` (if given), then applies environment overrides, then checks completeness.
@@ -150,6 +164,13 @@ public struct ServerConfiguration: Sendable, Codable {
         ocspMaxCertIDs = try integer(.ocspMaxCertIDs) ?? ocspMaxCertIDs
         estDefaultDMS = value(.estDefaultDMS) ?? estDefaultDMS
         estWebhookCAFile = value(.estWebhookCAFile) ?? estWebhookCAFile
+        auditCheckpointInterval = value(.auditCheckpointInterval) ?? auditCheckpointInterval
+        auditUnsealedBound = value(.auditUnsealedBound) ?? auditUnsealedBound
+        auditCheckpointFile = value(.auditCheckpointFile) ?? auditCheckpointFile
+        if let text = value(.auditCheckpointStdout) {
+            guard let flag = Bool(text) else { throw ConfigurationError("\(CodingKeys.auditCheckpointStdout.environmentName) must be true or false, got '\(text)'") }
+            auditCheckpointStdout = flag
+        }
         if let text = value(.ocspPresign) {
             guard let flag = Bool(text) else { throw ConfigurationError("\(CodingKeys.ocspPresign.environmentName) must be true or false, got '\(text)'") }
             ocspPresign = flag

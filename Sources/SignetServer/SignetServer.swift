@@ -26,6 +26,8 @@ public enum SignetServer {
         let est: ESTService
         /// Refusals of unauthenticated requests, counted and sampled into the audit trail.
         let refusals: RefusalSampler
+        /// The audit lag `/ready` and the audit status judge.
+        var auditSettings = AuditSettings()
 
         init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared) {
             self.core = core
@@ -86,7 +88,8 @@ public enum SignetServer {
             token: token, stores: database.stores, publicBaseURL: configuration.publicURL,
             revocationSettings: try configuration.revocationSettings(), logger: logger
         )
-        let services = Services(core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS, webhookClient: webhookClient)
+        var services = Services(core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS, webhookClient: webhookClient)
+        services.auditSettings = try configuration.auditSettings()
 
         let jwks = try configuration.required(configuration.jwksFile, .jwksFile)
         guard let jwksData = FileManager.default.contents(atPath: jwks) else { throw ConfigurationError("cannot read the JWKS file \(jwks)") }
@@ -117,7 +120,9 @@ public enum SignetServer {
             )),
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort), serverName: "signet"),
             services: [
-                DatabaseService(database: database), health, AuditSealerService(chain: database.auditChain, logger: logger),
+                DatabaseService(database: database), health, AuditSealerService(
+                    chain: database.auditChain, checkpoints: database.auditCheckpoints, core: core, settings: services.auditSettings, logger: logger
+                ),
                 RevocationPublisherService(core: core, database: database, presignOCSP: configuration.ocspPresign, logger: logger),
                 ImportJobService(registry: services.registry, logger: logger),
             ],
@@ -159,24 +164,5 @@ struct DatabaseService: Service {
     let database: Database
     func run() async throws {
         await cancelWhenGracefulShutdown { await database.run() }
-    }
-}
-
-/// Links new audit rows into the chain a few times a second.
-struct AuditSealerService: Service {
-    let chain: AuditChain
-    let logger: Logger
-
-    func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let sealed = try await chain.sealPending()
-                if sealed == 10_000 { continue }
-            } catch {
-                logger.warning("audit sealing failed; will retry", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: .milliseconds(250))
-        }
-        _ = try? await chain.sealPending()
     }
 }

@@ -3,7 +3,9 @@ import Logging
 import PostgresNIO
 import SignetCore
 
-/// Links appended audit rows into the hash chain, and walks the chain to verify it.
+/// Links appended audit rows into the chain: each sealed row gets its position (`chain_seq`,
+/// from 1 without gaps), the MAC link (`chain_mac`, needs the audit key) and the public hash
+/// link (`chain_hash`, `AuditChainHash.link`) that signed checkpoints commit to.
 ///
 /// Sealing takes a transaction-scoped advisory lock, so several server processes can run a
 /// sealer and only one links at a time; writers are never blocked by it.
@@ -14,110 +16,129 @@ public struct AuditChain: Sendable {
 
     static let sealLock: Int64 = 4_242_002
 
+    /// What one sealing pass did.
+    public enum SealOutcome: Sendable, Equatable {
+        /// `count` rows linked; `refused` unsealed rows whose MAC does not verify were left out
+        /// (they were not written by Signet, and stay unsealed for everyone to see).
+        case sealed(count: Int, refused: [UUID])
+        /// Another session holds the sealing lock.
+        case lockBusy
+    }
+
     /// Seals up to `limit` unsealed rows, oldest first. Returns how many it sealed (0 when
     /// another process holds the sealing lock).
     @discardableResult
     public func sealPending(limit: Int = 10_000) async throws -> Int {
-        try await client.transaction(logger: logger) { connection in
+        if case .sealed(let count, _) = try await seal(limit: limit) { return count }
+        return 0
+    }
+
+    /// One sealing pass. Rows sealed before chain hashes existed get theirs first.
+    public func seal(limit: Int = 10_000) async throws -> SealOutcome {
+        let key = self.key, logger = self.logger
+        return try await client.transaction(logger: logger) { connection in
             let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.sealLock))", logger: logger)
-            for try await got in locked.decode(Bool.self) where !got { return 0 }
+            for try await got in locked.decode(Bool.self) where !got { return .lockBusy }
             var sequence: Int64 = 0
-            var previous = ""
-            for try await (seq, mac) in try await connection.query(
-                "SELECT chain_seq, chain_mac FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1", logger: logger
-            ).decode((Int64, String).self) {
-                (sequence, previous) = (seq, mac)
+            var previous = "", previousHash: String? = AuditChainHash.start
+            for try await (seq, mac, hash) in try await connection.query(
+                "SELECT chain_seq, chain_mac, chain_hash FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1", logger: logger
+            ).decode((Int64, String, String?).self) {
+                (sequence, previous, previousHash) = (seq, mac, hash)
             }
-            var ids: [UUID] = [], sequences: [Int64] = [], macs: [String] = []
-            for try await (id, recordMAC) in try await connection.query(
-                "SELECT id, record_mac FROM audit_log WHERE chain_seq IS NULL ORDER BY recorded_at, id LIMIT \(limit) FOR UPDATE",
-                logger: logger
-            ).decode((UUID, String).self) {
+            guard var hash = previousHash else {
+                return .sealed(count: try await Self.backfillHashes(connection, limit: limit, logger: logger), refused: [])
+            }
+            var ids: [UUID] = [], sequences: [Int64] = [], macs: [String] = [], hashes: [String] = [], refused: [UUID] = []
+            for row in try await AuditRows.read(connection, "WHERE chain_seq IS NULL ORDER BY recorded_at, id LIMIT \(limit) FOR UPDATE", logger: logger) {
+                guard key.recordMAC(row.record) == row.recordMAC else {
+                    refused.append(row.record.id)
+                    continue
+                }
                 sequence += 1
-                previous = key.chainMAC(previous: previous, recordMAC: recordMAC, sequence: sequence)
-                ids.append(id)
+                previous = key.chainMAC(previous: previous, recordMAC: row.recordMAC, sequence: sequence)
+                hash = AuditChainHash.link(previous: hash, contentHash: AuditChainHash.contentHash(row.record), sequence: sequence)
+                ids.append(row.record.id)
                 sequences.append(sequence)
                 macs.append(previous)
+                hashes.append(hash)
             }
-            guard !ids.isEmpty else { return 0 }
+            guard !ids.isEmpty else { return .sealed(count: 0, refused: refused) }
             try await connection.query(
                 """
-                UPDATE audit_log a SET chain_seq = u.seq, chain_mac = u.mac
-                FROM unnest(\(ids)::uuid[], \(sequences)::bigint[], \(macs)::text[]) AS u(id, seq, mac) WHERE a.id = u.id
+                UPDATE audit_log a SET chain_seq = u.seq, chain_mac = u.mac, chain_hash = u.hash
+                FROM unnest(\(ids)::uuid[], \(sequences)::bigint[], \(macs)::text[], \(hashes)::text[]) AS u(id, seq, mac, hash) WHERE a.id = u.id
                 """,
                 logger: logger
             )
-            return ids.count
+            return .sealed(count: ids.count, refused: refused)
         }
     }
 
-    /// What a walk of the chain found.
-    public struct Verification: Sendable {
-        public var sealed = 0
-        public var unsealed = 0
-        /// The first problem, in words that point at the record; nil when the chain is intact.
-        public var problem: String?
+    /// Gives rows sealed before the hash chain existed their `chain_hash`, in chain order.
+    private static func backfillHashes(_ connection: PostgresConnection, limit: Int, logger: Logger) async throws -> Int {
+        var first: Int64?
+        for try await seq in try await connection.query(
+            "SELECT min(chain_seq) FROM audit_log WHERE chain_seq IS NOT NULL AND chain_hash IS NULL", logger: logger
+        ).decode(Int64?.self) { first = seq }
+        guard let first else { return 0 }
+        var hash = AuditChainHash.start
+        for try await previous in try await connection.query(
+            "SELECT chain_hash FROM audit_log WHERE chain_seq = \(first - 1)", logger: logger
+        ).decode(String.self) { hash = previous }
+        var ids: [UUID] = [], hashes: [String] = []
+        for row in try await AuditRows.read(connection, "WHERE chain_seq >= \(first) ORDER BY chain_seq LIMIT \(limit)", logger: logger) {
+            guard let seq = row.chainSeq, row.chainHash == nil else { break }
+            hash = AuditChainHash.link(previous: hash, contentHash: AuditChainHash.contentHash(row.record), sequence: seq)
+            ids.append(row.record.id)
+            hashes.append(hash)
+        }
+        guard !ids.isEmpty else { return 0 }
+        try await connection.query(
+            "UPDATE audit_log a SET chain_hash = u.hash FROM unnest(\(ids)::uuid[], \(hashes)::text[]) AS u(id, hash) WHERE a.id = u.id",
+            logger: logger
+        )
+        return ids.count
     }
 
-    /// Walks every sealed row in chain order and checks every unsealed row's MAC.
-    public func verify() async throws -> Verification {
-        var result = Verification()
-        var expected: Int64 = 1
-        var previous = ""
-        var after: Int64 = 0
-        while result.problem == nil {
-            let rows = try await records("WHERE chain_seq > \(after) ORDER BY chain_seq LIMIT 5000")
-            guard !rows.isEmpty else { break }
-            for row in rows {
-                let seq = row.chainSeq!
-                after = seq
-                if seq != expected {
-                    result.problem = "chain_seq \(expected) is missing (next is \(seq), record \(row.record.id)): a record was deleted"
-                    break
-                }
-                if key.recordMAC(row.record) != row.recordMAC {
-                    result.problem = "record \(row.record.id) at chain_seq \(seq) was altered: its fields do not match its MAC"
-                    break
-                }
-                let link = key.chainMAC(previous: previous, recordMAC: row.recordMAC, sequence: seq)
-                if link != row.chainMAC {
-                    result.problem = "the chain breaks at chain_seq \(seq) (record \(row.record.id)): a record was inserted, removed or reordered"
-                    break
-                }
-                previous = link
-                expected += 1
-                result.sealed += 1
-            }
-        }
-        if result.problem == nil {
-            for row in try await records("WHERE chain_seq IS NULL") {
-                result.unsealed += 1
-                if key.recordMAC(row.record) != row.recordMAC {
-                    result.problem = "unsealed record \(row.record.id) was not written by Signet (inserted or altered)"
-                    break
-                }
-            }
-        }
-        return result
+    /// The session holding the sealing lock, if one does (for the log when sealing is stuck).
+    public func lockHolder() async throws -> Int32? {
+        var holder: Int32?
+        for try await pid in try await client.timedQuery(
+            "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = \(Self.sealLock) LIMIT 1",
+            logger: logger
+        ).decode(Int32.self) { holder = pid }
+        return holder
     }
+}
 
+/// Audit rows as stored, with their seal.
+struct AuditRows {
     struct Row {
         let record: AuditRecord
+        /// Empty for a row whose category Signet never writes.
         let recordMAC: String
         let chainSeq: Int64?
         let chainMAC: String?
+        let chainHash: String?
     }
 
-    private func records(_ tail: PostgresQuery) async throws -> [Row] {
-        let query = PostgresQuery(
-            unsafeSQL: """
-            SELECT id, (extract(epoch FROM recorded_at) * 1000000)::bigint, category, action, actor, target, outcome, profile_id, profile_version,
-                   request_fingerprint, failed_rule, serial_number, detail, record_mac, chain_seq, chain_mac FROM audit_log
-            """ + " " + tail.sql,
-            binds: tail.binds
-        )
+    static let select = """
+        SELECT id, (extract(epoch FROM recorded_at) * 1000000)::bigint, category, action, actor, target, outcome, profile_id, profile_version,
+               request_fingerprint, failed_rule, serial_number, detail, record_mac, chain_seq, chain_mac, chain_hash FROM audit_log
+        """
+
+    static func read(_ connection: PostgresConnection, _ tail: String, logger: Logger) async throws -> [Row] {
+        try await decode(try await connection.query(PostgresQuery(unsafeSQL: select + " " + tail), logger: logger))
+    }
+
+    static func read(_ client: PostgresClient, _ tail: String, logger: Logger) async throws -> [Row] {
+        try await decode(try await client.timedQuery(PostgresQuery(unsafeSQL: select + " " + tail), logger: logger))
+    }
+
+    private static func decode(_ sequence: PostgresRowSequence) async throws -> [Row] {
         var rows: [Row] = []
-        for try await row in try await client.timedQuery(query, logger: logger) {
+        for try await row in sequence {
             let c = try row.makeRandomAccess()
             let category = try c[2].decode(String.self)
             let record = AuditRecord(
@@ -130,7 +151,10 @@ public struct AuditChain: Sendable {
             )
             // A category outside the two known ones can only come from outside Signet.
             let recordMAC = AuditRecord.Category(rawValue: category) == nil ? "" : try c[13].decode(String.self)
-            rows.append(Row(record: record, recordMAC: recordMAC, chainSeq: try c[14].decode(Int64?.self), chainMAC: try c[15].decode(String?.self)))
+            rows.append(Row(
+                record: record, recordMAC: recordMAC, chainSeq: try c[14].decode(Int64?.self),
+                chainMAC: try c[15].decode(String?.self), chainHash: try c[16].decode(String?.self)
+            ))
         }
         return rows
     }

@@ -21,6 +21,12 @@ public struct AuditKey: Sendable {
         key = SymmetricKey(data: bytes)
     }
 
+    /// A random key for a process that only reads (`signet audit verify` without the key
+    /// file): a row it wrote would fail verification, and it checks no MAC.
+    public static func ephemeral() -> AuditKey { AuditKey(key: SymmetricKey(size: .bits256)) }
+
+    private init(key: SymmetricKey) { self.key = key }
+
     public init(file: String) throws {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             throw StoreError.invalidAuditKey("\(file) cannot be read")
@@ -28,22 +34,9 @@ public struct AuditKey: Sendable {
         try self.init(hex: text)
     }
 
-    /// MAC over every field of the record, each length-prefixed so no two records share an input.
+    /// MAC over every field of the record (`AuditChainHash.canonicalBytes`).
     func recordMAC(_ r: AuditRecord) -> String {
-        let fields: [String?] = [
-            r.id.uuidString.lowercased(), String(r.microseconds), r.category.rawValue, r.action, r.actor, r.target, r.outcome,
-            r.profileID, r.profileVersion, r.requestFingerprint, r.failedRule, r.serialNumber, r.detail,
-        ]
-        var input = Data()
-        for field in fields {
-            if let field {
-                input.append(contentsOf: Array("\(field.utf8.count):".utf8))
-                input.append(contentsOf: Array(field.utf8))
-            } else {
-                input.append(contentsOf: Array("-".utf8))
-            }
-        }
-        return HMAC<SHA256>.authenticationCode(for: input, using: key).lowercaseHex
+        HMAC<SHA256>.authenticationCode(for: AuditChainHash.canonicalBytes(r), using: key).lowercaseHex
     }
 
     /// The chain link: commits to the previous link, this record's MAC and its position.

@@ -44,10 +44,18 @@ public struct Migrator: Sendable {
     }
 
     private func apply(_ migrations: [(version: Int, name: String, sql: String)], on connection: PostgresConnection) async throws {
-        _ = try await connection.query(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-            logger: logger
-        )
+        // Only when missing: a role without CREATE on the schema (a restricted runtime role,
+        // see README) may start once the owner has migrated.
+        var exists = false
+        for try await present in try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) {
+            exists = present
+        }
+        if !exists {
+            _ = try await connection.query(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: logger
+            )
+        }
         var applied = Set<Int>()
         for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
             applied.insert(version)

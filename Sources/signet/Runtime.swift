@@ -41,14 +41,16 @@ struct Runtime {
     let token: Token?
     let core: SigningCore?
 
-    /// Runs `body` with the database pool running beside it.
-    static func with<T: Sendable>(token needsToken: Bool, _ body: @Sendable (Runtime) async throws -> T) async throws -> T {
+    /// Runs `body` with the database pool running beside it. With `auditKeyOptional`, a
+    /// missing SIGNET_AUDIT_KEY_FILE gives a read-only process a random key (see `AuditKey.ephemeral`).
+    static func with<T: Sendable>(token needsToken: Bool, auditKeyOptional: Bool = false, _ body: @Sendable (Runtime) async throws -> T) async throws -> T {
         let settings = Settings()
         var logger = Logger(label: "signet")
         logger.logLevel = .warning
         let database = try Database(
             url: try settings.required("SIGNET_DATABASE_URL"),
-            auditKey: try AuditKey(file: try settings.required("SIGNET_AUDIT_KEY_FILE")),
+            auditKey: auditKeyOptional && (settings.environment["SIGNET_AUDIT_KEY_FILE"] ?? "").isEmpty
+                ? AuditKey.ephemeral() : try AuditKey(file: try settings.required("SIGNET_AUDIT_KEY_FILE")),
             logger: logger
         )
         let token = needsToken ? try Token(try settings.tokenConfiguration()) : nil

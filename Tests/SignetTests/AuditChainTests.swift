@@ -19,6 +19,7 @@ import Testing
         let runner = Task { await database.run() }
         defer { runner.cancel() }
         try await database.migrate()
+        try await AuditScratchDatabase.reset(database.client)
         for index in 0..<20 {
             try await database.auditTrail.append(AuditRecord(
                 category: .api, action: "POST /api/ca/v1/test/\(index)", actor: "jwt:tester", target: "/t/\(index)", outcome: "201", detail: #"{"status":201}"#
@@ -37,20 +38,20 @@ import Testing
 
         // Altered: one field of one sealed record.
         let altered = try await row(5)
-        try await database.client.query("UPDATE audit_log SET actor = 'jwt:mallory' WHERE id = \(altered)")
+        try await AuditTamper.run(database.client, "UPDATE audit_log SET actor = 'jwt:mallory' WHERE id = \(altered)")
         let alteredReport = try Self.verify(url)
         #expect(alteredReport.status == 1)
         #expect(alteredReport.output.contains("record \(altered.uuidString) at chain_seq 5 was altered"), "\(alteredReport.output)")
-        try await database.client.query("UPDATE audit_log SET actor = 'jwt:tester' WHERE id = \(altered)")
+        try await AuditTamper.run(database.client, "UPDATE audit_log SET actor = 'jwt:tester' WHERE id = \(altered)")
         #expect(try Self.verify(url).status == 0)
 
         // Deleted: a sealed record vanishes.
         try await database.client.query("CREATE TABLE saved AS SELECT * FROM audit_log WHERE chain_seq = 9")
-        try await database.client.query("DELETE FROM audit_log WHERE chain_seq = 9")
+        try await AuditTamper.run(database.client, "DELETE FROM audit_log WHERE chain_seq = 9")
         let deletedReport = try Self.verify(url)
         #expect(deletedReport.status == 1)
         #expect(deletedReport.output.contains("chain_seq 9 is missing"), "\(deletedReport.output)")
-        try await database.client.query("INSERT INTO audit_log SELECT * FROM saved")
+        try await AuditTamper.run(database.client, "INSERT INTO audit_log SELECT * FROM saved")
         try await database.client.query("DROP TABLE saved")
         #expect(try Self.verify(url).status == 0)
 
@@ -67,7 +68,7 @@ import Testing
         let sealedForgery = try Self.verify(url)
         #expect(sealedForgery.status == 1)
         #expect(sealedForgery.output.contains("record \(forged.uuidString) at chain_seq 21 was altered"), "\(sealedForgery.output)")
-        try await database.client.query("DELETE FROM audit_log WHERE id = \(forged)")
+        try await AuditTamper.run(database.client, "DELETE FROM audit_log WHERE id = \(forged)")
         #expect(try Self.verify(url).status == 0)
     }
 

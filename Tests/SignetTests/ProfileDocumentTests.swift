@@ -5,7 +5,7 @@ import Testing
 @Suite struct ProfileDocumentTests {
     @Test func reviewedPoliciesDecodeStrictly() throws {
         let ids = try GateFixture.policies().map(\.id)
-        #expect(ids == ["code-signing", "external-subordinate-ca", "fleet-device", "iot-device", "ocsp-responder", "root-ca", "subordinate-ca", "tls-server"])
+        #expect(ids == ["audit-signer", "code-signing", "external-subordinate-ca", "fleet-device", "iot-device", "ocsp-responder", "root-ca", "subordinate-ca", "tls-server"])
     }
 
     static let base = """

@@ -31,6 +31,7 @@ public struct DecisionRecord: Sendable {
         case signExternalCA = "SIGN_EXTERNAL_CA", setAllowedProfiles = "SET_ALLOWED_PROFILES"
         case revoke = "REVOKE", unhold = "UNHOLD", revokeCA = "REVOKE_CA"
         case publishCRL = "PUBLISH_CRL", signOCSP = "SIGN_OCSP", setOCSPSigner = "SET_OCSP_SIGNER"
+        case createAuditSigner = "CREATE_AUDIT_SIGNER"
     }
     public enum Outcome: String, Sendable { case approved = "APPROVED", refused = "REFUSED", failed = "FAILED" }
 

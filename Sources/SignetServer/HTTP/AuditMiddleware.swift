@@ -18,7 +18,10 @@ struct AuditMiddleware: RouterMiddleware {
         do {
             let response = try await next(request, context)
             if response.headers[.signetDecision] == nil {
-                try await trail.append(Self.record(request, actor: context.actor, status: response.status.code))
+                try await trail.append(Self.record(
+                    request, actor: context.actor, status: response.status.code,
+                    profile: response.headers[.signetProfileID].map { ($0, response.headers[.signetProfileVersion] ?? "") }
+                ))
             }
             return response
         } catch let decided as GateError {
@@ -30,13 +33,17 @@ struct AuditMiddleware: RouterMiddleware {
         }
     }
 
-    static func record(_ request: Request, actor: String, status: Int) -> AuditRecord {
+    /// - Parameter profile: the profile a call stored (id and version hash), so the record
+    ///   names the exact content that took effect.
+    static func record(_ request: Request, actor: String, status: Int, profile: (id: String, version: String)? = nil) -> AuditRecord {
         AuditRecord(
             category: .api,
             action: "\(request.method.rawValue) \(request.uri.path)",
             actor: actor,
             target: request.uri.path,
             outcome: String(status),
+            profileID: profile?.id,
+            profileVersion: profile?.version,
             detail: #"{"status":\#(status)}"#
         )
     }
@@ -45,4 +52,17 @@ struct AuditMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     /// The id of the gate decision a response carries; its audit record stands for the call.
     static let signetDecision = HTTPField.Name("Signet-Decision")!
+    /// The profile a call stored and its version hash; its audit record names both.
+    static let signetProfileID = HTTPField.Name("Signet-Profile-ID")!
+    static let signetProfileVersion = HTTPField.Name("Signet-Profile-Version")!
+}
+
+extension Response {
+    /// The response, naming the profile version it stored (see `AuditMiddleware`).
+    func naming(_ stored: StoredProfile) -> Response {
+        var response = self
+        response.headers[.signetProfileID] = stored.profile.id
+        response.headers[.signetProfileVersion] = stored.version
+        return response
+    }
 }

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import PostgresNIO
 
-/// `/health`: the process is up. `/ready`: the token and the database answer (503 otherwise).
+/// `/health`: the process is up. `/ready`: the token and the database answer and the audit
+/// chain is sealed and checkpointed within its bound (503 otherwise, naming what lags).
 enum HealthRoutes {
     static func register(_ routes: RouteTable, services: SignetServer.Services) {
         routes.add(.get, "/health", roles: nil) { _, _ in
@@ -21,6 +22,8 @@ enum HealthRoutes {
             }
             if await !DatabaseHealth(client: services.database.client, logger: context.logger).ping(within: .seconds(2)) {
                 problems.append("database: unreachable")
+            } else if let status = try? await services.database.auditCheckpoints.status() {
+                problems += AuditHealth.problems(status, settings: services.auditSettings).map { "audit: \($0)" }
             }
             guard problems.isEmpty else {
                 throw APIError(status: .serviceUnavailable, code: "not_ready", message: problems.joined(separator: "; "), retryAfterSeconds: 5)

@@ -17,7 +17,7 @@ enum ProfileRoutes {
             let profile = try await readProfile(request, context: context)
             let stored = StoredProfile(profile)
             do { try await services.catalog.createProfile(stored) } catch let error as Catalog.EditError { throw error.apiError }
-            return try .json(ProfileResource(stored), status: .created)
+            return try .json(ProfileResource(stored), status: .created).naming(stored)
         }
         routes.add(.get, "\(prefix)/{id}", roles: CARoutes.readers) { _, context in
             let id = try context.parameters.require("id")
@@ -31,7 +31,7 @@ enum ProfileRoutes {
             guard try await services.database.stores.profiles.profile(id: id) != nil else { throw APIError.notFound("no issuance profile with id '\(id)'; create it with POST") }
             let stored = StoredProfile(profile)
             _ = try await services.database.stores.profiles.save(stored)
-            return try .json(ProfileResource(stored))
+            return try .json(ProfileResource(stored)).naming(stored)
         }
         routes.add(.delete, "\(prefix)/{id}", roles: []) { _, context in
             let id = try context.parameters.require("id")

@@ -33,6 +33,8 @@ import Testing
         }
         let responder = try server.curl("PUT", "/api/ca/v1/cas/\(fixture.caID)/ocsp-signer", token: fixture.admin, body: try server.json(["mode": "delegated", "profile_id": "ocsp-responder"]))
         files["ocsp-responder"] = try server.scratch.write(unique("responder") + ".pem", Array((try responder.json()["ocsp_signer_certificate"] as? String ?? "").utf8))
+        let (_, auditCertificate) = try await AuditCheckpointTests.signer()
+        files["audit-signer"] = try server.scratch.write(unique("audit") + ".pem", try server.gate.pem(auditCertificate))
 
         let externalKey = server.scratch.path(unique("external") + ".key")
         _ = try Tool.run("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384", "-nodes", "-keyout", externalKey,

@@ -37,7 +37,7 @@ struct GateFixture: Sendable {
             id: rootID, subject: try SubjectText.parse("CN=Test Root \(rootID),O=Signet Tests,C=DE"), keySpec: .ecP256,
             profileID: "root-ca", issuanceProfileID: "subordinate-ca", requester: .localAdministrator("test")
         )
-        rootRequest.allowedProfiles = ["subordinate-ca", "external-subordinate-ca"]
+        rootRequest.allowedProfiles = ["subordinate-ca", "external-subordinate-ca", "audit-signer"]
         let root = try await environment.core.createCA(rootRequest)
         var subRequest = CACreationRequest(
             id: subID, subject: try SubjectText.parse("CN=Test Issuing \(subID),O=Signet Tests"), keySpec: .ecP256,
