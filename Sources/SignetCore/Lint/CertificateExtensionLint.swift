@@ -14,16 +14,19 @@ enum CertificateExtensionLint {
         var subjectEmails: [ArraySlice<UInt8>] = []
     }
 
-    /// Extensions a relying party may be expected to process when critical.
-    static let understood: Set<ASN1ObjectIdentifier> = [
+    /// Extensions this lint knows; a critical extension outside the set is refused, since
+    /// relying parties cannot be expected to process it. (The known ones that must not be
+    /// critical have their own rules.)
+    static let known: Set<ASN1ObjectIdentifier> = [
         LintOID.basicConstraints, LintOID.keyUsage, LintOID.extendedKeyUsage, LintOID.subjectAltName,
         LintOID.nameConstraints, LintOID.certificatePolicies, LintOID.policyConstraints, LintOID.policyMappings,
-        LintOID.inhibitAnyPolicy, LintOID.issuerAltName,
+        LintOID.inhibitAnyPolicy, LintOID.issuerAltName, LintOID.subjectKeyIdentifier, LintOID.authorityKeyIdentifier,
+        LintOID.authorityInfoAccess, LintOID.crlDistributionPoints, LintOID.freshestCRL, LintOID.ocspNoCheck,
     ]
 
     static func lint(_ extensions: [LintExtension], context: Context, report: inout LintReport) throws {
         func find(_ oid: ASN1ObjectIdentifier) -> LintExtension? { extensions.first { $0.oid == oid } }
-        for unknown in extensions where unknown.critical && !understood.contains(unknown.oid) {
+        for unknown in extensions where unknown.critical && !known.contains(unknown.oid) {
             report.error("lint.ext.unknown_critical", "extension \(unknown.oid) is critical, but relying parties cannot be expected to process it")
         }
 
@@ -51,6 +54,9 @@ enum CertificateExtensionLint {
                 report.warning("lint.ext.eku_any_critical", "extendedKeyUsage with anyExtendedKeyUsage should not be critical")
             }
             ocspSigning = purposes.contains(LintOID.ocspSigning)
+            if purposes.contains(LintOID.timeStamping) && !eku.critical {
+                report.error("lint.ext.eku_time_stamping_not_critical", "extendedKeyUsage with timeStamping must be critical (RFC 3161 2.3)")
+            }
         }
         if let nocheck = find(LintOID.ocspNoCheck) {
             if nocheck.value != [0x05, 0x00] { report.error("lint.ext.ocsp_nocheck_value", "id-pkix-ocsp-nocheck must be NULL") }
@@ -98,6 +104,9 @@ enum CertificateExtensionLint {
         }
         if let access = find(LintOID.authorityInfoAccess), access.critical {
             report.error("lint.ext.aia_critical", "authorityInfoAccess must not be critical")
+        }
+        if let fresh = find(LintOID.freshestCRL), fresh.critical {
+            report.error("lint.ext.freshest_crl_critical", "freshestCRL must not be critical")
         }
         if let points = find(LintOID.crlDistributionPoints), points.critical {
             report.warning("lint.ext.crldp_critical", "cRLDistributionPoints should not be critical")

@@ -114,6 +114,8 @@ import Testing
         Case("keyAgreement on an RSA key", "lint.ext.key_usage_for_key_type") { $0.spki = Array(rsaKey.publicKey.derRepresentation); $0.extensions![1] = keyUsage([0x03, 0x88]) },
         Case("empty extendedKeyUsage", "lint.ext.eku_empty", withExtension(DERBytes.extension([2, 5, 29, 37], value: DERBytes.sequence()))),
         Case("critical anyExtendedKeyUsage", "lint.ext.eku_any_critical", severity: .warning, withExtension(DERBytes.extension([2, 5, 29, 37], critical: true, value: DERBytes.sequence(DERBytes.oid([2, 5, 29, 37, 0])))) ),
+        Case("non-critical timeStamping", "lint.ext.eku_time_stamping_not_critical", withExtension(DERBytes.extension([2, 5, 29, 37], value: DERBytes.sequence(DERBytes.oid([1, 3, 6, 1, 5, 5, 7, 3, 8]))))),
+        Case("critical timeStamping", nil, withExtension(DERBytes.extension([2, 5, 29, 37], critical: true, value: DERBytes.sequence(DERBytes.oid([1, 3, 6, 1, 5, 5, 7, 3, 8]))))),
         Case("ocsp-nocheck without OCSPSigning", "lint.ext.ocsp_nocheck_without_ocsp_signing", withExtension(DERBytes.extension([1, 3, 6, 1, 5, 5, 7, 48, 1, 5], value: DERBytes.null))),
         Case("critical subjectKeyIdentifier", "lint.ext.ski_critical") { $0.extensions![2] = DERBytes.extension([2, 5, 29, 14], critical: true, value: DERBytes.octetString([1, 2, 3])) },
         Case("CA without subjectKeyIdentifier", "lint.ext.ski_missing", certificate: {
