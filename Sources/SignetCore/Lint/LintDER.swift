@@ -28,24 +28,27 @@ extension ASN1Node {
         identifier.tagClass == .contextSpecific && identifier.tagNumber == number
     }
 
-    func expect(_ expected: ASN1Identifier, _ what: String) throws {
-        guard identifier == expected else { throw LintStructureError("\(what) has tag \(identifier), not \(expected)") }
+    // `what` names the field in a structural error; it is built only when there is one.
+
+    func expect(_ expected: ASN1Identifier, _ what: @autoclosure () -> String) throws {
+        guard identifier == expected else { throw LintStructureError("\(what()) has tag \(identifier), not \(expected)") }
     }
 
-    func sequenceChildren(_ what: String) throws -> [ASN1Node] {
-        try expect(.sequence, what)
+    func sequenceChildren(_ what: @autoclosure () -> String) throws -> [ASN1Node] {
+        try expect(.sequence, what())
         return children
     }
 
-    func objectIdentifier(_ what: String) throws -> ASN1ObjectIdentifier {
-        do { return try ASN1ObjectIdentifier(derEncoded: self) } catch { throw LintStructureError("\(what) is not an OBJECT IDENTIFIER") }
+    func objectIdentifier(_ what: @autoclosure () -> String) throws -> ASN1ObjectIdentifier {
+        do { return try ASN1ObjectIdentifier(derEncoded: self) } catch { throw LintStructureError("\(what()) is not an OBJECT IDENTIFIER") }
     }
 
     /// The only child of an EXPLICIT tag.
-    func explicitInner(_ what: String) throws -> ASN1Node {
-        let inner = children
-        guard isConstructed, inner.count == 1 else { throw LintStructureError("\(what) is not one explicitly tagged value") }
-        return inner[0]
+    func explicitInner(_ what: @autoclosure () -> String) throws -> ASN1Node {
+        guard case .constructed(let nodes) = content else { throw LintStructureError("\(what()) is not one explicitly tagged value") }
+        var iterator = nodes.makeIterator()
+        guard let inner = iterator.next(), iterator.next() == nil else { throw LintStructureError("\(what()) is not one explicitly tagged value") }
+        return inner
     }
 }
 
@@ -56,22 +59,22 @@ enum LintDER {
     }
 
     /// Lints an INTEGER that must be positive, minimal and at most 20 octets (serials, CRL numbers).
-    static func positiveInteger(_ node: ASN1Node, prefix: String, what: String, report: inout LintReport) {
+    static func positiveInteger(_ node: ASN1Node, prefix: String, what: @autoclosure () -> String, report: inout LintReport) {
         guard node.identifier == .integer, !node.bytes.isEmpty else {
-            report.error("\(prefix)_malformed", "\(what) is not an INTEGER")
+            report.error("\(prefix)_malformed", "\(what()) is not an INTEGER")
             return
         }
         let bytes = node.bytes
         if bytes.count > 1, (bytes.first == 0x00 && bytes[bytes.startIndex + 1] & 0x80 == 0) || (bytes.first == 0xFF && bytes[bytes.startIndex + 1] & 0x80 != 0) {
-            report.error("\(prefix)_not_minimal", "\(what) is not minimally encoded (a redundant leading octet)")
+            report.error("\(prefix)_not_minimal", "\(what()) is not minimally encoded (a redundant leading octet)")
         }
         if bytes.first! & 0x80 != 0 {
-            report.error("\(prefix)_not_positive", "\(what) is negative")
+            report.error("\(prefix)_not_positive", "\(what()) is negative")
         } else if bytes.allSatisfy({ $0 == 0 }) {
-            report.error("\(prefix)_not_positive", "\(what) is zero")
+            report.error("\(prefix)_not_positive", "\(what()) is zero")
         }
         if bytes.count > 20 {
-            report.error("\(prefix)_too_long", "\(what) has \(bytes.count) octets; at most 20 are allowed")
+            report.error("\(prefix)_too_long", "\(what()) has \(bytes.count) octets; at most 20 are allowed")
         }
     }
 }

@@ -4,53 +4,63 @@ import SwiftASN1
 /// and GeneralizedTime `YYYYMMDDHHMMSSZ` (no fraction) from 2050; RFC 6960 uses
 /// GeneralizedTime throughout.
 enum TimeLint {
-    /// The instant as `YYYYMMDDHHMMSS`, which orders as the time does; nil when malformed.
-    typealias Instant = String
+    /// The instant as the number YYYYMMDDHHMMSS, which orders as the time does.
+    typealias Instant = Int
 
     /// Lints an RFC 5280 Time. Findings are named `<name>` (e.g. `lint.cert.validity_encoding`).
-    static func time(_ node: ASN1Node, name: String, what: String, report: inout LintReport) -> Instant? {
-        let text = String(decoding: node.bytes, as: UTF8.self)
+    static func time(_ node: ASN1Node, name: String, what: @autoclosure () -> String, report: inout LintReport) -> Instant? {
+        let bytes = node.bytes
         if node.identifier == .utcTime {
-            guard let instant = digits(text, count: 12) else {
-                report.error(name, "\(what) is UTCTime '\(text)', not YYMMDDHHMMSSZ")
+            guard let instant = instant(bytes, yearDigits: 2) else {
+                report.error(name, "\(what()) is UTCTime '\(text(bytes))', not YYMMDDHHMMSSZ")
                 return nil
-            }
-            let century = Int(instant.prefix(2))! >= 50 ? "19" : "20"
-            return century + instant
-        }
-        if node.identifier == .generalizedTime {
-            guard let instant = digits(text, count: 14) else {
-                report.error(name, "\(what) is GeneralizedTime '\(text)', not YYYYMMDDHHMMSSZ")
-                return nil
-            }
-            if Int(instant.prefix(4))! < 2050 {
-                report.error(name, "\(what) is GeneralizedTime for year \(instant.prefix(4)); years before 2050 must be UTCTime")
             }
             return instant
         }
-        report.error(name, "\(what) is neither UTCTime nor GeneralizedTime")
+        if node.identifier == .generalizedTime {
+            guard let instant = instant(bytes, yearDigits: 4) else {
+                report.error(name, "\(what()) is GeneralizedTime '\(text(bytes))', not YYYYMMDDHHMMSSZ")
+                return nil
+            }
+            if instant < 2050_00_00_00_00_00 {
+                report.error(name, "\(what()) is GeneralizedTime for year \(instant / 10_000_000_000); years before 2050 must be UTCTime")
+            }
+            return instant
+        }
+        report.error(name, "\(what()) is neither UTCTime nor GeneralizedTime")
         return nil
     }
 
     /// Lints a GeneralizedTime (OCSP, invalidity dates): Z-terminated, whole seconds.
-    static func generalizedTime(_ node: ASN1Node, name: String, what: String, report: inout LintReport) -> Instant? {
-        let text = String(decoding: node.bytes, as: UTF8.self)
-        guard node.identifier == .generalizedTime, let instant = digits(text, count: 14) else {
-            report.error(name, "\(what) must be GeneralizedTime YYYYMMDDHHMMSSZ, found '\(text)'")
+    static func generalizedTime(_ node: ASN1Node, name: String, what: @autoclosure () -> String, report: inout LintReport) -> Instant? {
+        guard node.identifier == .generalizedTime, let instant = instant(node.bytes, yearDigits: 4) else {
+            report.error(name, "\(what()) must be GeneralizedTime YYYYMMDDHHMMSSZ, found '\(text(node.bytes))'")
             return nil
         }
         return instant
     }
 
-    /// `count` digits and a final `Z`, with a plausible month, day, hour, minute and second.
-    private static func digits(_ text: String, count: Int) -> String? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count == count + 1, utf8.last == UInt8(ascii: "Z"),
-              utf8.dropLast().allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
-        let body = String(text.dropLast())
-        let fields = Array(body.suffix(10))
-        func field(_ at: Int) -> Int { Int(String(fields[at..<at + 2]))! }
-        guard (1...12).contains(field(0)), (1...31).contains(field(2)), field(4) < 24, field(6) < 60, field(8) < 60 else { return nil }
-        return body
+    private static func text(_ bytes: ArraySlice<UInt8>) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The digits and a final `Z`, with a plausible month, day, hour, minute and second, as
+    /// the number YYYYMMDDHHMMSS (two-digit years: 50–99 are 19xx).
+    private static func instant(_ bytes: ArraySlice<UInt8>, yearDigits: Int) -> Instant? {
+        guard bytes.count == yearDigits + 11, bytes.last == UInt8(ascii: "Z") else { return nil }
+        var fields: [Int] = []
+        fields.reserveCapacity(6)
+        var index = bytes.startIndex
+        for width in [yearDigits, 2, 2, 2, 2, 2] {
+            var value = 0
+            for _ in 0..<width {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int(digit)
+                index += 1
+            }
+            fields.append(value)
+        }
+        guard (1...12).contains(fields[1]), (1...31).contains(fields[2]), fields[3] < 24, fields[4] < 60, fields[5] < 60 else { return nil }
+        let year = yearDigits == 2 ? (fields[0] >= 50 ? 1900 : 2000) + fields[0] : fields[0]
+        return ((((year * 100 + fields[1]) * 100 + fields[2]) * 100 + fields[3]) * 100 + fields[4]) * 100 + fields[5]
     }
 }
