@@ -18,9 +18,11 @@ struct DecisionDraft: Sendable {
         self.requester = requester
     }
 
-    func record(_ outcome: DecisionRecord.Outcome, rules: [RuleOutcome], failedRule: String? = nil, serialNumber: String? = nil) -> DecisionRecord {
+    /// `id` is given when the decision's id must be known before the decision is made (a
+    /// certificate's, recorded from inside the signing key once its TBS is linted).
+    func record(_ outcome: DecisionRecord.Outcome, rules: [RuleOutcome], failedRule: String? = nil, serialNumber: String? = nil, id: UUID = TimeOrdered.uuid()) -> DecisionRecord {
         DecisionRecord(
-            id: TimeOrdered.uuid(),
+            id: id,
             time: Date(),
             action: action,
             caID: caID,

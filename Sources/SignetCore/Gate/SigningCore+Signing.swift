@@ -18,40 +18,49 @@ extension SigningCA {
 }
 
 extension SigningCore {
-    /// Records the approval, then signs in the token, then verifies the signature.
-    /// Returns the certificate (not yet stored) and the approving decision's id.
+    /// Lints the TBSCertificate and records the decision with the lint's outcome, then signs
+    /// in the token, then verifies the signature. Returns the certificate (not yet stored)
+    /// and the approving decision's id; a lint error is a refusal naming the lint.
+    ///
+    /// swift-certificates hands the TBS bytes to the key, so linting and recording happen in
+    /// the key's `beforeSigning`: the certificate is built once and the bytes linted are the
+    /// bytes signed.
     func sign(_ plan: CertificatePlan, by signer: SignerKey, decision: DecisionDraft, log: RuleLog) async throws -> (Certificate, UUID) {
         let serial = SerialNumbers.random()
-        let approval = decision.record(.approved, rules: log.outcomes, serialNumber: SerialNumbers.hex(serial))
-        try await stores.decisions.record(approval)
-
-        let key = TokenSigningKey(token: token, keyID: signer.keyID, publicKey: signer.publicKey)
+        let approvalID = TimeOrdered.uuid()
+        var key = TokenSigningKey(token: token, keyID: signer.keyID, publicKey: signer.publicKey)
+        let algorithm = key.defaultSignatureAlgorithm
+        let algorithmIdentifier = try Self.algorithmIdentifier(algorithm)
+        let decisions = stores.decisions
+        key.beforeSigning = { tbs in
+            var log = log
+            try log.apply(CertificateLint.lint(tbs: tbs[...], signatureAlgorithm: algorithmIdentifier[...]), to: "the certificate")
+            try await decisions.record(decision.record(.approved, rules: log.outcomes, serialNumber: SerialNumbers.hex(serial), id: approvalID))
+        }
         let certificate: Certificate
         do {
-            certificate = try await token.perform {
-                try Certificate(
-                    version: .v3,
-                    serialNumber: serial,
-                    publicKey: plan.publicKey,
-                    notValidBefore: plan.notBefore,
-                    notValidAfter: plan.notAfter,
-                    issuer: signer.issuerName,
-                    subject: plan.subject,
-                    signatureAlgorithm: key.defaultSignatureAlgorithm,
-                    extensions: plan.extensions,
-                    issuerPrivateKey: Certificate.PrivateKey(key)
-                )
-            }
+            certificate = try await Certificate(
+                version: .v3,
+                serialNumber: serial,
+                publicKey: plan.publicKey,
+                notValidBefore: plan.notBefore,
+                notValidAfter: plan.notAfter,
+                issuer: signer.issuerName,
+                subject: plan.subject,
+                signatureAlgorithm: algorithm,
+                extensions: plan.extensions,
+                issuerAsyncPrivateKey: Certificate.PrivateKey(key)
+            )
         } catch let error as TokenError {
             try await recordFailure("token.sign", "\(error)", decision: decision, log: log)
             throw GateError.token(error)
         }
         guard signer.publicKey.isValidSignature(certificate.signature, for: certificate) else {
-            logger.error("token signature did not verify", metadata: ["ca": "\(signer.caID)", "serial": "\(approval.serialNumber ?? "")"])
+            logger.error("token signature did not verify", metadata: ["ca": "\(signer.caID)", "serial": "\(SerialNumbers.hex(serial))"])
             try await recordFailure("token.signature_verification", "the signature did not verify against CA '\(signer.caID)'", decision: decision, log: log)
             throw GateError.signatureNotVerified(caID: signer.caID)
         }
-        return (certificate, approval.id)
+        return (certificate, approvalID)
     }
 
     func recordRefusal(_ refusal: Refusal, decision: DecisionDraft) async throws {

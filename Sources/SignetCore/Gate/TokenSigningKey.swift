@@ -13,6 +13,16 @@ struct TokenSigningKey: CustomPrivateKey {
     let token: Token
     let keyID: [UInt8]
     let publicKey: Certificate.PublicKey
+    /// Runs on the exact bytes about to be signed, before the token is asked: the gate lints
+    /// them there and records its decision (invariants 1 and 9). Throwing stops the signature.
+    var beforeSigning: (@Sendable ([UInt8]) async throws -> Void)?
+
+    init(token: Token, keyID: [UInt8], publicKey: Certificate.PublicKey, beforeSigning: (@Sendable ([UInt8]) async throws -> Void)? = nil) {
+        self.token = token
+        self.keyID = keyID
+        self.publicKey = publicKey
+        self.beforeSigning = beforeSigning
+    }
 
     static let defaultPEMDiscriminator = "PRIVATE KEY"
 
@@ -30,6 +40,13 @@ struct TokenSigningKey: CustomPrivateKey {
         let raw = try token.sign(id: keyID, algorithm: algorithm, message: bytes)
         let encoded = try Self.x509SignatureValue(raw: raw, algorithm: algorithm)
         return try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: encoded[...]))
+    }
+
+    /// What swift-certificates calls when a certificate is built with an async key: the hook
+    /// sees the TBSCertificate first, then the token signs it off the caller's executor.
+    func signAsynchronously(bytes: some DataProtocol & Sendable, signatureAlgorithm: Certificate.SignatureAlgorithm) async throws -> Certificate.Signature {
+        if let beforeSigning { try await beforeSigning(Array(bytes)) }
+        return try await token.perform { try self.signSynchronously(bytes: bytes, signatureAlgorithm: signatureAlgorithm) }
     }
 
     /// The token mechanism family for an X.509 signature algorithm.

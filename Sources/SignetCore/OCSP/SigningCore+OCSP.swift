@@ -88,6 +88,9 @@ extension SigningCore {
             return .status(.tryLater)
         } catch is OCSPResponderUnavailable {
             return .status(.tryLater)
+        } catch GateError.refused {
+            // The response failed the lint (recorded): Signet's fault, not the client's.
+            return .status(.internalError)
         }
     }
 
@@ -156,18 +159,23 @@ extension SigningCore {
         guard !statuses.isEmpty else { return }
         var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: Self.systemRequester)
         decision.policy = ("revocation-settings", revocationSettings.versionHash)
-        try await stores.decisions.record(decision.record(.approved, rules: [
-            RuleOutcome(rule: "ocsp.presign", passed: true, detail: "\(statuses.count) responses, serials \(statuses.first!.serialNumber)…\(statuses.last!.serialNumber)"),
-        ]))
-        var responses: [StoredOCSPResponse] = []
-        for status in statuses {
+        let prepared = statuses.map { status in
             let certID = DERBytes.sequence(
                 DERBytes.sequence(DERBytes.oid(OCSPHashAlgorithm.sha1.oid), DERBytes.null),
                 DERBytes.octetString(responder.issuerNameHash),
                 DERBytes.octetString(responder.issuerKeyHash),
                 DERBytes.tlv(0x02, CRLEncoding.hexBytes(status.serialNumber))
             )
-            let signed = try await signOCSP(responder, items: [(certID, status.status)], nonceExtension: nil, requester: nil)
+            return prepareOCSP(responder, items: [(certID, status.status)], nonceExtension: nil)
+        }
+        var lint = LintReport()
+        for response in prepared { lint.merge(OCSPLint.lint(responseData: response.data)) }
+        try await recordOCSPDecision(decision, [
+            RuleOutcome(rule: "ocsp.presign", passed: true, detail: "\(statuses.count) responses, serials \(statuses.first!.serialNumber)…\(statuses.last!.serialNumber)"),
+        ], lint: lint, what: "\(statuses.count) OCSP responses")
+        var responses: [StoredOCSPResponse] = []
+        for (status, response) in zip(statuses, prepared) {
+            let signed = try await signPrepared(responder, response)
             responses.append(StoredOCSPResponse(
                 issuerCAID: responder.caID, serialNumber: status.serialNumber, hashAlgorithm: .sha1,
                 revision: status.revision, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate, der: signed.der
@@ -176,20 +184,46 @@ extension SigningCore {
         try await stores.ocsp.save(responses)
     }
 
-    /// Builds, records (unless a batch decision already covers it) and signs one response.
-    private func signOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], nonceExtension: [UInt8]?, requester: Requester?) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
+    /// A ResponseData built and not yet signed.
+    struct PreparedOCSP {
+        let data: [UInt8]
+        let producedAt: Date
+        let nextUpdate: Date
+    }
+
+    private func prepareOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], nonceExtension: [UInt8]?) -> PreparedOCSP {
         let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
         let nextUpdate = now.addingTimeInterval(revocationSettings.ocspValidity)
         let singles = items.map { OCSPEncoding.singleResponse(certID: $0.0, status: $0.1, thisUpdate: now, nextUpdate: nextUpdate) }
         let data = OCSPEncoding.responseData(responderKeyHash: responder.keyHash, producedAt: now, responses: singles, extensions: nonceExtension.map { [$0] } ?? [])
-        if let requester {
-            var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: requester)
-            decision.policy = ("revocation-settings", revocationSettings.versionHash)
-            try await stores.decisions.record(decision.record(.approved, rules: [
-                RuleOutcome(rule: "ocsp.status", passed: true, detail: items.map { "\($0.1)" }.joined(separator: ", ") + (nonceExtension == nil ? "" : "; nonce echoed")),
-            ]))
+        return PreparedOCSP(data: data, producedAt: now, nextUpdate: nextUpdate)
+    }
+
+    /// Records the decision with the lint's outcome; a lint error is recorded as the refusal
+    /// and thrown, so nothing is signed.
+    private func recordOCSPDecision(_ decision: DecisionDraft, _ rules: [RuleOutcome], lint: LintReport, what: String) async throws {
+        let outcomes: [RuleOutcome]
+        do { outcomes = try lint.outcomes(after: rules, what: what) } catch let refusal as Refusal {
+            logger.error("OCSP response failed the lint", metadata: ["ca": "\(decision.caID)", "rule": "\(refusal.rule)"])
+            try await recordRefusal(refusal, decision: decision)
+            throw GateError.refused(refusal)
         }
-        let signature = try await signStructure(data, keyID: responder.keyID, publicKey: responder.publicKey, signerName: responder.caID)
-        return (OCSPEncoding.successful(responseData: data, signature: signature, certificates: responder.certificates), now, nextUpdate)
+        try await stores.decisions.record(decision.record(.approved, rules: outcomes))
+    }
+
+    private func signPrepared(_ responder: OCSPResponder, _ prepared: PreparedOCSP) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
+        let signature = try await signStructure(prepared.data, keyID: responder.keyID, publicKey: responder.publicKey, signerName: responder.caID)
+        return (OCSPEncoding.successful(responseData: prepared.data, signature: signature, certificates: responder.certificates), prepared.producedAt, prepared.nextUpdate)
+    }
+
+    /// Builds, lints, records and signs one response for a request.
+    private func signOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], nonceExtension: [UInt8]?, requester: Requester) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
+        let prepared = prepareOCSP(responder, items: items, nonceExtension: nonceExtension)
+        var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: requester)
+        decision.policy = ("revocation-settings", revocationSettings.versionHash)
+        try await recordOCSPDecision(decision, [
+            RuleOutcome(rule: "ocsp.status", passed: true, detail: items.map { "\($0.1)" }.joined(separator: ", ") + (nonceExtension == nil ? "" : "; nonce echoed")),
+        ], lint: OCSPLint.lint(responseData: prepared.data), what: "the OCSP response")
+        return try await signPrepared(responder, prepared)
     }
 }

@@ -32,7 +32,6 @@ extension SigningCore {
             try await recordRefusal(refusal, decision: decision)
             throw GateError.refused(refusal)
         }
-        let settings = revocationSettings
         let distributionPoint = PublicationURLs.under(base: publicBaseURL, caID: caID).crlDistributionPoint
         let context = CRLContext(
             signer: signer.signer,
@@ -43,6 +42,18 @@ extension SigningCore {
         )
         let rules = log.outcomes
         let approvalDraft = decision
+        do {
+            return try await publish(context, caID: caID, forceFull: forceFull, decision: approvalDraft, rules: rules)
+        } catch let refusal as Refusal {
+            // A CRL that fails the lint: the publication rolled back; the refusal is recorded outside it.
+            logger.error("CRL failed the lint", metadata: ["ca": "\(caID)", "rule": "\(refusal.rule)"])
+            try await recordRefusal(refusal, decision: decision)
+            throw GateError.refused(refusal)
+        }
+    }
+
+    private func publish(_ context: CRLContext, caID: String, forceFull: Bool, decision approvalDraft: DecisionDraft, rules: [RuleOutcome]) async throws -> [CRLDraft] {
+        let settings = revocationSettings
         return try await stores.crls.publish(caID: caID) { [self] state, reader in
             let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
             let fullDue = forceFull || state.fullNumber == nil || state.fullDueAt.map { now >= $0 } ?? true
@@ -79,9 +90,11 @@ extension SigningCore {
         let distributionPoint: String?
     }
 
-    /// Pages through the entries once, storing them in chunks; records the decision, signs
-    /// the digest of the TBSCertList and verifies the signature. Memory stays at one page and
-    /// one chunk, whatever the number of entries.
+    /// Pages through the entries once, storing them in chunks and linting each as it is
+    /// encoded; lints the header and extensions; records the decision with the lint's
+    /// outcome (a lint error is thrown as a refusal), signs the digest of the TBSCertList and
+    /// verifies the signature. Memory stays at one page and one chunk, whatever the number of
+    /// entries (plus the lint's 16 octets per serial for its duplicate check).
     private func buildCRL(_ context: CRLContext, number: Int64, baseNumber: Int64?, revision: Int64, now: Date,
                           selection: CRLEntrySelection, reader: any CRLPublishing,
                           decision: DecisionDraft, rules: [RuleOutcome]) async throws -> CRLDraft {
@@ -89,11 +102,16 @@ extension SigningCore {
         let nextUpdate = now.addingTimeInterval(validity)
         var writer = CRLWriter(number: number, sink: reader)
         var count = 0
+        var entryLint = CRLEntryLint()
         var page: [UInt8] = []
         var after: String?
         repeat {
             let entries = try await reader.entries(selection, after: after, limit: Self.crlPage)
-            for entry in entries { page.append(contentsOf: CRLEncoding.entry(entry, thisUpdate: now)) }
+            for entry in entries {
+                let encoded = CRLEncoding.entry(entry, thisUpdate: now)
+                entryLint.check(encoded)
+                page.append(contentsOf: encoded)
+            }
             try await writer.appendEntries(page)
             page.removeAll(keepingCapacity: true)
             count += entries.count
@@ -101,7 +119,8 @@ extension SigningCore {
         } while after != nil
 
         let algorithm = TokenSigningKey(token: token, keyID: context.signer.keyID, publicKey: context.signer.publicKey).defaultSignatureAlgorithm
-        let head = CRLEncoding.tbsHead(.init(algorithmIdentifier: try Self.algorithmIdentifier(algorithm), issuerName: context.issuerName, thisUpdate: now, nextUpdate: nextUpdate))
+        let algorithmIdentifier = try Self.algorithmIdentifier(algorithm)
+        let head = CRLEncoding.tbsHead(.init(algorithmIdentifier: algorithmIdentifier, issuerName: context.issuerName, thisUpdate: now, nextUpdate: nextUpdate))
         let entriesHeader = count == 0 ? [] : CRLEncoding.header(0x30, length: writer.entriesLength)
         let tail = CRLEncoding.tbsTail(extensions: CRLEncoding.extensions(
             number: number, baseNumber: baseNumber, authorityKeyIdentifier: context.authorityKeyIdentifier, distributionPoint: context.distributionPoint
@@ -109,8 +128,12 @@ extension SigningCore {
         let prefix = CRLEncoding.header(0x30, length: head.count + entriesHeader.count + writer.entriesLength + tail.count) + head + entriesHeader
 
         let kind = baseNumber == nil ? "full CRL" : "delta CRL on base \(baseNumber!)"
-        var outcomes = rules
-        outcomes.append(RuleOutcome(rule: "crl.number", passed: true, detail: "\(kind) number \(number) with \(count) entries, revision \(revision)"))
+        var lint = CRLLint.header(head: head, tail: tail, signatureAlgorithm: algorithmIdentifier)
+        lint.merge(entryLint.report)
+        let outcomes = try lint.outcomes(
+            after: rules + [RuleOutcome(rule: "crl.number", passed: true, detail: "\(kind) number \(number) with \(count) entries, revision \(revision)")],
+            what: "the \(kind) number \(number)"
+        )
         let approval = decision.record(.approved, rules: outcomes)
         try await reader.record(approval)
 
