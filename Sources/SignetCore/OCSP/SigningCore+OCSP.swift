@@ -201,14 +201,17 @@ extension SigningCore {
 
     /// Records the decision with the lint's outcome; a lint error is recorded as the refusal
     /// and thrown, so nothing is signed.
-    private func recordOCSPDecision(_ decision: DecisionDraft, _ rules: [RuleOutcome], lint: LintReport, what: String) async throws {
+    /// Records the approval with the lint's outcome, or the lint's refusal. With
+    /// `approvalRecorded`, an earlier decision already covers the signature (the unknown-serial
+    /// budget's window): only a refusal is written.
+    private func recordOCSPDecision(_ decision: DecisionDraft, _ rules: [RuleOutcome], lint: LintReport, what: String, approvalRecorded: Bool = false) async throws {
         let outcomes: [RuleOutcome]
         do { outcomes = try lint.outcomes(after: rules, what: what) } catch let refusal as Refusal {
             logger.error("OCSP response failed the lint", metadata: ["ca": "\(decision.caID)", "rule": "\(refusal.rule)"])
             try await recordRefusal(refusal, decision: decision)
             throw GateError.refused(refusal)
         }
-        try await stores.decisions.record(decision.record(.approved, rules: outcomes))
+        if !approvalRecorded { try await stores.decisions.record(decision.record(.approved, rules: outcomes)) }
     }
 
     private func signPrepared(_ responder: OCSPResponder, _ prepared: PreparedOCSP) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
@@ -216,14 +219,16 @@ extension SigningCore {
         return (OCSPEncoding.successful(responseData: prepared.data, signature: signature, certificates: responder.certificates), prepared.producedAt, prepared.nextUpdate)
     }
 
-    /// Builds, lints, records and signs one response for a request.
-    private func signOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], nonceExtension: [UInt8]?, requester: Requester) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
+    /// Builds, lints, records and signs one response for a request. A nil requester means
+    /// an earlier decision covers it (the unknown-serial window): the lint still stands
+    /// before the token, but only a refusal is recorded.
+    private func signOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], nonceExtension: [UInt8]?, requester: Requester?) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
         let prepared = prepareOCSP(responder, items: items, nonceExtension: nonceExtension)
-        var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: requester)
+        var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: requester ?? Self.ocspRequester)
         decision.policy = ("revocation-settings", revocationSettings.versionHash)
         try await recordOCSPDecision(decision, [
             RuleOutcome(rule: "ocsp.status", passed: true, detail: items.map { "\($0.1)" }.joined(separator: ", ") + (nonceExtension == nil ? "" : "; nonce echoed")),
-        ], lint: OCSPLint.lint(responseData: prepared.data), what: "the OCSP response")
+        ], lint: OCSPLint.lint(responseData: prepared.data), what: "the OCSP response", approvalRecorded: requester == nil)
         return try await signPrepared(responder, prepared)
     }
 }
