@@ -76,6 +76,9 @@ import X509
         Hostile(name: "a DNS name with an underscore and a space", rule: "csr.subject_alt_name", kind: .malformed) { _ in
             try withAttributes([RawCSR.extensionRequest([RawCSR.subjectAltName([RawCSR.dns("bad_name .example.com")])])]).der()
         },
+        Hostile(name: "a wildcard DNS name", rule: "csr.subject_alt_name", kind: .policy) { _ in
+            try withAttributes([RawCSR.extensionRequest([RawCSR.subjectAltName([RawCSR.dns("*.example.com")])])]).der()
+        },
         Hostile(name: "an IP address of five octets", rule: "csr.subject_alt_name", kind: .malformed) { _ in
             try withAttributes([RawCSR.extensionRequest([RawCSR.subjectAltName([(0x87, [10, 0, 0, 1, 9])])])]).der()
         },
@@ -141,7 +144,7 @@ import X509
             RawCSR.rdn(RawCSR.commonName, RawCSR.utf8, Array(String(repeating: "ü", count: 64).utf8)),
         ])
         csr.attributes = [RawCSR.extensionRequest([RawCSR.subjectAltName([
-            RawCSR.dns("*.plant.example.com"), (0x87, [192, 0, 2, 7]), (0x86, Array("spiffe://fleet.example/line/3".utf8)), (0x81, Array("ops@example.com".utf8)),
+            RawCSR.dns("line-3.plant.example.com"), (0x87, [192, 0, 2, 7]), (0x86, Array("spiffe://fleet.example/line/3".utf8)), (0x81, Array("ops@example.com".utf8)),
         ])])]
         let issued = try await fixture.environment.core.issue(csr: try csr.der(), caID: fixture.subID, profileID: profileID, requester: Requester("test-raw"))
         #expect(issued.certificate.subject.commonName?.count == 64)

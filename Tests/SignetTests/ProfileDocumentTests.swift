@@ -45,6 +45,8 @@ import Testing
         BadDocument(name: "odd ECDSA size", document: { try variant { $0["crypto_enforcement"] = ["enabled": true, "allow_rsa_keys": false, "allowed_ecdsa_key_sizes": [255]] } }, expected: .invalid(field: "crypto_enforcement.allowed_ecdsa_key_sizes", reason: "")),
         BadDocument(name: "no key type allowed", document: { try variant { $0["crypto_enforcement"] = ["enabled": true, "allow_rsa_keys": false, "allow_ecdsa_keys": false] } }, expected: .invalid(field: "crypto_enforcement", reason: "")),
         BadDocument(name: "three-letter country", document: { try variant { $0["subject"] = ["country": "DEU"] } }, expected: .invalid(field: "subject.country", reason: "")),
+        BadDocument(name: "country that is not letters", document: { try variant { $0["subject"] = ["country": "D1"] } }, expected: .invalid(field: "subject.country", reason: "")),
+        BadDocument(name: "organization beyond RFC 5280's bound", document: { try variant { $0["subject"] = ["organization": String(repeating: "o", count: 65)] } }, expected: .invalid(field: "subject.organization", reason: "")),
         BadDocument(name: "id with spaces", document: { try variant { $0["id"] = "my profile" } }, expected: .invalid(field: "id", reason: "")),
         // Settings that could never act are refused when written.
         BadDocument(name: "OCSPSigning without ocsp_responder", document: { try variant { $0["extended_key_usages"] = ["clientAuth", "ocspSigning"] } }, expected: .invalid(field: "extended_key_usages", reason: "")),

@@ -46,7 +46,10 @@ enum IssuancePolicy {
                 critical: true
             ))
             if keyUsage != KeyUsage() { try extensions.append(Certificate.Extension(keyUsage, critical: true)) }
-            if let extendedKeyUsage { try extensions.append(Certificate.Extension(extendedKeyUsage, critical: false)) }
+            if let extendedKeyUsage {
+                // RFC 3161 2.3: a time-stamping certificate's EKU is critical.
+                try extensions.append(Certificate.Extension(extendedKeyUsage, critical: extendedKeyUsage.contains(.timeStamping)))
+            }
             if profile.ocspResponder {
                 // RFC 6960 4.2.2.2.1: relying parties need not check a responder's own status.
                 // Only the delegated-responder path issues under such a profile.

@@ -23,7 +23,9 @@ enum SANSyntax {
             switch name {
             case .dnsName(let host):
                 total += host.utf8.count
-                guard NameSyntax.isDNSName(host, allowWildcard: true) else { throw .malformed("DNS name '\(printable(host))' is not a valid host name") }
+                // RFC 5280 defines no wildcard, and the lint refuses one: say so here, first.
+                if host.hasPrefix("*.") { throw .policy("DNS name '\(printable(host))' is a wildcard; Signet signs host names only") }
+                guard NameSyntax.isDNSName(host) else { throw .malformed("DNS name '\(printable(host))' is not a valid host name") }
             case .ipAddress(let octets):
                 total += octets.bytes.count
                 guard octets.bytes.count == 4 || octets.bytes.count == 16 else {

@@ -49,8 +49,16 @@ extension IssuanceProfile {
         if !signAsCA && (keyUsage.certSign || keyUsage.crlSign) {
             throw invalid("key_usage", "cert_sign and crl_sign require sign_as_ca")
         }
-        if !subject.country.isEmpty && subject.country.count != 2 {
-            throw invalid("subject.country", "must be a two-letter ISO 3166 code")
+        if !subject.country.isEmpty && (subject.country.count != 2 || !subject.country.allSatisfy({ $0.isASCII && $0.isUppercase })) {
+            throw invalid("subject.country", "must be a two-letter ISO 3166 code in capitals")
+        }
+        // RFC 5280 upper bounds: a template value beyond them could never be signed.
+        for (field, value, bound) in [("common_name", subject.commonName, 64), ("organization", subject.organization, 64), ("organization_unit", subject.organizationUnit, 64),
+                                      ("state", subject.state, 128), ("locality", subject.locality, 128)] where value.unicodeScalars.count > bound {
+            throw invalid("subject.\(field)", "has \(value.unicodeScalars.count) characters; RFC 5280 allows at most \(bound)")
+        }
+        if let control = [subject.commonName, subject.organization, subject.organizationUnit, subject.state, subject.locality].joined().unicodeScalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
+            throw invalid("subject", "holds the control character U+\(String(control.value, radix: 16, uppercase: true))")
         }
         try cryptoEnforcement.validate()
         try validateGateFields()

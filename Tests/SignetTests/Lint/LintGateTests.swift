@@ -7,16 +7,31 @@ import X509
 /// The gate lints the exact TBS it is about to have signed: a lint error refuses with the
 /// lint's name in the recorded decision and nothing is issued; a pass is in the approval.
 @Suite struct LintGateTests {
-    /// Requests the issuance rules let through and the lint must stop (RFC 5280 upper
-    /// bounds and attribute string types are not issuance policy).
-    static let requests: [(name: String, profile: String, lint: String, subject: @Sendable () throws -> DistinguishedName)] = [
-        ("commonName of 65 characters", "iot-device", "lint.name.too_long",
-         { try DistinguishedName { CommonName(String(repeating: "d", count: 65)) } }),
-        ("emailAddress as UTF8String", "tls-server", "lint.name.string_type",
-         { DistinguishedName([RelativeDistinguishedName(.init(type: .RDNAttributeType.commonName, utf8String: "lint.example")),
-                              try SoftwareCSR.attribute([1, 2, 840, 113549, 1, 9, 1], tag: 0x0C, "ops@lint.example")]) }),
-        ("PrintableString with '@'", "tls-server", "lint.name.printable_charset",
-         { DistinguishedName([try SoftwareCSR.attribute(.RDNAttributeType.commonName, tag: 0x13, "ops@lint.example")]) }),
+    /// What reaches the TBS past every other rule of the gate, and the lint must stop: a
+    /// request the CSR checks and issuance rules accept but RFC 5280 does not (a subject
+    /// e-mail address missing from the SAN), and profiles altered in the database by someone
+    /// who bypassed the profile API's checks (an over-long template value, a country that is
+    /// not a country code).
+    struct Case: Sendable {
+        let name: String
+        let lint: String
+        let subject: @Sendable () throws -> DistinguishedName
+        /// A jsonb_set path and JSON value written straight into the stored profile.
+        var tamper: (path: String, value: String)? = nil
+        var base = "tls-server"
+    }
+
+    static let requests: [Case] = [
+        Case(name: "subject emailAddress without an rfc822Name", lint: "lint.name.email_not_in_san", subject: {
+            DistinguishedName([try SoftwareCSR.attribute([1, 2, 840, 113549, 1, 9, 1], tag: 0x16, "ops@lint.example"),
+                               RelativeDistinguishedName(.init(type: .RDNAttributeType.commonName, utf8String: "lint.example"))])
+        }),
+        Case(name: "a stored profile whose organization has 65 characters", lint: "lint.name.too_long",
+             subject: { try DistinguishedName { CommonName("lint-device") } },
+             tamper: ("{subject,organization}", "\"" + String(repeating: "o", count: 65) + "\""), base: "iot-device"),
+        Case(name: "a stored profile whose country is not a code", lint: "lint.name.country_code",
+             subject: { try DistinguishedName { CommonName("lint-device") } },
+             tamper: ("{subject,country}", "\"D1\""), base: "iot-device"),
     ]
 
     @Test(arguments: 0..<3)
@@ -24,9 +39,15 @@ import X509
         let request = Self.requests[index]
         let fixture = try await GateFixture.get()
         let requester = unique("lint-refusal")
+        let profile = try await fixture.profile(from: request.base)
+        if let tamper = request.tamper {
+            _ = try await fixture.environment.rows(
+                "UPDATE issuance_profiles SET document = jsonb_set(document, \(tamper.path)::text[], \(tamper.value)::jsonb) WHERE id = \(profile) RETURNING id", as: String.self
+            )
+        }
         let csr = try SoftwareCSR.make(subject: try request.subject(), key: .p256)
         let error = await #expect(throws: GateError.self, "\(request.name)") {
-            try await fixture.environment.core.issue(csr: csr, caID: fixture.subID, profileID: request.profile, requester: Requester(requester))
+            try await fixture.environment.core.issue(csr: csr, caID: fixture.subID, profileID: profile, requester: Requester(requester))
         }
         guard case .refused(let refusal)? = error else { Issue.record("\(request.name): expected a refusal, got \(String(describing: error))"); return }
         #expect(refusal.rule == request.lint, "\(refusal.detail)")
