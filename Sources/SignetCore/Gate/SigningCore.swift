@@ -17,6 +17,7 @@ public final class SigningCore: Sendable {
     let logger: Logger
     let revocationSettings: RevocationSettings
     let parsedCertificates = ParsedCertificates()
+    let verifiedProfiles = VerifiedProfiles()
     let ocspIssuers = OCSPIssuerIndex()
     let ocspLimits = OCSPOnDemandLimits()
 
@@ -100,7 +101,19 @@ public final class SigningCore: Sendable {
             throw log.fail("profile.exists", "no issuance profile with id '\(id)'", kind: .notFound)
         }
         log.pass("profile.exists", "'\(id)' version \(stored.version.prefix(16))")
+        try checkIntegrity(stored, log: &log)
         return stored
+    }
+
+    /// A stored profile must still pass the rules the profile API applies when it is written:
+    /// someone who edits the table directly (OCSPSigning into a device profile, say) gets a
+    /// refusal, not a certificate.
+    func checkIntegrity(_ stored: StoredProfile, log: inout RuleLog) throws {
+        if verifiedProfiles.contains(stored) { return }
+        do { try stored.profile.validate() } catch {
+            throw log.fail("profile.integrity", "stored profile '\(stored.profile.id)' breaks the profile rules: \(error)")
+        }
+        verifiedProfiles.insert(stored)
     }
 
     /// Decodes the CSR and checks it in order of cost: its structure and key baseline from the
@@ -201,5 +214,20 @@ final class ParsedCertificates: Sendable {
             cache[der] = certificate
         }
         return certificate
+    }
+}
+
+/// Stored profiles already checked, so that the check is paid once per document, not on
+/// every issuance.
+final class VerifiedProfiles: Sendable {
+    private let verified = Mutex<Set<StoredProfile>>([])
+
+    func contains(_ stored: StoredProfile) -> Bool { verified.withLock { $0.contains(stored) } }
+
+    func insert(_ stored: StoredProfile) {
+        verified.withLock { set in
+            if set.count > 256 { set.removeAll() }
+            set.insert(stored)
+        }
     }
 }

@@ -7,17 +7,13 @@ import X509
 /// The gate lints the exact TBS it is about to have signed: a lint error refuses with the
 /// lint's name in the recorded decision and nothing is issued; a pass is in the approval.
 @Suite struct LintGateTests {
-    /// What reaches the TBS past every other rule of the gate, and the lint must stop: a
-    /// request the CSR checks and issuance rules accept but RFC 5280 does not (a subject
-    /// e-mail address missing from the SAN), and profiles altered in the database by someone
-    /// who bypassed the profile API's checks (an over-long template value, a country that is
-    /// not a country code).
+    /// What reaches the TBS past every other rule of the gate, and the lint must stop:
+    /// requests the CSR checks and issuance rules accept but RFC 5280 does not.
     struct Case: Sendable {
         let name: String
         let lint: String
         let subject: @Sendable () throws -> DistinguishedName
-        /// A jsonb_set path and JSON value written straight into the stored profile.
-        var tamper: (path: String, value: String)? = nil
+        var names: [GeneralName] = []
         var base = "tls-server"
     }
 
@@ -26,12 +22,10 @@ import X509
             DistinguishedName([try SoftwareCSR.attribute([1, 2, 840, 113549, 1, 9, 1], tag: 0x16, "ops@lint.example"),
                                RelativeDistinguishedName(.init(type: .RDNAttributeType.commonName, utf8String: "lint.example"))])
         }),
-        Case(name: "a stored profile whose organization has 65 characters", lint: "lint.name.too_long",
-             subject: { try DistinguishedName { CommonName("lint-device") } },
-             tamper: ("{subject,organization}", "\"" + String(repeating: "o", count: 65) + "\""), base: "iot-device"),
-        Case(name: "a stored profile whose country is not a code", lint: "lint.name.country_code",
-             subject: { try DistinguishedName { CommonName("lint-device") } },
-             tamper: ("{subject,country}", "\"D1\""), base: "iot-device"),
+        Case(name: "a DNS name whose top label has one character", lint: "lint.ext.san_dns",
+             subject: { try DistinguishedName { CommonName("lint-device") } }, names: [.dnsName("sensor.x")]),
+        Case(name: "a DNS name whose top label ends in a digit", lint: "lint.ext.san_dns",
+             subject: { try DistinguishedName { CommonName("lint-device") } }, names: [.dnsName("sensor.lan1")]),
     ]
 
     @Test(arguments: 0..<3)
@@ -40,12 +34,11 @@ import X509
         let fixture = try await GateFixture.get()
         let requester = unique("lint-refusal")
         let profile = try await fixture.profile(from: request.base)
-        if let tamper = request.tamper {
-            _ = try await fixture.environment.rows(
-                "UPDATE issuance_profiles SET document = jsonb_set(document, \(tamper.path)::text[], \(tamper.value)::jsonb) WHERE id = \(profile) RETURNING id", as: String.self
-            )
+        var extensions: Certificate.Extensions?
+        if !request.names.isEmpty {
+            extensions = try Certificate.Extensions { SubjectAlternativeNames(request.names) }
         }
-        let csr = try SoftwareCSR.make(subject: try request.subject(), key: .p256)
+        let csr = try SoftwareCSR.make(subject: try request.subject(), key: .p256, extensions: extensions)
         let error = await #expect(throws: GateError.self, "\(request.name)") {
             try await fixture.environment.core.issue(csr: csr, caID: fixture.subID, profileID: profile, requester: Requester(requester))
         }
@@ -70,5 +63,24 @@ import X509
         )
         #expect(rules == ["lint:the certificate: no lint errors"])
         #expect(CertificateLint.lint(certificate: issued.record.der).findings.isEmpty)
+    }
+
+    /// The profile API refuses such a profile; one altered in the table behind its back is
+    /// refused at issuance, before anything is signed.
+    @Test func aProfileAlteredInTheDatabaseIsRefused() async throws {
+        let fixture = try await GateFixture.get()
+        let profile = try await fixture.profile(from: "iot-device")
+        _ = try await fixture.environment.rows(
+            "UPDATE issuance_profiles SET document = jsonb_set(document, '{extended_key_usages}', '[\"clientAuth\", \"ocspSigning\"]') WHERE id = \(profile) RETURNING id", as: String.self
+        )
+        let csr = try SoftwareCSR.make(subject: try DistinguishedName { CommonName("would-be-responder") }, key: .p256)
+        let error = await #expect(throws: GateError.self) {
+            try await fixture.environment.core.issue(csr: csr, caID: fixture.subID, profileID: profile, requester: Requester("test-tampered"))
+        }
+        guard case .refused(let refusal)? = error else { Issue.record("expected a refusal, got \(String(describing: error))"); return }
+        #expect(refusal.rule == "profile.integrity", "\(refusal.detail)")
+        #expect(refusal.detail.contains("ocspSigning"), "\(refusal.detail)")
+        let issued = try await fixture.environment.rows("SELECT count(*) FROM certificates WHERE profile_id = \(profile)", as: Int.self)
+        #expect(issued == [0])
     }
 }
