@@ -33,17 +33,9 @@ extension SigningCore {
             if let violation = CryptoBaseline.violation(keyKind) ?? rules.cryptoEnforcement.violation(keyKind).map(\.detail) {
                 throw log.fail("crypto_enforcement", violation)
             }
-            var generator = SystemRandomNumberGenerator()
-            let keyID = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             let label = "signet-audit-\(RFC3339.string(clock()))"
             let token = self.token
-            let publicKey: Certificate.PublicKey
-            do {
-                publicKey = try await token.perform { try token.generateKeyPair(keySpec, id: keyID, label: label).certificatePublicKey() }
-            } catch let error as TokenError {
-                throw GateError.token(error)
-            }
-            do {
+            return try await withNewTokenKey(keySpec, label: label) { keyID, publicKey in
                 let subject = try DistinguishedName { CommonName("Signet Audit Checkpoints"); OrganizationName("Signet") }
                 let plan = try IssuancePolicy.evaluate(
                     profile: rules,
@@ -57,9 +49,6 @@ extension SigningCore {
                 let record = try CertificateRecord(certificate, plan: plan, issuerCAID: caID, profile: profile, requester: requester, decisionID: decisionID)
                 try await stores.certificates.insert(record)
                 return AuditSignerRecord(keyURI: PKCS11URI(token: token.configuration.label, id: keyID, object: label).description, certificateDER: record.der, caID: caID)
-            } catch {
-                try? await token.perform { try token.destroyKeyPair(id: keyID) }
-                throw error
             }
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)

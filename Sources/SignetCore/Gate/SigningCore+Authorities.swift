@@ -60,7 +60,7 @@ extension SigningCore {
             if let violation = CryptoBaseline.violation(keyKind) ?? profile.profile.cryptoEnforcement.violation(keyKind).map(\.detail) {
                 throw log.fail("crypto_enforcement", violation)
             }
-            return try await withNewKey(request, keySpec) { keyID, publicKey in
+            return try await withNewTokenKey(keySpec, label: Self.keyLabel(request.id)) { keyID, publicKey in
                 var plannedLog = log
                 let plan = try IssuancePolicy.evaluate(
                     profile: effective,
@@ -151,27 +151,6 @@ extension SigningCore {
             throw log.fail("ca.id", "a CA with id '\(id)' already exists", kind: .conflict)
         }
         log.pass("ca.id", "'\(id)' is free")
-    }
-
-    /// Generates the CA key in the token and destroys it again if the CA is not created.
-    private func withNewKey<T: Sendable>(_ request: CACreationRequest, _ keySpec: KeySpec, _ body: ([UInt8], Certificate.PublicKey) async throws -> T) async throws -> T {
-        var generator = SystemRandomNumberGenerator()
-        let keyID = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let token = self.token
-        let publicKey: Certificate.PublicKey
-        do {
-            publicKey = try await token.perform {
-                try token.generateKeyPair(keySpec, id: keyID, label: Self.keyLabel(request.id)).certificatePublicKey()
-            }
-        } catch let error as TokenError {
-            throw GateError.token(error)
-        }
-        do {
-            return try await body(keyID, publicKey)
-        } catch {
-            try? await token.perform { try token.destroyKeyPair(id: keyID) }
-            throw error
-        }
     }
 
     static func keyLabel(_ caID: String) -> String { "signet-ca-\(caID)" }

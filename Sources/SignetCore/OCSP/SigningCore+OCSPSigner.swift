@@ -30,17 +30,9 @@ extension SigningCore {
             if let violation = CryptoBaseline.violation(keyKind) ?? profile.profile.cryptoEnforcement.violation(keyKind).map(\.detail) {
                 throw log.fail("crypto_enforcement", violation)
             }
-            var generator = SystemRandomNumberGenerator()
-            let keyID = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
             let label = "signet-ocsp-\(caID)"
             let token = self.token
-            let publicKey: Certificate.PublicKey
-            do {
-                publicKey = try await token.perform { try token.generateKeyPair(keySpec, id: keyID, label: label).certificatePublicKey() }
-            } catch let error as TokenError {
-                throw GateError.token(error)
-            }
-            do {
+            return try await withNewTokenKey(keySpec, label: label) { keyID, publicKey in
                 let subject = try DistinguishedName { CommonName("\(caID) OCSP Responder") }
                 let plan = try IssuancePolicy.evaluate(
                     profile: profile.profile,
@@ -59,9 +51,6 @@ extension SigningCore {
                 var updated = signer.record
                 updated.ocspSigner = delegated
                 return updated
-            } catch {
-                try? await token.perform { try token.destroyKeyPair(id: keyID) }
-                throw error
             }
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)
