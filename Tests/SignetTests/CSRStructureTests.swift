@@ -151,6 +151,14 @@ import X509
         #expect(try issued.certificate.extensions.subjectAlternativeNames?.count == 4)
     }
 
+    @Test func base64OfAPEMRequestIsReadAsTheREADMESends() async throws {
+        let fixture = try await GateFixture.get()
+        let pem = try OpenSSLCSR.make(subject: "/CN=readme-device", in: try Scratch())
+        let wrapped = Array(Data(pem).base64EncodedString().utf8)
+        let issued = try await fixture.environment.core.issue(csr: wrapped, caID: fixture.subID, requester: Requester("test-readme"))
+        #expect(issued.certificate.subject.commonName == "readme-device")
+    }
+
     @Test func sha1IsAcceptedOnlyWhereAProfileOptsIn() async throws {
         let fixture = try await GateFixture.get()
         let legacy = try await fixture.profile(from: "iot-device") { $0.allowSHA1CSRSignatures = true }

@@ -41,7 +41,10 @@ public enum CSRReading {
             body = body[(lineEnd + 1)..<stop.lowerBound]
         }
         let compact = body.filter { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
-        return Data(base64Encoded: Data(compact)).map(Array.init)
+        guard let decoded = Data(base64Encoded: Data(compact)).map(Array.init) else { return nil }
+        // `base64 -w0 device.csr` of a PEM file (the README's curl example) wraps PEM once more.
+        if decoded.starts(with: begin), input.firstRange(of: begin) == nil { return der(from: decoded) }
+        return decoded
     }
 
     /// The key kind read from the request's SubjectPublicKeyInfo, before any library
