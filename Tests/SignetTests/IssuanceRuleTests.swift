@@ -42,8 +42,17 @@ import X509
 
     static let cases: [Case] = [
         // honor_subject
-        Case("honor_subject false: profile subject, CN from the CSR", change: { $0.honorSubject = false },
+        Case("honor_subject false: profile subject, CN through {csr.common_name}", change: { $0.honorSubject = false },
              .issued { c throws in #expect(c.subject.description == "CN=device-x,O=Signet IoT Fleet") }),
+        Case("honor_subject false ignores the CSR subject entirely: no CN unless the template names one", change: { $0.honorSubject = false; $0.subject.commonName = "" },
+             subject: "/CN=device-x/O=Requested Org/OU=Line 3/C=US/serialNumber=42",
+             .issued { c throws in #expect(c.subject.description == "O=Signet IoT Fleet") }),
+        Case("a hole with literal text around it", change: { $0.subject.commonName = "{csr.common_name}.plant-7" },
+             .issued { c throws in #expect(c.subject.description == "CN=device-x.plant-7,O=Signet IoT Fleet") }),
+        Case("a filled template beyond RFC 5280's bound is refused", change: { $0.subject.commonName = "{csr.common_name}.plant-7" },
+             subject: "/CN=\(String(repeating: "d", count: 60))", .refused("subject.template")),
+        Case("{csr.common_name} for a CSR without a common name is refused", subject: "/O=Requested Org", .refused("subject.template")),
+        Case("{device_id} without an enrolled device is refused", change: { $0.subject.commonName = "{device_id}" }, .refused("subject.template")),
         Case("honor_subject false: a profile common_name replaces the CSR's", change: { $0.honorSubject = false; $0.subject.commonName = "fixed-name" },
              .issued { c throws in #expect(c.subject.description == "CN=fixed-name,O=Signet IoT Fleet") }),
         Case("honor_subject true: CSR merged, non-empty profile fields win", change: { $0.honorSubject = true },

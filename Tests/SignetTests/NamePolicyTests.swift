@@ -48,6 +48,17 @@ import X509
         return nil
     }
 
+    @Test func theEnrolledDeviceNamesTheCertificateThroughTheSubjectTemplate() async throws {
+        let fixture = try await GateFixture.get()
+        let profile = try await fixture.profile(from: "iot-device") { $0.subject.commonName = "{device_id}"; $0.subject.organizationUnit = "plant-7 {csr.common_name}" }
+        let csr = try OpenSSLCSR.make(subject: "/CN=what-the-device-says/O=Other Org", in: try Scratch())
+        let issued = try await fixture.environment.core.issue(csr: csr, caID: fixture.subID, profileID: profile, requester: Requester("test-names"), deviceID: "sensor-9")
+        #expect(issued.certificate.subject.description == "CN=sensor-9,OU=plant-7 what-the-device-says,O=Signet IoT Fleet")
+        // The decision says where the subject came from.
+        let detail = try await fixture.environment.rows("SELECT detail::text FROM audit_log WHERE id = \(issued.decisionID)", as: String.self).joined()
+        #expect(detail.contains("request subject ignored"), "\(detail)")
+    }
+
     @Test func oneDeviceCannotNameAnothersHost() async throws {
         let fixture = try await GateFixture.get()
         let profile = try await fixture.profile(from: "iot-device") {

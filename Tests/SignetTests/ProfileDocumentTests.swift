@@ -46,6 +46,10 @@ import Testing
         BadDocument(name: "no key type allowed", document: { try variant { $0["crypto_enforcement"] = ["enabled": true, "allow_rsa_keys": false, "allow_ecdsa_keys": false] } }, expected: .invalid(field: "crypto_enforcement", reason: "")),
         BadDocument(name: "three-letter country", document: { try variant { $0["subject"] = ["country": "DEU"] } }, expected: .invalid(field: "subject.country", reason: "")),
         BadDocument(name: "country that is not letters", document: { try variant { $0["subject"] = ["country": "D1"] } }, expected: .invalid(field: "subject.country", reason: "")),
+        BadDocument(name: "an unknown hole in the subject", document: { try variant { $0["subject"] = ["common_name": "{deviceid}"] } }, expected: .invalid(field: "subject.common_name", reason: "")),
+        BadDocument(name: "an unclosed hole in the subject", document: { try variant { $0["subject"] = ["organization_unit": "line-{device_id"] } }, expected: .invalid(field: "subject.organization_unit", reason: "")),
+        BadDocument(name: "a hole in the country", document: { try variant { $0["subject"] = ["country": "{device_id}"] } }, expected: .invalid(field: "subject.country", reason: "")),
+        BadDocument(name: "an empty subject that ignores the CSR's", document: { try variant { $0["honor_subject"] = false; $0["subject"] = [String: Any]() } }, expected: .invalid(field: "subject", reason: "")),
         BadDocument(name: "organization beyond RFC 5280's bound", document: { try variant { $0["subject"] = ["organization": String(repeating: "o", count: 65)] } }, expected: .invalid(field: "subject.organization", reason: "")),
         BadDocument(name: "id with spaces", document: { try variant { $0["id"] = "my profile" } }, expected: .invalid(field: "id", reason: "")),
         // Settings that could never act are refused when written.
@@ -88,6 +92,15 @@ import Testing
             #expect(!reason.isEmpty)
         default: Issue.record("got \(String(describing: error)), expected \(bad.expected)")
         }
+    }
+
+    @Test func withoutASubjectAProfileThatIgnoresTheCSRsNamesTheRequestAndShowsIt() throws {
+        let profile = try IssuanceProfile.decode(Data(Self.base.utf8))
+        #expect(!profile.honorSubject && profile.subject.commonName == "{csr.common_name}")
+        let shown = try JSONSerialization.jsonObject(with: JSONEncoder().encode(profile)) as? [String: Any]
+        #expect((shown?["subject"] as? [String: Any])?["common_name"] as? String == "{csr.common_name}")
+        let honouring = try IssuanceProfile.decode(Self.variant { $0["honor_subject"] = true })
+        #expect(honouring.subject == IssuanceProfile.SubjectTemplate())
     }
 
     @Test func versionHashFollowsContentNotFormatting() throws {

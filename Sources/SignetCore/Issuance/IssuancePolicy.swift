@@ -5,10 +5,10 @@ import X509
 /// The issuance rules of a profile, applied to one request. Pure: no token, no store.
 ///
 /// Subject: `honor_subject: true` starts from the CSR subject and lets every non-empty
-/// profile field replace the CSR's value; `false` uses the profile's fields only, except that
-/// the common name comes from the CSR when the profile leaves `common_name` empty (a device
-/// name is known only to the device). Other CSR attributes (e.g. serialNumber) are kept only
-/// when the subject is honoured.
+/// profile field replace the CSR's value; `false` ignores the CSR subject entirely and uses
+/// the profile's fields only. A device's name reaches the certificate through the template's
+/// holes (``SubjectTemplateText``: `{device_id}`, `{csr.common_name}`), filled in both modes.
+/// Other CSR attributes (e.g. serialNumber) are kept only when the subject is honoured.
 ///
 /// Extensions: with `honor_extensions` the CSR's subjectAltName is copied; no other requested
 /// extension is ever copied. Key usage and extended key usage follow their own honour flags
@@ -140,8 +140,14 @@ enum IssuancePolicy {
     }
 
     private static func subject(profile: IssuanceProfile, request: RequestedCertificate, log: inout RuleLog) throws -> DistinguishedName {
-        let merged = SubjectMerge.merge(template: profile.subject, requested: request.subject, honorRequested: profile.honorSubject)
-        log.pass("honor_subject", "\(profile.honorSubject ? "request merged with profile" : "profile subject"): \(merged)")
+        let values = SubjectTemplateText.Values(deviceID: request.deviceID, csrCommonName: request.subject.commonName)
+        let merged: DistinguishedName
+        do {
+            merged = try SubjectMerge.merge(template: profile.subject, requested: request.subject, honorRequested: profile.honorSubject, values: values)
+        } catch {
+            throw log.fail("subject.template", "profile '\(profile.id)': \(error)")
+        }
+        log.pass("honor_subject", "\(profile.honorSubject ? "request merged with profile" : "profile subject, request subject ignored"): \(merged)")
         return merged
     }
 

@@ -36,7 +36,9 @@ extension IssuanceProfile {
         honorExtendedKeyUsages = try c.decodeIfPresent(Bool.self, forKey: .honorExtendedKeyUsages) ?? false
         extendedKeyUsages = try c.decodeIfPresent([ExtendedKeyUsageName].self, forKey: .extendedKeyUsages) ?? []
         honorSubject = try c.decodeIfPresent(Bool.self, forKey: .honorSubject) ?? false
-        subject = try c.decodeIfPresent(SubjectTemplate.self, forKey: .subject) ?? SubjectTemplate()
+        // Without a subject, a profile that does not honour the CSR's still names the device
+        // as the request does; the stored document shows this template.
+        subject = try c.decodeIfPresent(SubjectTemplate.self, forKey: .subject) ?? (honorSubject ? SubjectTemplate() : .requestCommonName)
         honorExtensions = try c.decodeIfPresent(Bool.self, forKey: .honorExtensions) ?? false
         cryptoEnforcement = try c.decodeIfPresent(CryptoEnforcement.self, forKey: .cryptoEnforcement) ?? CryptoEnforcement()
         requiredRole = try c.decodeIfPresent(RequiredRole.self, forKey: .requiredRole) ?? .operator
@@ -73,6 +75,13 @@ extension IssuanceProfile.KeyUsageFlags {
 }
 
 extension IssuanceProfile.SubjectTemplate {
+    /// `common_name: "{csr.common_name}"`: the default of a profile that does not honour the CSR subject.
+    public static var requestCommonName: Self {
+        var template = Self()
+        template.commonName = "{csr.common_name}"
+        return template
+    }
+
     enum CodingKeys: String, CodingKey, CaseIterable {
         case commonName = "common_name"
         case organization

@@ -57,6 +57,17 @@ extension IssuanceProfile {
                                       ("state", subject.state, 128), ("locality", subject.locality, 128)] where value.unicodeScalars.count > bound {
             throw invalid("subject.\(field)", "has \(value.unicodeScalars.count) characters; RFC 5280 allows at most \(bound)")
         }
+        for (field, value) in subject.fields {
+            do {
+                let text = try SubjectTemplateText(value)
+                if field == "country" && text.hasHoles { throw invalid("subject.country", "is a fixed code; it cannot take a hole") }
+            } catch let error as SubjectTemplateError {
+                throw invalid("subject.\(field)", error.description)
+            }
+        }
+        if !honorSubject && subject.fields.isEmpty {
+            throw invalid("subject", "is empty and honor_subject is false, so certificates would have an empty subject; name the device with a hole, e.g. \"common_name\": \"{csr.common_name}\" or \"{device_id}\"")
+        }
         if let control = [subject.commonName, subject.organization, subject.organizationUnit, subject.state, subject.locality].joined().unicodeScalars.first(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) {
             throw invalid("subject", "holds the control character U+\(String(control.value, radix: 16, uppercase: true))")
         }

@@ -48,7 +48,7 @@ public struct IssuanceProfile: Codable, Sendable, Hashable {
         self.honorExtendedKeyUsages = false
         self.extendedKeyUsages = []
         self.honorSubject = false
-        self.subject = SubjectTemplate()
+        self.subject = .requestCommonName
         self.honorExtensions = false
         self.cryptoEnforcement = CryptoEnforcement()
         self.requiredRole = .operator
