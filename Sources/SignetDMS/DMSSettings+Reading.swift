@@ -174,12 +174,14 @@ extension CADistributionSettings {
             self.init(includeSystemCA: false, includeEnrollmentCA: true, managedCAs: [])
             return
         }
+        // Whether the server has a bundle to add is checked where the DMS is written (it is
+        // the server's configuration, not the document's).
         let system = try reader.bool("include_system_ca", default: false)
-        guard !system else {
-            throw FieldError(reader.field("include_system_ca"), "must be false: Signet distributes only CAs it holds; name them in managed_cas")
-        }
         let enrollmentCA = try reader.bool("include_enrollment_ca", default: true)
         let managed = try reader.strings("managed_cas")
+        guard enrollmentCA || system || !managed.isEmpty else {
+            throw FieldError(reader.path, "distributes no CA: /cacerts would be empty and no device could learn whom to trust; include the enrollment CA, the system CAs or managed_cas")
+        }
         r = reader
         self.init(includeSystemCA: system, includeEnrollmentCA: enrollmentCA, managedCAs: managed)
     }

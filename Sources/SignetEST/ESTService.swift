@@ -16,10 +16,13 @@ public struct ESTService: Sendable {
     let defaultDMS: String?
     let webhook: ESTWebhook
     let clock: @Sendable () -> Date
+    /// DER of the operator's CA bundle, distributed by DMSs with `include_system_ca`.
+    let systemCAs: [[UInt8]]
 
     public init(core: SigningCore, registry: Registry, stores: CoreStores, defaultDMS: String?, webhook: ESTWebhook,
-                clock: @escaping @Sendable () -> Date = Date.init) {
+                systemCAs: [[UInt8]] = [], clock: @escaping @Sendable () -> Date = Date.init) {
         self.core = core
+        self.systemCAs = systemCAs
         self.webhook = webhook
         self.registry = registry
         self.stores = stores
@@ -51,7 +54,9 @@ public struct ESTService: Sendable {
         return (record, try DMSSettings(reading: record.settings))
     }
 
-    /// `/cacerts`: the CAs the DMS distributes, each with its chain up to its root.
+    /// `/cacerts`: the CAs the DMS distributes, each with its chain up to its root (the
+    /// enrollment CA's when `include_enrollment_ca`, every `managed_cas` one's), then the
+    /// operator's bundle when `include_system_ca`; each certificate once.
     public func caCertificates(aps: String?) async throws -> [[UInt8]] {
         let (_, settings) = try await policy(aps)
         let all = try await stores.cas.cas()
@@ -65,7 +70,11 @@ public struct ESTService: Sendable {
         }
         if settings.caDistribution.includeEnrollmentCA { include(settings.enrollment.enrollmentCA) }
         settings.caDistribution.managedCAs.forEach(include)
-        return chosen.compactMap { id in all.first { $0.id == id }?.certificateDER }
+        var certificates = chosen.compactMap { id in all.first { $0.id == id }?.certificateDER }
+        if settings.caDistribution.includeSystemCA {
+            certificates += systemCAs.filter { !certificates.contains($0) }
+        }
+        return certificates
     }
 
     static func readCSR(_ body: [UInt8]) throws -> (der: [UInt8], csr: CertificateSigningRequest, commonName: String) {

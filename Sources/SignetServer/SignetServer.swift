@@ -29,8 +29,12 @@ public enum SignetServer {
         /// The audit lag `/ready` and the audit status judge.
         var auditSettings = AuditSettings()
 
-        init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared) {
+        /// What `include_system_ca` adds to a DMS's `/cacerts`.
+        let systemCAs: SystemCABundle
+
+        init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared, systemCAs: SystemCABundle = .none) {
             self.core = core
+            self.systemCAs = systemCAs
             self.database = database
             self.token = token
             catalog = Catalog(database: database)
@@ -38,7 +42,7 @@ public enum SignetServer {
             refusals = RefusalSampler(trail: database.auditTrail)
             registry = Registry(database: database)
             lifecycle = DeviceLifecycle(core: core, registry: registry, catalog: catalog)
-            est = ESTService(core: core, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient))
+            est = ESTService(core: core, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient), systemCAs: systemCAs.certificates)
         }
     }
 
@@ -88,7 +92,10 @@ public enum SignetServer {
             token: token, stores: database.stores, publicBaseURL: configuration.publicURL,
             revocationSettings: try configuration.revocationSettings(), logger: logger
         )
-        var services = Services(core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS, webhookClient: webhookClient)
+        let systemCAs = try configuration.systemCABundle.map(SystemCABundle.init(file:)) ?? .none
+        var services = Services(
+            core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS, webhookClient: webhookClient, systemCAs: systemCAs
+        )
         services.auditSettings = try configuration.auditSettings()
 
         let jwks = try configuration.required(configuration.jwksFile, .jwksFile)

@@ -60,7 +60,6 @@ import Testing
         ("bool as string", { edit(&$0, "enrollment_settings") { $0["verify_csr_signature"] = .string("yes") } }, "settings.enrollment_settings.verify_csr_signature"),
         ("year duration", { edit(&$0, "reenrollment_settings") { $0["preventive_delta"] = .string("1y") } }, "settings.reenrollment_settings.preventive_delta"),
         ("a CSR signature left unverified", { edit(&$0, "enrollment_settings") { $0["verify_csr_signature"] = .bool(false) } }, "settings.enrollment_settings.verify_csr_signature"),
-        ("a system CA bundle Signet does not have", { edit(&$0, "ca_distribution_settings") { $0["include_system_ca"] = .bool(true) } }, "settings.ca_distribution_settings.include_system_ca"),
         ("critical longer than preventive", { edit(&$0, "reenrollment_settings") { $0["critical_delta"] = .string("60d") } }, "settings.reenrollment_settings.critical_delta"),
         ("expired renewal without grace", { edit(&$0, "reenrollment_settings") { $0["enable_expired_renewal"] = .bool(true) } }, "settings.reenrollment_settings.expired_renewal_grace"),
         ("grace too long", { edit(&$0, "reenrollment_settings") { $0["enable_expired_renewal"] = .bool(true); $0["expired_renewal_grace"] = .string("365d") } }, "settings.reenrollment_settings.expired_renewal_grace"),
@@ -83,6 +82,7 @@ import Testing
             } }
         }, "settings.enrollment_settings.est_rfc7030_settings.webhook_settings.timeout"),
         ("server keygen with a weak key", { $0["server_keygen_settings"] = .object(["enabled": .bool(true), "key_type": .string("RSA"), "key_size": .number(1024)]) }, "settings.server_keygen_settings.key_type"),
+        ("a distribution of no CA at all", { edit(&$0, "ca_distribution_settings") { $0["include_enrollment_ca"] = .bool(false); $0["include_system_ca"] = .bool(false); $0["managed_cas"] = .array([]) } }, "settings.ca_distribution_settings"),
         ("CA list with a number", { edit(&$0, "ca_distribution_settings") { $0["managed_cas"] = .array([.number(1)]) } }, "settings.ca_distribution_settings.managed_cas[0]"),
     ]
 

@@ -40,4 +40,26 @@ import Testing
         #expect(throws: ConfigurationError.self) { try unreadable.revocationSettings() }
         #expect(throws: ConfigurationError.self) { try ServerConfiguration.load(file: nil, environment: ["SIGNET_OCSP_PRESIGN": "sometimes"]) }
     }
+
+    @Test func aSystemCABundleHoldsCACertificatesOrStartUpStopsNamingTheProblem() throws {
+        let scratch = try Scratch()
+        func certificate(_ name: String, _ extensions: [String]) throws -> String {
+            let made = try Tool.run("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=\(name)",
+                                                "-keyout", scratch.path(name + ".key"), "-out", scratch.path(name + ".pem")] + extensions)
+            guard made.status == 0 else { throw TestSetupError(made.error) }
+            return String(decoding: try scratch.read(name + ".pem"), as: UTF8.self)
+        }
+        let ca = try certificate("bundle-ca", ["-addext", "basicConstraints=critical,CA:TRUE"])
+        let leaf = try certificate("bundle-leaf", ["-addext", "basicConstraints=critical,CA:FALSE"])
+        #expect(try SystemCABundle(file: try scratch.write("good.pem", Array(ca.utf8))).certificates.count == 1)
+        for (name, content, expected) in [
+            ("leaf.pem", ca + leaf, "certificate 2 of system_ca_bundle"), ("empty.pem", "", "holds no certificate"),
+            ("key.pem", String(decoding: try scratch.read("bundle-ca.key"), as: UTF8.self), "not a CERTIFICATE"),
+        ] {
+            let file = try scratch.write(name, Array(content.utf8))
+            let error = #expect(throws: ConfigurationError.self) { try SystemCABundle(file: file) }
+            #expect(error.map { "\($0)" }?.contains(expected) == true, "\(String(describing: error))")
+        }
+        #expect(throws: ConfigurationError.self) { try SystemCABundle(file: scratch.path("missing.pem")) }
+    }
 }
