@@ -34,12 +34,16 @@ extension SigningCore {
         let decisions = stores.decisions
         key.beforeSigning = { tbs in
             var log = log
-            try log.apply(CertificateLint.lint(tbs: tbs[...], signatureAlgorithm: algorithmIdentifier[...]), to: "the certificate")
-            try await decisions.record(decision.record(.approved, rules: log.outcomes, serialNumber: SerialNumbers.hex(serial), id: approvalID))
+            try IssuanceStages.time(.lint) {
+                try log.apply(CertificateLint.lint(tbs: tbs[...], signatureAlgorithm: algorithmIdentifier[...]), to: "the certificate")
+            }
+            try await IssuanceStages.time(.decision) {
+                try await decisions.record(decision.record(.approved, rules: log.outcomes, serialNumber: SerialNumbers.hex(serial), id: approvalID))
+            }
         }
         let certificate: Certificate
         do {
-            certificate = try await Certificate(
+            certificate = try await IssuanceStages.time(.certificate) { try await Certificate(
                 version: .v3,
                 serialNumber: serial,
                 publicKey: plan.publicKey,
@@ -50,12 +54,12 @@ extension SigningCore {
                 signatureAlgorithm: algorithm,
                 extensions: plan.extensions,
                 issuerAsyncPrivateKey: Certificate.PrivateKey(key)
-            )
+            ) }
         } catch let error as TokenError {
             try await recordFailure("token.sign", "\(error)", decision: decision, log: log)
             throw GateError.token(error)
         }
-        guard signer.publicKey.isValidSignature(certificate.signature, for: certificate) else {
+        guard IssuanceStages.time(.verify, { signer.publicKey.isValidSignature(certificate.signature, for: certificate) }) else {
             logger.error("token signature did not verify", metadata: ["ca": "\(signer.caID)", "serial": "\(SerialNumbers.hex(serial))"])
             try await recordFailure("token.signature_verification", "the signature did not verify against CA '\(signer.caID)'", decision: decision, log: log)
             throw GateError.signatureNotVerified(caID: signer.caID)

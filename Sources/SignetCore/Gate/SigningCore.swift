@@ -49,23 +49,28 @@ public final class SigningCore: Sendable {
         decision.requestFingerprint = CSRReading.fingerprint(csr)
         var log = RuleLog()
         do {
-            let signer = try await signingCA(caID, log: &log)
-            let profile = try await profile(profileID ?? signer.record.issuanceProfileID, purpose: "issuance", log: &log)
-            decision.profile = profile
-            try checkProfileUse(profile, by: signer, requester: requester, log: &log)
-            var requested = try readCSR(csr, profile: profile.profile, decision: &decision, log: &log)
+            let (signer, profile) = try await IssuanceStages.time(.policy) {
+                let signer = try await signingCA(caID, log: &log)
+                let profile = try await self.profile(profileID ?? signer.record.issuanceProfileID, purpose: "issuance", log: &log)
+                decision.profile = profile
+                try checkProfileUse(profile, by: signer, requester: requester, log: &log)
+                return (signer, profile)
+            }
+            var requested = try IssuanceStages.time(.csr) { try readCSR(csr, profile: profile.profile, decision: &decision, log: &log) }
             requested.deviceID = deviceID
-            let plan = try IssuancePolicy.evaluate(
-                profile: profile.profile,
-                request: requested,
-                issuer: signer.context,
-                urls: .under(base: publicBaseURL, caID: caID),
-                now: clock(),
-                log: &log
-            )
+            let plan = try IssuanceStages.time(.policy) {
+                try IssuancePolicy.evaluate(
+                    profile: profile.profile,
+                    request: requested,
+                    issuer: signer.context,
+                    urls: .under(base: publicBaseURL, caID: caID),
+                    now: clock(),
+                    log: &log
+                )
+            }
             let (certificate, decisionID) = try await sign(plan, by: signer.signer, decision: decision, log: log)
             let record = try CertificateRecord(certificate, plan: plan, issuerCAID: caID, profile: profile, requester: requester, decisionID: decisionID)
-            try await stores.certificates.insert(record)
+            try await IssuanceStages.time(.store) { try await stores.certificates.insert(record) }
             return Issued(certificate: certificate, record: record, decisionID: decisionID)
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)

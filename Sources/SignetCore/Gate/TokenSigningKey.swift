@@ -46,7 +46,9 @@ struct TokenSigningKey: CustomPrivateKey {
     /// sees the TBSCertificate first, then the token signs it off the caller's executor.
     func signAsynchronously(bytes: some DataProtocol & Sendable, signatureAlgorithm: Certificate.SignatureAlgorithm) async throws -> Certificate.Signature {
         if let beforeSigning { try await beforeSigning(Array(bytes)) }
-        return try await token.perform { try self.signSynchronously(bytes: bytes, signatureAlgorithm: signatureAlgorithm) }
+        return try await IssuanceStages.time(.token) {
+            try await token.perform { try self.signSynchronously(bytes: bytes, signatureAlgorithm: signatureAlgorithm) }
+        }
     }
 
     /// The token mechanism family for an X.509 signature algorithm.
