@@ -27,6 +27,8 @@ import X509
         #expect(!NameSyntax.isDNSName(String(repeating: "a", count: 64) + ".example.com"), "labels have at most 63 octets")
         #expect(NameSyntax.isDNSName("*.example.com", allowWildcard: true) && !NameSyntax.isDNSName("*.example.com"))
         #expect(!NameSyntax.isDNSName("a.*.example.com", allowWildcard: true))
+        #expect(!NameSyntax.isDNSName("10.0.0.1") && !NameSyntax.isDNSName("device.a1") && !NameSyntax.isDNSName("device.x") && NameSyntax.isDNSName("localhost"),
+                "a dotted name's top-level label is two octets or more and ends in a letter")
         #expect(NameSyntax.isURI("https://host.example:8443/x?y") && NameSyntax.isURI("urn:uuid:1234") && !NameSyntax.isURI("https://bad host/"))
         #expect(NameSyntax.isEmailAddress("a.b+c@example.com") && !NameSyntax.isEmailAddress("a b@example.com"))
         #expect(IPRange(cidr: "10.0.0.0/8")?.contains([10, 1, 2, 3]) == true && IPRange(cidr: "10.0.0.0/8")?.contains([11, 0, 0, 1]) == false)
@@ -57,6 +59,14 @@ import X509
         // The decision says where the subject came from.
         let detail = try await fixture.environment.rows("SELECT detail::text FROM audit_log WHERE id = \(issued.decisionID)", as: String.self).joined()
         #expect(detail.contains("request subject ignored"), "\(detail)")
+    }
+
+    @Test func dnsNamesTheLintWouldRefuseAreRefusedByTheCSRRuleFirst() async throws {
+        let fixture = try await GateFixture.get()
+        for name in ["10.0.0.1", "sensor.x", "sensor.lan1"] {
+            let refused = try await issue(fixture, profile: "iot-device", cn: "dotted", names: "DNS:\(name)")
+            #expect(rule(refused) == "csr.subject_alt_name", "\(name)")
+        }
     }
 
     @Test func oneDeviceCannotNameAnothersHost() async throws {

@@ -23,7 +23,7 @@ enum GeneralNameLint {
                 let parts = text.split(separator: "@", omittingEmptySubsequences: false)
                 if parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty { report.error("\(name)_rfc822", "'\(text)' in the \(what) is not a mailbox (local@domain)") }
             case 2:
-                if !isDNSName(text) {
+                if !NameSyntax.isDNSName(text) {
                     report.error("\(name)_dns", "'\(text)' in the \(what) is not a DNS name in preferred name syntax")
                 } else if !text.contains(".") {
                     report.warning("\(name)_dns_single_label", "'\(text)' in the \(what) is a single label, not a fully qualified name")
@@ -40,33 +40,11 @@ enum GeneralNameLint {
         }
     }
 
-    /// RFC 1034 3.5 preferred name syntax (with RFC 1123's leading digits), as RFC 5280
-    /// 4.2.1.6 requires: letters, digits and inner hyphens in labels of 1 to 63 octets, and a
-    /// top-level label of at least two characters ending in a letter (none is numeric). No
-    /// wildcard: RFC 5280 does not define one.
-    static func isDNSName(_ text: String) -> Bool {
-        guard !text.isEmpty, text.utf8.count <= 253 else { return false }
-        let labels = text.split(separator: ".", omittingEmptySubsequences: false)
-        if labels.count > 1, let top = labels.last?.utf8, top.count < 2 || !isLetter(top.last!) { return false }
-        for label in labels {
-            let utf8 = Array(label.utf8)
-            guard (1...63).contains(utf8.count), utf8.first != UInt8(ascii: "-"), utf8.last != UInt8(ascii: "-"),
-                  utf8.allSatisfy({ isLetterOrDigit($0) || $0 == UInt8(ascii: "-") }) else { return false }
-        }
-        return true
-    }
-
-    private static func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
-
-    private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
-        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-    }
-
     /// RFC 3986 3.1: `scheme ":"`, the scheme a letter then letters, digits, `+ - .`.
     static func hasScheme(_ text: String) -> Bool {
         guard let colon = text.firstIndex(of: ":"), colon != text.startIndex, text.index(after: colon) != text.endIndex else { return false }
         let scheme = text[..<colon].utf8
         guard let first = scheme.first, (0x41...0x5A).contains(first) || (0x61...0x7A).contains(first) else { return false }
-        return scheme.allSatisfy { isLetterOrDigit($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
+        return scheme.allSatisfy { NameSyntax.isAlphanumeric($0) || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }
     }
 }

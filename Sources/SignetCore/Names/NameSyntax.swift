@@ -4,15 +4,20 @@ import Foundation
 /// policy looks at them: a name that is not well-formed for its type is never signed.
 enum NameSyntax {
     /// RFC 1034 preferred name syntax as RFC 5280 4.2.1.6 requires it: labels of letters,
-    /// digits and inner hyphens, 1-63 octets each, 253 in all; a leading `*.` wildcard label
-    /// is allowed (RFC 6125), no trailing dot.
+    /// digits and inner hyphens, 1-63 octets each, 253 in all, no trailing dot; the top-level
+    /// label of a dotted name is at least two octets and ends in a letter (RFC 1123 2.1: a
+    /// host name never looks like a dotted address). A leading `*.` wildcard label is allowed
+    /// where asked for (RFC 6125). The CSR rules and the lint of every TBS both use this one.
     static func isDNSName(_ name: String, allowWildcard: Bool = false) -> Bool {
         let bytes = Array(name.utf8)
         guard !bytes.isEmpty, bytes.count <= 253 else { return false }
         var labels = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        if labels.count > 1, let top = labels.last, top.count < 2 || !isLetter(top.last!) { return false }
         if allowWildcard, labels.count > 2, labels[0].elementsEqual([UInt8(ascii: "*")]) { labels.removeFirst() }
         return labels.allSatisfy(isLabel)
     }
+
+    static func isLetter(_ byte: UInt8) -> Bool { (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
 
     private static func isLabel(_ label: ArraySlice<UInt8>) -> Bool {
         guard (1...63).contains(label.count), label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-") else { return false }
