@@ -63,6 +63,9 @@ import X509
         Hostile(name: "a three-letter country", rule: "csr.subject", kind: .policy) { _ in
             try RawCSR(rdns: [RawCSR.rdn([2, 5, 4, 6], RawCSR.printable, Array("USA".utf8)), RawCSR.rdn(cn, RawCSR.utf8, Array("x".utf8))]).der()
         },
+        Hostile(name: "a givenName beyond RFC 5280's 16 characters", rule: "csr.subject", kind: .policy) { _ in
+            try RawCSR(rdns: [RawCSR.rdn([2, 5, 4, 42], RawCSR.utf8, Array(String(repeating: "g", count: 17).utf8)), RawCSR.rdn(cn, RawCSR.utf8, Array("x".utf8))]).der()
+        },
         Hostile(name: "an empty common name", rule: "csr.subject", kind: .policy) { _ in
             try RawCSR(rdns: [RawCSR.rdn(cn, RawCSR.utf8, [])]).der()
         },

@@ -27,28 +27,16 @@ enum SubjectAttributeRules {
 
     private static let directoryString: Set<StringType> = [.utf8, .printable]
 
-    static let known: [ASN1ObjectIdentifier: Rule] = [
-        [2, 5, 4, 3]: Rule(name: "commonName", maximumLength: 64, types: directoryString),
-        [2, 5, 4, 6]: Rule(name: "countryName", maximumLength: 2, types: [.printable]),
-        [2, 5, 4, 8]: Rule(name: "stateOrProvinceName", maximumLength: 128, types: directoryString),
-        [2, 5, 4, 7]: Rule(name: "localityName", maximumLength: 128, types: directoryString),
-        [2, 5, 4, 10]: Rule(name: "organizationName", maximumLength: 64, types: directoryString),
-        [2, 5, 4, 11]: Rule(name: "organizationalUnitName", maximumLength: 64, types: directoryString),
-        [2, 5, 4, 12]: Rule(name: "title", maximumLength: 64, types: directoryString),
-        [2, 5, 4, 5]: Rule(name: "serialNumber", maximumLength: 64, types: [.printable]),
-        [2, 5, 4, 46]: Rule(name: "dnQualifier", maximumLength: 64, types: [.printable]),
-        [2, 5, 4, 4]: Rule(name: "surname", maximumLength: 64, types: directoryString),
-        [2, 5, 4, 42]: Rule(name: "givenName", maximumLength: 64, types: directoryString),
-        [2, 5, 4, 43]: Rule(name: "initials", maximumLength: 64, types: directoryString),
-        [2, 5, 4, 44]: Rule(name: "generationQualifier", maximumLength: 64, types: directoryString),
-        [2, 5, 4, 65]: Rule(name: "pseudonym", maximumLength: 128, types: directoryString),
-        [2, 5, 4, 9]: Rule(name: "streetAddress", maximumLength: 128, types: directoryString),
-        [2, 5, 4, 17]: Rule(name: "postalCode", maximumLength: 40, types: directoryString),
-        [2, 5, 4, 97]: Rule(name: "organizationIdentifier", maximumLength: 64, types: directoryString),
-        [1, 2, 840, 113549, 1, 9, 1]: Rule(name: "emailAddress", maximumLength: 255, types: [.ia5]),
-        [0, 9, 2342, 19200300, 100, 1, 25]: Rule(name: "domainComponent", maximumLength: 63, types: [.ia5]),
-        [0, 9, 2342, 19200300, 100, 1, 1]: Rule(name: "userId", maximumLength: 256, types: directoryString),
-    ]
+    /// The types the lint knows (one table for both, so a request the CSR rules accept is
+    /// never refused later by the lint for its subject's bounds or string types).
+    static let known: [ASN1ObjectIdentifier: Rule] = NameLint.attributes.mapValues { entry in
+        switch entry.syntax {
+        case .directoryString(let max): Rule(name: entry.name, maximumLength: max, types: directoryString)
+        case .printableString(let max): Rule(name: entry.name, maximumLength: max ?? 64, types: [.printable])
+        case .ia5String(let max): Rule(name: entry.name, maximumLength: max, types: [.ia5])
+        case .country: Rule(name: entry.name, maximumLength: 2, types: [.printable])
+        }
+    }
 
     enum Violation: Error {
         /// The bytes are not what their type says (not UTF-8, a character PrintableString lacks).
