@@ -20,8 +20,6 @@ public struct CRLState: Sendable, Hashable {
 
     public init(revision: Int64, lastNumber: Int64, publishedRevision: Int64, fullNumber: Int64?, fullRevision: Int64?, fullDueAt: Date?, deltaDueAt: Date?,
                 oldestUnlistedChangeAge: TimeInterval? = nil, newestUnlistedChangeAge: TimeInterval? = nil) {
-        self.oldestUnlistedChangeAge = oldestUnlistedChangeAge
-        self.newestUnlistedChangeAge = newestUnlistedChangeAge
         self.revision = revision
         self.lastNumber = lastNumber
         self.publishedRevision = publishedRevision
@@ -29,6 +27,8 @@ public struct CRLState: Sendable, Hashable {
         self.fullRevision = fullRevision
         self.fullDueAt = fullDueAt
         self.deltaDueAt = deltaDueAt
+        self.oldestUnlistedChangeAge = oldestUnlistedChangeAge
+        self.newestUnlistedChangeAge = newestUnlistedChangeAge
     }
 }
 

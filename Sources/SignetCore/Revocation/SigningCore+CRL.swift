@@ -16,7 +16,8 @@ extension SigningCore {
 
     /// Publishes what is due for the CA: a full CRL (first time, on schedule, after
     /// revocation changes settle or wait too long, or `forceFull`) with a fresh delta beside
-    /// it, or a delta after revocation changes or before the last one expires. Returns what was published (nothing when nothing was due).
+    /// it, or a delta after revocation changes or before the last one expires. Returns what
+    /// was published (nothing when nothing was due).
     @discardableResult
     public func publishCRLs(caID: String, forceFull: Bool = false, requester: Requester = SigningCore.systemRequester) async throws -> [CRLDraft] {
         var decision = DecisionDraft(action: .publishCRL, caID: caID, requester: requester)
