@@ -6,7 +6,9 @@ import SignetStore
 
 /// Keeps CRLs and pre-signed OCSP responses current for the CAs whose keys are on this
 /// process's token. Every server process runs one; the database orders their work, so
-/// several processes never publish two CRLs with the same number.
+/// several processes never publish two CRLs with the same number. A pass each second: a
+/// delta follows a revocation change at once, a full CRL once the changes settle (or have
+/// waited long enough; `RevocationSettings.fullCRLDue`), and both again on schedule.
 struct RevocationPublisherService: Service {
     let core: SigningCore
     let database: Database
@@ -29,7 +31,7 @@ struct RevocationPublisherService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = Date()
             do {
-                for caID in try await database.stores.crls.casNeedingCRLs() where failedUntil[caID].map({ $0 <= now }) ?? true {
+                for caID in try await database.stores.crls.casNeedingCRLs(core.revocationSettings) where failedUntil[caID].map({ $0 <= now }) ?? true {
                     guard try await core.publishesCRLs(caID: caID) else { continue }
                     do {
                         try await core.publishCRLs(caID: caID)

@@ -28,6 +28,10 @@ public struct ServerConfiguration: Sendable, Codable {
     public var crlValidity = "24h"
     public var crlFullInterval = "1h"
     public var deltaCRLValidity = "1h"
+    /// A full CRL follows revocation changes once they have been quiet this long …
+    public var crlFullDebounce = "2s"
+    /// … and at most this long after the first of them (see `RevocationSettings`).
+    public var crlFullMaxDelay = "10s"
     public var ocspValidity = "24h"
     public var ocspRefreshBefore = "12h"
     /// Sign OCSP responses ahead of requests (off: every first request signs).
@@ -61,6 +65,7 @@ public struct ServerConfiguration: Sendable, Codable {
         case jwksFile = "jwks_file", jwtIssuer = "jwt_issuer", jwtAudience = "jwt_audience", roleClaim = "role_claim"
         case tokenSessions = "token_sessions", databaseConnections = "database_connections"
         case crlValidity = "crl_validity", crlFullInterval = "crl_full_interval", deltaCRLValidity = "delta_crl_validity"
+        case crlFullDebounce = "crl_full_debounce", crlFullMaxDelay = "crl_full_max_delay"
         case ocspValidity = "ocsp_validity", ocspRefreshBefore = "ocsp_refresh_before", ocspPresign = "ocsp_presign"
         case ocspNonce = "ocsp_nonce", ocspMaxCertIDs = "ocsp_max_certids"
         case estDefaultDMS = "est_default_dms", estWebhookCAFile = "est_webhook_ca_file", systemCABundle = "system_ca_bundle"
@@ -101,6 +106,8 @@ public struct ServerConfiguration: Sendable, Codable {
         crlValidity = try c.decodeIfPresent(String.self, forKey: .crlValidity) ?? defaults.crlValidity
         crlFullInterval = try c.decodeIfPresent(String.self, forKey: .crlFullInterval) ?? defaults.crlFullInterval
         deltaCRLValidity = try c.decodeIfPresent(String.self, forKey: .deltaCRLValidity) ?? defaults.deltaCRLValidity
+        crlFullDebounce = try c.decodeIfPresent(String.self, forKey: .crlFullDebounce) ?? defaults.crlFullDebounce
+        crlFullMaxDelay = try c.decodeIfPresent(String.self, forKey: .crlFullMaxDelay) ?? defaults.crlFullMaxDelay
         ocspValidity = try c.decodeIfPresent(String.self, forKey: .ocspValidity) ?? defaults.ocspValidity
         ocspRefreshBefore = try c.decodeIfPresent(String.self, forKey: .ocspRefreshBefore) ?? defaults.ocspRefreshBefore
         ocspPresign = try c.decodeIfPresent(Bool.self, forKey: .ocspPresign) ?? defaults.ocspPresign
@@ -161,6 +168,8 @@ public struct ServerConfiguration: Sendable, Codable {
         crlValidity = value(.crlValidity) ?? crlValidity
         crlFullInterval = value(.crlFullInterval) ?? crlFullInterval
         deltaCRLValidity = value(.deltaCRLValidity) ?? deltaCRLValidity
+        crlFullDebounce = value(.crlFullDebounce) ?? crlFullDebounce
+        crlFullMaxDelay = value(.crlFullMaxDelay) ?? crlFullMaxDelay
         ocspValidity = value(.ocspValidity) ?? ocspValidity
         ocspRefreshBefore = value(.ocspRefreshBefore) ?? ocspRefreshBefore
         ocspNonce = value(.ocspNonce) ?? ocspNonce
@@ -190,6 +199,8 @@ public struct ServerConfiguration: Sendable, Codable {
         settings.crlValidity = try seconds(crlValidity, .crlValidity)
         settings.fullCRLInterval = try seconds(crlFullInterval, .crlFullInterval)
         settings.deltaCRLValidity = try seconds(deltaCRLValidity, .deltaCRLValidity)
+        settings.fullCRLDebounce = try seconds(crlFullDebounce, .crlFullDebounce)
+        settings.fullCRLMaxDelay = try seconds(crlFullMaxDelay, .crlFullMaxDelay)
         settings.ocspValidity = try seconds(ocspValidity, .ocspValidity)
         settings.ocspRefreshBefore = try seconds(ocspRefreshBefore, .ocspRefreshBefore)
         settings.ocspMaxCertIDs = ocspMaxCertIDs

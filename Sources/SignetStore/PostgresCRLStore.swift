@@ -8,7 +8,7 @@ import SignetCore
 /// lock wait, so a publisher that waited on another fails with a serialization error and
 /// starts again on a snapshot that includes the other's CRL. Numbers are never reused, a
 /// higher number always covers at least as much, and revocations (which touch only
-/// `crl_state`) never wait for a publication.
+/// `crl_state` and add to `crl_revisions`) never wait for a publication.
 struct PostgresCRLStore: CRLStore {
     let client: PostgresClient
     let auditKey: AuditKey
@@ -39,17 +39,28 @@ struct PostgresCRLStore: CRLStore {
     }
 
     private func publish(caID: String, on connection: PostgresConnection, _ build: @Sendable (CRLState, any CRLPublishing) async throws -> CRLPublication?) async throws -> [CRLDraft] {
-        var state: CRLState?
         let current: PostgresQuery = """
             SELECT COALESCE(s.revision, 0), p.crl_number, p.published_revision, p.full_number, p.full_revision, p.full_due_at, p.delta_due_at
             FROM crl_publication p LEFT JOIN crl_state s ON s.ca_id = p.ca_id WHERE p.ca_id = \(caID) FOR UPDATE OF p
             """
+        var read: CRLState?
         for try await (revision, number, published, fullNumber, fullRevision, fullDue, deltaDue) in try await connection.query(current, logger: logger)
             .decode((Int64, Int64, Int64, Int64?, Int64?, Date?, Date?).self) {
-            state = CRLState(revision: revision, lastNumber: number, publishedRevision: published, fullNumber: fullNumber,
-                             fullRevision: fullRevision, fullDueAt: fullDue, deltaDueAt: deltaDue)
+            read = CRLState(revision: revision, lastNumber: number, publishedRevision: published, fullNumber: fullNumber,
+                            fullRevision: fullRevision, fullDueAt: fullDue, deltaDueAt: deltaDue)
         }
-        guard let state else { throw StoreError.corruptRow("crl_publication for \(caID) is missing") }
+        guard let read else { throw StoreError.corruptRow("crl_publication for \(caID) is missing") }
+        // In the same snapshot: the changes up to `revision` that the last full CRL lacks.
+        let waiting: PostgresQuery = """
+            SELECT EXTRACT(EPOCH FROM statement_timestamp() - min(changed_at))::float8, EXTRACT(EPOCH FROM statement_timestamp() - max(changed_at))::float8
+            FROM crl_revisions WHERE ca_id = \(caID) AND revision > \(read.fullRevision ?? -1) AND revision <= \(read.revision)
+            """
+        var state = read
+        for try await (oldest, newest) in try await connection.query(waiting, logger: logger).decode((Double?, Double?).self) {
+            state = CRLState(revision: read.revision, lastNumber: read.lastNumber, publishedRevision: read.publishedRevision, fullNumber: read.fullNumber,
+                             fullRevision: read.fullRevision, fullDueAt: read.fullDueAt, deltaDueAt: read.deltaDueAt,
+                             oldestUnlistedChangeAge: oldest, newestUnlistedChangeAge: newest)
+        }
         guard let publication = try await build(state, TransactionPublishing(connection: connection, caID: caID, auditKey: auditKey, logger: logger)) else { return [] }
         var full: CRLDraft?
         for draft in publication.drafts {
@@ -75,6 +86,10 @@ struct PostgresCRLStore: CRLStore {
             """,
             logger: logger
         )
+        if let full {
+            // Revocations only ever insert newer revisions here, so this deletes under no one.
+            try await connection.query("DELETE FROM crl_revisions WHERE ca_id = \(caID) AND revision <= \(full.revision)", logger: logger)
+        }
         try await connection.query(
             """
             UPDATE crl_publication SET crl_number = \(last.number), published_revision = \(last.revision),
@@ -118,7 +133,7 @@ struct PostgresCRLStore: CRLStore {
         return nil
     }
 
-    func casNeedingCRLs() async throws -> [String] {
+    func casNeedingCRLs(_ settings: RevocationSettings) async throws -> [String] {
         let query: PostgresQuery = """
             SELECT a.id FROM certificate_authorities a
             LEFT JOIN crl_publication p ON p.ca_id = a.id LEFT JOIN crl_state s ON s.ca_id = a.id
@@ -127,7 +142,11 @@ struct PostgresCRLStore: CRLStore {
               AND (a.status = 'ACTIVE' OR EXISTS (
                   SELECT 1 FROM certificates c WHERE c.issuer_ca_id = a.id AND c.not_after > now() AND c.der <> a.certificate))
               AND (p.ca_id IS NULL OR p.full_due_at IS NULL OR p.full_due_at <= now() OR p.delta_due_at <= now()
-                   OR COALESCE(s.revision, 0) > p.published_revision)
+                   OR COALESCE(s.revision, 0) > p.published_revision
+                   -- RevocationSettings.fullCRLDue, by the database's clock.
+                   OR EXISTS (SELECT 1 FROM crl_revisions r WHERE r.ca_id = a.id AND r.revision > COALESCE(p.full_revision, -1)
+                              HAVING max(r.changed_at) <= now() - make_interval(secs => \(settings.fullCRLDebounce))
+                                  OR min(r.changed_at) <= now() - make_interval(secs => \(settings.fullCRLStartBy))))
             ORDER BY a.id
             """
         var ids: [String] = []

@@ -4,8 +4,8 @@ import PostgresNIO
 import SignetCore
 
 /// Revocation changes. Each runs in one transaction holding the certificate's row lock and
-/// its issuer's `crl_state` row, whose `revision` it bumps; CRL publication takes the same
-/// row, so every CRL covers whole changes in commit order.
+/// its issuer's `crl_state` row, whose `revision` it bumps (and notes in `crl_revisions`);
+/// CRL publication takes the same row, so every CRL covers whole changes in commit order.
 struct PostgresRevocationStore: RevocationStore {
     let client: PostgresClient
     let logger: Logger
@@ -96,11 +96,17 @@ struct PostgresRevocationStore: RevocationStore {
         }
     }
 
-    /// Takes the CA's revocation row lock and returns its new revision.
+    /// Takes the CA's revocation row lock and returns its new revision, noting when it was
+    /// made (`crl_revisions`: a full CRL follows within a bound). The time is read once the
+    /// lock is held, so later revisions never carry earlier times.
     static func bumpRevision(caID: String, connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         let query: PostgresQuery = """
-            INSERT INTO crl_state (ca_id, revision) VALUES (\(caID), 1)
-            ON CONFLICT (ca_id) DO UPDATE SET revision = crl_state.revision + 1
+            WITH bumped AS (
+                INSERT INTO crl_state (ca_id, revision) VALUES (\(caID), 1)
+                ON CONFLICT (ca_id) DO UPDATE SET revision = crl_state.revision + 1
+                RETURNING ca_id, revision
+            )
+            INSERT INTO crl_revisions (ca_id, revision, changed_at) SELECT ca_id, revision, clock_timestamp() FROM bumped
             RETURNING revision
             """
         for try await revision in try await connection.query(query, logger: logger).decode(Int64.self) { return revision }

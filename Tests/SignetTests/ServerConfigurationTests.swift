@@ -25,6 +25,8 @@ import Testing
         let example = GateFixture.repositoryRoot.appendingPathComponent("deploy/signet.example.json").path
         let defaults = try ServerConfiguration.load(file: example, environment: [:]).revocationSettings()
         #expect(defaults.crlValidity == 86_400 && defaults.fullCRLInterval == 3600 && defaults.ocspRefreshBefore == 43_200)
+        #expect(defaults.fullCRLDebounce == 2 && defaults.fullCRLMaxDelay == 10)
+        #expect(try ServerConfiguration.load(file: nil, environment: [:]).revocationSettings() == defaults)
 
         let file = try scratch.write("revocation.json", Array(#"{"crl_validity": "7d", "crl_full_interval": "6h", "ocsp_presign": false}"#.utf8))
         let configuration = try ServerConfiguration.load(file: file, environment: ["SIGNET_DELTA_CRL_VALIDITY": "15m"])
@@ -36,6 +38,16 @@ import Testing
         let gap = try ServerConfiguration.load(file: nil, environment: ["SIGNET_CRL_FULL_INTERVAL": "48h"])
         let error = #expect(throws: ConfigurationError.self) { try gap.revocationSettings() }
         #expect(error?.description.contains("crl_full_interval") == true)
+        // Revocation changes reach the full CRL within crl_full_max_delay, debounced by crl_full_debounce.
+        let prompt = try ServerConfiguration.load(file: file, environment: ["SIGNET_CRL_FULL_DEBOUNCE": "5s", "SIGNET_CRL_FULL_MAX_DELAY": "1m"]).revocationSettings()
+        #expect(prompt.fullCRLDebounce == 5 && prompt.fullCRLMaxDelay == 60 && prompt.fullCRLStartBy == 55)
+        let rushed = try ServerConfiguration.load(file: nil, environment: ["SIGNET_CRL_FULL_DEBOUNCE": "6s", "SIGNET_CRL_FULL_MAX_DELAY": "10s"])
+        let rushedError = #expect(throws: ConfigurationError.self) { try rushed.revocationSettings() }
+        #expect(rushedError?.description.contains("crl_full_max_delay must be at least twice crl_full_debounce") == true, "\(String(describing: rushedError))")
+        let late = try ServerConfiguration.load(file: nil, environment: ["SIGNET_CRL_FULL_MAX_DELAY": "2h"])
+        #expect(throws: ConfigurationError.self) { try late.revocationSettings() }
+        let zero = #expect(throws: ConfigurationError.self) { try ServerConfiguration.load(file: nil, environment: ["SIGNET_CRL_FULL_DEBOUNCE": "0s"]).revocationSettings() }
+        #expect(zero?.description.contains("crl_full_debounce") == true, "\(String(describing: zero))")
         let unreadable = try ServerConfiguration.load(file: nil, environment: ["SIGNET_OCSP_VALIDITY": "1y"])
         #expect(throws: ConfigurationError.self) { try unreadable.revocationSettings() }
         #expect(throws: ConfigurationError.self) { try ServerConfiguration.load(file: nil, environment: ["SIGNET_OCSP_PRESIGN": "sometimes"]) }

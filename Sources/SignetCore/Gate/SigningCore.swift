@@ -15,7 +15,7 @@ public final class SigningCore: Sendable {
     let publicBaseURL: String?
     let clock: @Sendable () -> Date
     let logger: Logger
-    let revocationSettings: RevocationSettings
+    public let revocationSettings: RevocationSettings
     let parsedCertificates = ParsedCertificates()
     let verifiedProfiles = VerifiedProfiles()
     let ocspIssuers = OCSPIssuerIndex()

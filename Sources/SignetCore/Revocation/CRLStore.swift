@@ -13,8 +13,13 @@ public struct CRLState: Sendable, Hashable {
     public let fullRevision: Int64?
     public let fullDueAt: Date?
     public let deltaDueAt: Date?
+    /// How long ago the oldest and the newest revocation change that no full CRL lists yet
+    /// were made, by the database's clock (one clock for every server); nil when none waits.
+    public let oldestUnlistedChangeAge: TimeInterval?
+    public let newestUnlistedChangeAge: TimeInterval?
 
-    public init(revision: Int64, lastNumber: Int64, publishedRevision: Int64, fullNumber: Int64?, fullRevision: Int64?, fullDueAt: Date?, deltaDueAt: Date?) {
+    public init(revision: Int64, lastNumber: Int64, publishedRevision: Int64, fullNumber: Int64?, fullRevision: Int64?, fullDueAt: Date?, deltaDueAt: Date?,
+                oldestUnlistedChangeAge: TimeInterval? = nil, newestUnlistedChangeAge: TimeInterval? = nil) {
         self.revision = revision
         self.lastNumber = lastNumber
         self.publishedRevision = publishedRevision
@@ -22,6 +27,8 @@ public struct CRLState: Sendable, Hashable {
         self.fullRevision = fullRevision
         self.fullDueAt = fullDueAt
         self.deltaDueAt = deltaDueAt
+        self.oldestUnlistedChangeAge = oldestUnlistedChangeAge
+        self.newestUnlistedChangeAge = newestUnlistedChangeAge
     }
 }
 
@@ -118,6 +125,7 @@ public protocol CRLStore: Sendable {
     /// One chunk of a stored CRL (`sequence` from 0), or nil past the last. Only the two
     /// latest CRLs of each kind keep their bytes.
     func chunk(caID: String, number: Int64, sequence: Int) async throws -> [UInt8]?
-    /// Active CAs with a key whose CRLs are missing, due, or behind a revocation change.
-    func casNeedingCRLs() async throws -> [String]
+    /// Active CAs with a key whose CRLs are missing, due, or behind a revocation change
+    /// (a full CRL once `settings.fullCRLDue` says so for the changes it lacks).
+    func casNeedingCRLs(_ settings: RevocationSettings) async throws -> [String]
 }

@@ -14,9 +14,10 @@ extension SigningCore {
         return true
     }
 
-    /// Publishes what is due for the CA: a full CRL (first time, on schedule, or `forceFull`)
-    /// with a fresh delta beside it, or a delta after revocation changes or before the last
-    /// one expires. Returns what was published (nothing when nothing was due).
+    /// Publishes what is due for the CA: a full CRL (first time, on schedule, after
+    /// revocation changes settle or wait too long, or `forceFull`) with a fresh delta beside
+    /// it, or a delta after revocation changes or before the last one expires. Returns what
+    /// was published (nothing when nothing was due).
     @discardableResult
     public func publishCRLs(caID: String, forceFull: Bool = false, requester: Requester = SigningCore.systemRequester) async throws -> [CRLDraft] {
         var decision = DecisionDraft(action: .publishCRL, caID: caID, requester: requester)
@@ -56,7 +57,10 @@ extension SigningCore {
         let settings = revocationSettings
         return try await stores.crls.publish(caID: caID) { [self] state, reader in
             let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
-            let fullDue = forceFull || state.fullNumber == nil || state.fullDueAt.map { now >= $0 } ?? true
+            // Changes reach the full CRL too, within a bound, not only the delta: most relying
+            // parties never read a delta.
+            let changesDue = settings.fullCRLDue(oldestChangeAge: state.oldestUnlistedChangeAge, newestChangeAge: state.newestUnlistedChangeAge)
+            let fullDue = forceFull || changesDue || state.fullNumber == nil || state.fullDueAt.map { now >= $0 } ?? true
             let deltaDue = fullDue || state.revision > state.publishedRevision || state.deltaDueAt.map { now >= $0 } ?? true
             guard deltaDue else { return nil }
             var drafts: [CRLDraft] = []

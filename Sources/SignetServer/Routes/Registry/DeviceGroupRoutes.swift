@@ -38,7 +38,7 @@ enum DeviceGroupRoutes {
         }
         routes.add(.get, "\(prefix)/{id}/stats", roles: CARoutes.readers) { request, context in
             let scope = try await members(of: try context.parameters.require("id"), services)
-            let filters = try StatsQuery.filters(request, schema: Schemas.devices, excluding: "status")
+            let filters = try StatsQuery.filters(request, schema: Schemas.devices)
             return try .json(DeviceStatsResource(try await services.registry.deviceStats(filters, scope: scope)))
         }
     }

@@ -65,7 +65,7 @@ enum DeviceRoutes {
             return try .json(ListPage(list: page.rows.map(DeviceEventResource.init), next: page.next))
         }
         routes.add(.get, "\(prefix)/stats", roles: CARoutes.readers) { request, _ in
-            let filters = try StatsQuery.filters(request, schema: Schemas.devices, excluding: "status")
+            let filters = try StatsQuery.filters(request, schema: Schemas.devices)
             return try .json(DeviceStatsResource(try await services.registry.deviceStats(filters)))
         }
         routes.add(.post, "\(prefix)/devices/batch", roles: DMSRoutes.writers) { request, context in
