@@ -16,7 +16,7 @@ extension ESTService {
     public func serverKeygen(aps: String?, body: [UInt8], client: Client) async throws -> GeneratedEnrollment {
         let (record, settings) = try await policy(aps)
         guard settings.serverKeygen.enabled, let kind = settings.serverKeygen.keyKind else {
-            throw ESTRefusal.forbidden("est.serverkeygen", "DMS '\(record.id)' does not generate keys for its devices")
+            throw ESTRefusal.refused("est.serverkeygen", "DMS '\(record.id)' does not generate keys for its devices")
         }
         let request = try Self.readCSR(body)
         let passcode = try await authenticate(client, csr: request.csr, deviceID: request.commonName, dms: record.id, settings: settings)
@@ -29,7 +29,7 @@ extension ESTService {
                 do {
                     try await core.checkClientKey(kind, caID: settings.enrollment.enrollmentCA, profileID: settings.issuanceProfileID)
                 } catch GateError.refused(let refusal) {
-                    throw ESTRefusal.forbidden(refusal.rule, refusal.detail)
+                    throw ESTRefusal.refused(refusal.rule, refusal.detail)
                 }
                 let key = try await core.generateClientKey(kind)
                 let certificate = try await provision(request.commonName, csr: try key.request(replacing: request.csr), dms: record.id, settings: settings)

@@ -66,7 +66,7 @@ import Testing
         let fixture = try await ESTFixture.make("est-nokeygen")
         let device = unique("dev")
         let answer = try fixture.est("serverkeygen", body: try fixture.csr("/CN=\(device)").body, certificate: try fixture.bootstrap(device))
-        #expect(answer.status == 403)
-        #expect(answer.text == "DMS '\(fixture.dmsID)' does not generate keys for its devices\n")
+        #expect(answer.status == 400)
+        #expect(answer.text == "DMS '\(fixture.dmsID)' does not generate keys for its devices\nrule: est.serverkeygen\n")
     }
 }
