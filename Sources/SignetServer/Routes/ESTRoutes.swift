@@ -82,15 +82,16 @@ enum ESTRoutes {
         base64(ESTWire.certsOnly(certificates), contentType: "application/pkcs7-mime; smime-type=certs-only")
     }
 
-    /// RFC 7030 §4.4.2: the private key (PKCS#8) and the certificate, each base64, in one
-    /// multipart/mixed body.
+    /// RFC 7030 §4.4.2: the private key (PKCS#8, or EnvelopedData when the client asked for
+    /// it encrypted) and the certificate, each base64, in one multipart/mixed body.
     static func multipart(_ generated: ESTService.GeneratedEnrollment) -> Response {
         let boundary = "signet-est-" + UUID().uuidString.lowercased()
         func part(_ type: String, _ der: [UInt8]) -> String {
             "--\(boundary)\r\nContent-Type: \(type)\r\nContent-Transfer-Encoding: base64\r\n\r\n"
                 + String(decoding: ESTWire.base64Body(der), as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n")
         }
-        let body = part("application/pkcs8", generated.privateKey)
+        let keyType = generated.keyIsEncrypted ? "application/pkcs7-mime; smime-type=server-generated-key" : "application/pkcs8"
+        let body = part(keyType, generated.privateKey)
             + part("application/pkcs7-mime; smime-type=certs-only", ESTWire.certsOnly([generated.certificate]))
             + "--\(boundary)--\r\n"
         return Response(status: .ok, headers: [.contentType: "multipart/mixed; boundary=\(boundary)"], body: .init(byteBuffer: ByteBuffer(string: body)))

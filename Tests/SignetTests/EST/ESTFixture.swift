@@ -61,9 +61,10 @@ struct ESTFixture {
     }
 
     /// A bootstrap certificate from the manufacturer CA for `device`: (certificate file, key file).
-    func bootstrap(_ device: String, from issuer: RevocationFixture? = nil, profile: String? = nil) throws -> (certificate: String, key: String) {
+    func bootstrap(_ device: String, from issuer: RevocationFixture? = nil, profile: String? = nil,
+                   key: [String] = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]) throws -> (certificate: String, key: String) {
         let issuer = issuer ?? manufacturer
-        let request = try csr("/CN=\(device)")
+        let request = try csr("/CN=\(device)", key: key)
         let pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + String(decoding: request.body, as: UTF8.self) + "-----END CERTIFICATE REQUEST-----\n"
         var body = ["csr": pem]
         if let profile { body["profile_id"] = profile }

@@ -1,5 +1,8 @@
+import Crypto
 import Foundation
+import SwiftASN1
 import Testing
+import X509
 
 /// `/serverkeygen`: the token's generator makes the key; the client gets it once, with a
 /// certificate for it, and Signet keeps no copy.
@@ -68,5 +71,76 @@ import Testing
         let answer = try fixture.est("serverkeygen", body: try fixture.csr("/CN=\(device)").body, certificate: try fixture.bootstrap(device))
         #expect(answer.status == 400)
         #expect(answer.text == "DMS '\(fixture.dmsID)' does not generate keys for its devices\nrule: est.serverkeygen\n")
+    }
+
+    /// A CSR with an AsymmetricDecryptKeyIdentifier attribute (RFC 7030 §4.4.1.2), built in
+    /// process: openssl's req writes attributes only as strings, not as an OCTET STRING.
+    static func csr(_ device: String, asymmetricDecryptKeyID identifier: [UInt8], symmetric: Bool = false) throws -> [UInt8] {
+        // id-aa-asymmDecryptKeyID, or id-aa-decryptKeyID (RFC 7030 §4.4.1.1) for a shared key.
+        let attribute = CertificateSigningRequest.Attribute(oid: [1, 2, 840, 113549, 1, 9, 16, 2, symmetric ? 37 : 54],
+                                                            values: [try ASN1Any(erasing: ASN1OctetString(contentBytes: ArraySlice(identifier)))])
+        let request = try CertificateSigningRequest(version: .v1, subject: try DistinguishedName { CommonName(device) },
+                                                    privateKey: Certificate.PrivateKey(P256.Signing.PrivateKey()),
+                                                    attributes: CertificateSigningRequest.Attributes([attribute]), signatureAlgorithm: .ecdsaWithSHA256)
+        var serializer = DER.Serializer()
+        try serializer.serialize(request)
+        return Array(Data(serializer.serializedBytes).base64EncodedString(options: .lineLength64Characters).utf8) + [0x0A]
+    }
+
+    /// The subject key identifier openssl reads from a certificate file.
+    static func subjectKeyIdentifier(_ file: String) throws -> [UInt8] {
+        let printed = try Tool.run("openssl", ["x509", "-in", file, "-noout", "-ext", "subjectKeyIdentifier"]).output
+        let hex = try #require(printed.split(separator: "\n").last?.trimmingCharacters(in: .whitespaces), "\(printed)")
+        return try hex.split(separator: ":").map { try #require(UInt8($0, radix: 16), "\(printed)") }
+    }
+
+    @Test func requireEncryptionReturnsTheKeyOnlyEncryptedToTheClientsRSACertificate() async throws {
+        let keygen: [String: Any] = ["enabled": true, "key_type": "ECDSA", "key_size": 256]
+        let fixture = try await ESTFixture.make("est-keygen-enc") { document, _ in
+            ESTFixture.set(&document, ["server_keygen_settings"], keygen.merging(["require_encryption": true]) { $1 })
+        }
+        let optional = try fixture.anotherDMS { ESTFixture.set(&$0, ["server_keygen_settings"], keygen) }
+        let scratch = fixture.server.scratch
+        let device = unique("dev")
+        let boot = try fixture.bootstrap(device, key: ["-newkey", "rsa:2048"])
+        let identifier = try Self.subjectKeyIdentifier(boot.certificate)
+
+        // Asked without the attribute: refused where encryption is required, before any key is made.
+        let plain = try fixture.est("serverkeygen", body: try fixture.csr("/CN=\(device)").body, certificate: boot)
+        #expect(plain.status == 400, "\(plain.text)")
+        #expect(plain.text.contains("AsymmetricDecryptKeyIdentifier") && plain.text.hasSuffix("rule: est.serverkeygen.encryption_required\n"), "\(plain.text)")
+        #expect(try fixture.server.curl("GET", "/api/devmanager/v1/devices/\(device)", token: fixture.registry.token).status == 404, "nothing registered")
+        // An identifier that is not the TLS client certificate's.
+        let foreign = try fixture.est("serverkeygen", body: try Self.csr(device, asymmetricDecryptKeyID: identifier.map { $0 ^ 0xFF }), certificate: boot)
+        #expect(foreign.status == 400 && foreign.text.contains("is not the TLS client certificate's subject key identifier"), "\(foreign.text)")
+        // A shared symmetric key: Signet holds none, and says so.
+        let symmetric = try fixture.est("serverkeygen", body: try Self.csr(device, asymmetricDecryptKeyID: [1, 2, 3], symmetric: true), certificate: boot)
+        #expect(symmetric.status == 400 && symmetric.text.contains("holds no symmetric keys"), "\(symmetric.text)")
+
+        let answer = try fixture.est("serverkeygen", body: try Self.csr(device, asymmetricDecryptKeyID: identifier), certificate: boot)
+        #expect(answer.status == 200, "\(answer.text)")
+        let parts = try Self.parts(answer)
+        #expect(parts.map(\.type) == ["application/pkcs7-mime; smime-type=server-generated-key", "application/pkcs7-mime; smime-type=certs-only"])
+        let enveloped = try scratch.write(unique("enveloped") + ".der", parts[0].der)
+        #expect(try Tool.run("openssl", ["pkcs8", "-inform", "DER", "-nocrypt", "-in", enveloped]).status != 0, "no plaintext PKCS#8")
+        let opened = scratch.path(unique("opened") + ".der")
+        let decrypted = try Tool.run("openssl", ["cms", "-decrypt", "-inform", "DER", "-in", enveloped, "-recip", boot.certificate, "-inkey", boot.key, "-binary", "-out", opened])
+        #expect(decrypted.status == 0, "openssl cms -decrypt: \(decrypted.error)")
+        let printed = try Tool.run("openssl", ["cms", "-cmsout", "-print", "-inform", "DER", "-in", enveloped]).output
+        #expect(printed.contains("rsaesOaep") && printed.contains("aes-256-cbc"), "\(printed.prefix(1500))")
+        let p7 = try scratch.write(unique("generated") + ".p7", parts[1].der)
+        let certificate = try scratch.write(unique("generated") + ".pem", Array(try Tool.run("openssl", ["pkcs7", "-inform", "DER", "-in", p7, "-print_certs"]).output.utf8))
+        let certificateKey = try Tool.run("openssl", ["x509", "-in", certificate, "-noout", "-pubkey"]).output
+        let privateKeysPublic = try Tool.run("openssl", ["pkey", "-inform", "DER", "-in", opened, "-pubout"]).output
+        #expect(!certificateKey.isEmpty && certificateKey == privateKeysPublic, "the decrypted key is the certified one")
+        // Another RSA key cannot open it.
+        let stranger = try fixture.bootstrap(unique("dev"), key: ["-newkey", "rsa:2048"])
+        #expect(try Tool.run("openssl", ["cms", "-decrypt", "-inform", "DER", "-in", enveloped, "-inkey", stranger.key, "-out", scratch.path(unique("no"))]).status != 0)
+
+        // Where encryption is optional, the same plain request gets its PKCS#8.
+        let other = unique("dev")
+        let optionalAnswer = try fixture.est("serverkeygen", aps: optional, body: try fixture.csr("/CN=\(other)").body, certificate: try fixture.bootstrap(other))
+        #expect(optionalAnswer.status == 200, "\(optionalAnswer.text)")
+        #expect(try Self.parts(optionalAnswer).first?.type == "application/pkcs8")
     }
 }
