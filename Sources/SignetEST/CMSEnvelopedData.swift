@@ -4,9 +4,10 @@ import Foundation
 import SwiftASN1
 
 /// CMS EnvelopedData (RFC 5652 §6), as `/serverkeygen` returns an encrypted private key
-/// (RFC 7030 §4.4.2): the content under a fresh AES-256-CBC key, that key by RSA-OAEP
-/// (SHA-256) key transport to the client's certificate (ktri, named by its subject key
-/// identifier). Only the encoding is needed here; the client decrypts.
+/// (RFC 7030 §4.4.2): the content under a fresh AES-256-CBC key, that key for one recipient,
+/// either by RSA-OAEP (SHA-256) key transport to the client's certificate (ktri, named by
+/// its subject key identifier) or by AES key wrap under a key the client shares (kekri).
+/// Only the encoding is needed here; the client decrypts.
 struct CMSEnvelopedData: DERSerializable, Sendable {
     static let envelopedDataOID: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 7, 3]
     static let dataOID: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 7, 1]
@@ -52,25 +53,39 @@ struct CMSEnvelopedData: DERSerializable, Sendable {
     enum Recipient {
         /// The holder of the private key of an RSA certificate with this subject key identifier.
         case keyTransport(_RSA.Encryption.PublicKey, subjectKeyIdentifier: [UInt8])
+        /// The holder of this AES key (128, 192 or 256 bits), known to both by `identifier`.
+        case keyEncryptionKey(SymmetricKey, identifier: [UInt8])
 
         func info(for contentKey: SymmetricKey) throws -> RecipientInfo {
             switch self {
             case .keyTransport(let publicKey, let identifier):
                 let encrypted = try contentKey.withUnsafeBytes { try publicKey.encrypt(Array($0), padding: .PKCS1_OAEP_SHA256) }
                 return .keyTransport(subjectKeyIdentifier: identifier, algorithm: .rsaOAEPSHA256, encryptedKey: Array(encrypted))
+            case .keyEncryptionKey(let key, let identifier):
+                guard let oid = CMSAlgorithmIdentifier.aesWrap[key.bitCount] else { throw CMSError("a key-encryption key must be 128, 192 or 256 bits, not \(key.bitCount)") }
+                let wrapped = try AES.KeyWrap.wrap(contentKey, using: key)
+                return .keyEncryptionKey(identifier: identifier, algorithm: CMSAlgorithmIdentifier(oid), encryptedKey: Array(wrapped))
             }
         }
     }
 }
 
-/// RecipientInfo (RFC 5652 §6.2): the kind EST's server keygen uses, key transport.
+struct CMSError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// RecipientInfo (RFC 5652 §6.2): the two kinds EST's server keygen uses. The CMS module
+/// uses implicit tags, so the kekri alternative is its SEQUENCE retagged [2].
 enum RecipientInfo: DERSerializable, Sendable {
     case keyTransport(subjectKeyIdentifier: [UInt8], algorithm: CMSAlgorithmIdentifier, encryptedKey: [UInt8])
+    case keyEncryptionKey(identifier: [UInt8], algorithm: CMSAlgorithmIdentifier, encryptedKey: [UInt8])
 
-    /// ktri naming its recipient by subject key identifier is version 2.
+    /// ktri naming its recipient by subject key identifier is version 2; kekri is always 4.
     var version: Int {
         switch self {
         case .keyTransport: 2
+        case .keyEncryptionKey: 4
         }
     }
 
@@ -81,6 +96,15 @@ enum RecipientInfo: DERSerializable, Sendable {
                 try coder.serialize(version)
                 // rid: subjectKeyIdentifier [0] IMPLICIT OCTET STRING
                 try ASN1OctetString(contentBytes: ArraySlice(identifier)).serialize(into: &coder, withIdentifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific))
+                try coder.serialize(algorithm)
+                try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(encryptedKey)))
+            }
+        case .keyEncryptionKey(let identifier, let algorithm, let encryptedKey):
+            try coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 2, tagClass: .contextSpecific)) { coder in
+                try coder.serialize(version)
+                try coder.appendConstructedNode(identifier: .sequence) { coder in  // KEKIdentifier
+                    try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(identifier)))
+                }
                 try coder.serialize(algorithm)
                 try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(encryptedKey)))
             }
@@ -106,6 +130,10 @@ struct EncryptedContentInfo: DERSerializable, Sendable {
 /// AlgorithmIdentifier (RFC 5280 §4.1.1.2), with the identifiers CMS encryption here uses.
 struct CMSAlgorithmIdentifier: DERSerializable, Sendable {
     static let aes256CBC: ASN1ObjectIdentifier = [2, 16, 840, 1, 101, 3, 4, 1, 42]
+    /// id-aes128-wrap, id-aes192-wrap, id-aes256-wrap (RFC 3565), by key size.
+    static let aesWrap: [Int: ASN1ObjectIdentifier] = [
+        128: [2, 16, 840, 1, 101, 3, 4, 1, 5], 192: [2, 16, 840, 1, 101, 3, 4, 1, 25], 256: [2, 16, 840, 1, 101, 3, 4, 1, 45],
+    ]
     static let rsaOAEP: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 7]
     static let mgf1: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 8]
     static let sha256: ASN1ObjectIdentifier = [2, 16, 840, 1, 101, 3, 4, 2, 1]

@@ -43,11 +43,17 @@ extension ESTService {
         switch try Self.requestedProtection(csr) {
         case .plaintext:
             guard !settings.requireEncryption else {
-                throw ESTRefusal.refused("est.serverkeygen.encryption_required", "DMS '\(dms)' returns generated keys only encrypted: add an AsymmetricDecryptKeyIdentifier attribute (1.2.840.113549.1.9.16.2.54) to the CSR holding the subject key identifier of the RSA TLS client certificate (RFC 7030 §4.4.1.2)")
+                throw ESTRefusal.refused("est.serverkeygen.encryption_required", "DMS '\(dms)' returns generated keys only encrypted: add to the CSR an AsymmetricDecryptKeyIdentifier attribute (1.2.840.113549.1.9.16.2.54) holding the subject key identifier of the RSA TLS client certificate, or a DecryptKeyIdentifier (1.2.840.113549.1.9.16.2.37) naming a key the DMS shares (RFC 7030 §4.4.1)")
             }
             return nil
-        case .symmetric:
-            throw ESTRefusal.refused("est.serverkeygen.encryption", "DMS '\(dms)' holds no symmetric keys to encrypt generated keys with (DecryptKeyIdentifier); ask with an AsymmetricDecryptKeyIdentifier naming the RSA TLS client certificate")
+        case .symmetric(let identifier):
+            guard keyEncryptionKeys.holdsKeys(dms: dms) else {
+                throw ESTRefusal.refused("est.serverkeygen.encryption", "DMS '\(dms)' holds no symmetric keys to encrypt generated keys with (DecryptKeyIdentifier); ask with an AsymmetricDecryptKeyIdentifier naming the RSA TLS client certificate")
+            }
+            guard let key = keyEncryptionKeys.key(dms: dms, identifier: identifier) else {
+                throw ESTRefusal.refused("est.serverkeygen.encryption", "DMS '\(dms)' holds no symmetric key with the CSR's DecryptKeyIdentifier \(identifier.lowercaseHex)")
+            }
+            return .keyEncryptionKey(key, identifier: identifier)
         case .asymmetric(let wanted):
             guard let der = client.certificate, let certificate = try? Certificate(derEncoded: der) else {
                 throw ESTRefusal.refused("est.serverkeygen.encryption", "the CSR asks for the key encrypted to a certificate, but the key is encrypted only to the TLS client certificate and none was presented")

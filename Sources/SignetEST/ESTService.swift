@@ -15,11 +15,13 @@ public struct ESTService: Sendable {
     let stores: CoreStores
     let defaultDMS: String?
     let webhook: ESTWebhook
+    let keyEncryptionKeys: ESTKeyEncryptionKeys
     let clock: @Sendable () -> Date
 
     public init(core: SigningCore, registry: Registry, stores: CoreStores, defaultDMS: String?, webhook: ESTWebhook,
-                clock: @escaping @Sendable () -> Date = Date.init) {
+                keyEncryptionKeys: ESTKeyEncryptionKeys = .none, clock: @escaping @Sendable () -> Date = Date.init) {
         self.core = core
+        self.keyEncryptionKeys = keyEncryptionKeys
         self.webhook = webhook
         self.registry = registry
         self.stores = stores

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable, Codable {
     /// CA certificates (PEM) trusted for DMS webhooks besides the system's, for webhooks
     /// behind a private PKI.
     public var estWebhookCAFile: String?
+    /// Per-DMS AES keys for encrypting server-generated keys (see `ESTKeyEncryptionKeys`).
+    public var estKeyEncryptionKeysFile: String?
     /// How often the sealed head is checkpointed with the audit key (when it moved).
     public var auditCheckpointInterval = "10s"
     /// How old the oldest unsealed (or sealed but not checkpointed) record may be before `/ready` says so.
@@ -61,7 +63,7 @@ public struct ServerConfiguration: Sendable, Codable {
         case crlValidity = "crl_validity", crlFullInterval = "crl_full_interval", deltaCRLValidity = "delta_crl_validity"
         case ocspValidity = "ocsp_validity", ocspRefreshBefore = "ocsp_refresh_before", ocspPresign = "ocsp_presign"
         case ocspNonce = "ocsp_nonce", ocspMaxCertIDs = "ocsp_max_certids"
-        case estDefaultDMS = "est_default_dms", estWebhookCAFile = "est_webhook_ca_file"
+        case estDefaultDMS = "est_default_dms", estWebhookCAFile = "est_webhook_ca_file", estKeyEncryptionKeysFile = "est_key_encryption_keys_file"
         case auditCheckpointInterval = "audit_checkpoint_interval", auditUnsealedBound = "audit_unsealed_bound"
         case auditCheckpointFile = "audit_checkpoint_file", auditCheckpointStdout = "audit_checkpoint_stdout"
 
@@ -106,6 +108,7 @@ public struct ServerConfiguration: Sendable, Codable {
         ocspMaxCertIDs = try c.decodeIfPresent(Int.self, forKey: .ocspMaxCertIDs) ?? defaults.ocspMaxCertIDs
         estDefaultDMS = try c.decodeIfPresent(String.self, forKey: .estDefaultDMS)
         estWebhookCAFile = try c.decodeIfPresent(String.self, forKey: .estWebhookCAFile)
+        estKeyEncryptionKeysFile = try c.decodeIfPresent(String.self, forKey: .estKeyEncryptionKeysFile)
         auditCheckpointInterval = try c.decodeIfPresent(String.self, forKey: .auditCheckpointInterval) ?? defaults.auditCheckpointInterval
         auditUnsealedBound = try c.decodeIfPresent(String.self, forKey: .auditUnsealedBound) ?? defaults.auditUnsealedBound
         auditCheckpointFile = try c.decodeIfPresent(String.self, forKey: .auditCheckpointFile)
@@ -164,6 +167,7 @@ public struct ServerConfiguration: Sendable, Codable {
         ocspMaxCertIDs = try integer(.ocspMaxCertIDs) ?? ocspMaxCertIDs
         estDefaultDMS = value(.estDefaultDMS) ?? estDefaultDMS
         estWebhookCAFile = value(.estWebhookCAFile) ?? estWebhookCAFile
+        estKeyEncryptionKeysFile = value(.estKeyEncryptionKeysFile) ?? estKeyEncryptionKeysFile
         auditCheckpointInterval = value(.auditCheckpointInterval) ?? auditCheckpointInterval
         auditUnsealedBound = value(.auditUnsealedBound) ?? auditUnsealedBound
         auditCheckpointFile = value(.auditCheckpointFile) ?? auditCheckpointFile

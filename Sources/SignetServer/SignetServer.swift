@@ -29,7 +29,8 @@ public enum SignetServer {
         /// The audit lag `/ready` and the audit status judge.
         var auditSettings = AuditSettings()
 
-        init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared) {
+        init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared,
+             keyEncryptionKeys: ESTKeyEncryptionKeys = .none) {
             self.core = core
             self.database = database
             self.token = token
@@ -38,7 +39,8 @@ public enum SignetServer {
             refusals = RefusalSampler(trail: database.auditTrail)
             registry = Registry(database: database)
             lifecycle = DeviceLifecycle(core: core, registry: registry, catalog: catalog)
-            est = ESTService(core: core, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient))
+            est = ESTService(core: core, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient),
+                              keyEncryptionKeys: keyEncryptionKeys)
         }
     }
 
@@ -88,7 +90,12 @@ public enum SignetServer {
             token: token, stores: database.stores, publicBaseURL: configuration.publicURL,
             revocationSettings: try configuration.revocationSettings(), logger: logger
         )
-        var services = Services(core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS, webhookClient: webhookClient)
+        let keyEncryptionKeys: ESTKeyEncryptionKeys
+        do { keyEncryptionKeys = try configuration.estKeyEncryptionKeysFile.map(ESTKeyEncryptionKeys.init(file:)) ?? .none } catch {
+            throw ConfigurationError("est_key_encryption_keys_file: \(error)")
+        }
+        var services = Services(core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS, webhookClient: webhookClient,
+                                keyEncryptionKeys: keyEncryptionKeys)
         services.auditSettings = try configuration.auditSettings()
 
         let jwks = try configuration.required(configuration.jwksFile, .jwksFile)

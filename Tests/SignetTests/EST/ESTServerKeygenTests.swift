@@ -5,8 +5,9 @@ import Testing
 import X509
 
 /// `/serverkeygen`: the token's generator makes the key; the client gets it once, with a
-/// certificate for it, and Signet keeps no copy.
-@Suite struct ESTServerKeygenTests {
+/// certificate for it, and Signet keeps no copy. Serialized: SoftHSM has failed a key
+/// generation overlapping other token work (see below), and each case here creates CAs.
+@Suite(.serialized) struct ESTServerKeygenTests {
     /// The parts of a multipart/mixed answer: (Content-Type, decoded body).
     static func parts(_ answer: ESTFixture.Answer) throws -> [(type: String, der: [UInt8])] {
         let type = try #require(answer.header("Content-Type"))
@@ -142,5 +143,45 @@ import X509
         let optionalAnswer = try fixture.est("serverkeygen", aps: optional, body: try fixture.csr("/CN=\(other)").body, certificate: try fixture.bootstrap(other))
         #expect(optionalAnswer.status == 200, "\(optionalAnswer.text)")
         #expect(try Self.parts(optionalAnswer).first?.type == "application/pkcs8")
+    }
+
+    /// DecryptKeyIdentifier (RFC 7030 §4.4.1.1): the key comes back wrapped for the AES key the
+    /// DMS shares with its devices, from the server's key file; openssl opens it with that key.
+    @Test func aSharedKeyOpensTheGeneratedKey() async throws {
+        let fixture = try await ESTFixture.make("est-keygen-kek") { document, _ in
+            ESTFixture.set(&document, ["server_keygen_settings"], ["enabled": true, "key_type": "ECDSA", "key_size": 256, "require_encryption": true])
+        }
+        let scratch = fixture.server.scratch
+        let keyID: [UInt8] = [0x5E, 0x4E, 0x7C, 0x01], secret = (0..<32).map { _ in UInt8.random(in: 0 ... .max) }
+        let hex = { (bytes: [UInt8]) in bytes.map { String(format: "%02x", $0) }.joined() }
+        let keysFile = try scratch.write(unique("kek") + ".json", Array(try JSONSerialization.data(withJSONObject: [
+            fixture.dmsID: [["key_id": hex(keyID), "key": Data(secret).base64EncodedString()]],
+        ])))
+        let server = try await ServerFixture.start(extraEnvironment: ["SIGNET_EST_KEY_ENCRYPTION_KEYS_FILE": keysFile])
+        defer { ServerProcesses.shared.process(port: server.port)?.terminate() }
+
+        let device = unique("dev")
+        let boot = try fixture.bootstrap(device)
+        let unknown = try fixture.est("serverkeygen", body: try Self.csr(device, asymmetricDecryptKeyID: [9, 9], symmetric: true), certificate: boot, on: server)
+        #expect(unknown.status == 400 && unknown.text.contains("holds no symmetric key with the CSR's DecryptKeyIdentifier 0909"), "\(unknown.text)")
+        let answer = try fixture.est("serverkeygen", body: try Self.csr(device, asymmetricDecryptKeyID: keyID, symmetric: true), certificate: boot, on: server)
+        #expect(answer.status == 200, "\(answer.text)")
+        let parts = try Self.parts(answer)
+        #expect(parts.first?.type == "application/pkcs7-mime; smime-type=server-generated-key")
+        let enveloped = try scratch.write(unique("kekri") + ".der", try #require(parts.first).der)
+        let printed = try Tool.run("openssl", ["cms", "-cmsout", "-print", "-inform", "DER", "-in", enveloped]).output
+        #expect(printed.contains("id-aes256-wrap") && printed.contains("5e 4e 7c 01"), "\(printed.prefix(1500))")
+        let opened = scratch.path(unique("opened") + ".der")
+        let decrypted = try Tool.run("openssl", ["cms", "-decrypt", "-inform", "DER", "-in", enveloped, "-secretkey", hex(secret), "-secretkeyid", hex(keyID), "-binary", "-out", opened])
+        #expect(decrypted.status == 0, "openssl cms -decrypt: \(decrypted.error)")
+        let p7 = try scratch.write(unique("generated") + ".p7", parts[1].der)
+        let certificate = try scratch.write(unique("generated") + ".pem", Array(try Tool.run("openssl", ["pkcs7", "-inform", "DER", "-in", p7, "-print_certs"]).output.utf8))
+        let certificateKey = try Tool.run("openssl", ["x509", "-in", certificate, "-noout", "-pubkey"]).output
+        let openedKey = try Tool.run("openssl", ["pkey", "-inform", "DER", "-in", opened, "-pubout"]).output
+        #expect(!certificateKey.isEmpty && certificateKey == openedKey, "the decrypted key is the certified one")
+        let wrongKey = hex(secret.map { $0 ^ 1 })
+        #expect(try Tool.run("openssl", ["cms", "-decrypt", "-inform", "DER", "-in", enveloped, "-secretkey", wrongKey, "-secretkeyid", hex(keyID), "-out", scratch.path(unique("no"))]).status != 0)
+        let log = String(decoding: try server.scratch.read("server.log"), as: UTF8.self)
+        #expect(!log.contains(hex(secret)) && !log.contains(Data(secret).base64EncodedString()), "the shared key is never logged")
     }
 }
