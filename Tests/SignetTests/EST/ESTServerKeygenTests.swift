@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SignetEST
 import SwiftASN1
 import Testing
 import X509
@@ -183,5 +184,19 @@ import X509
         #expect(try Tool.run("openssl", ["cms", "-decrypt", "-inform", "DER", "-in", enveloped, "-secretkey", wrongKey, "-secretkeyid", hex(keyID), "-out", scratch.path(unique("no"))]).status != 0)
         let log = String(decoding: try server.scratch.read("server.log"), as: UTF8.self)
         #expect(!log.contains(hex(secret)) && !log.contains(Data(secret).base64EncodedString()), "the shared key is never logged")
+    }
+
+    /// A key file with a wrong entry stops the server naming the entry, never showing a key.
+    @Test func aKeyFileEntryThatIsNoAESKeyIsNamed() throws {
+        let scratch = try Scratch()
+        let short = Data((0..<10).map { UInt8($0) }).base64EncodedString()
+        for (entry, expected) in [(["key_id": "01", "key": short], "'fleet'[0].key must be base64 of a 128, 192 or 256-bit AES key"),
+                                  (["key_id": "not hex", "key": short], "'fleet'[0].key_id must be hex"),
+                                  (["key_id": "01"], "'fleet'[0] must have exactly key_id and key")] {
+            let file = try scratch.write(unique("kek") + ".json", Array(try JSONSerialization.data(withJSONObject: ["fleet": [entry]])))
+            let error = #expect(throws: KeyFileError.self) { try ESTKeyEncryptionKeys(file: file) }
+            #expect(error?.description.hasSuffix(expected) == true, "\(String(describing: error))")
+            #expect(error?.description.contains(short) == false)
+        }
     }
 }
