@@ -66,7 +66,7 @@ extension ReenrollmentSettings {
 
 extension ServerKeygenSettings {
     var json: JSONValue {
-        var object: [String: JSONValue] = ["enabled": .bool(enabled)]
+        var object: [String: JSONValue] = ["enabled": .bool(enabled), "require_encryption": .bool(requireEncryption)]
         if let keyType { object["key_type"] = .string(keyType) }
         if let keySize { object["key_size"] = .number(Double(keySize)) }
         return .object(object)

@@ -149,11 +149,12 @@ extension ReenrollmentSettings {
 extension ServerKeygenSettings {
     init(_ r: inout FieldReader?) throws {
         guard var reader = r else {
-            self.init(enabled: false, keyType: nil, keySize: nil)
+            self.init(enabled: false, keyType: nil, keySize: nil, requireEncryption: false)
             return
         }
         let enabled = try reader.bool("enabled", default: false)
         let keyType = try reader.string("key_type")
+        let requireEncryption = try reader.bool("require_encryption", default: false)
         // A type without a size gets the type's usual size.
         let keySize = try reader.int("key_size") ?? (enabled ? ["ECDSA": 256, "RSA": 3072][keyType?.uppercased() ?? ""] : nil)
         if enabled {
@@ -164,7 +165,7 @@ extension ServerKeygenSettings {
             }
         }
         r = reader
-        self.init(enabled: enabled, keyType: keyType, keySize: keySize)
+        self.init(enabled: enabled, keyType: keyType, keySize: keySize, requireEncryption: requireEncryption)
     }
 }
 

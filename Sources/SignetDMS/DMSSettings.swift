@@ -101,6 +101,9 @@ public struct ServerKeygenSettings: Sendable, Hashable {
     public var enabled: Bool
     public var keyType: String?
     public var keySize: Int?
+    /// Generated keys leave only encrypted for the client (RFC 7030 §4.4.1.2): a CSR that
+    /// does not ask for that is refused rather than answered with a plaintext key.
+    public var requireEncryption: Bool
 }
 
 public struct CADistributionSettings: Sendable, Hashable {

@@ -54,10 +54,10 @@ struct BootstrapCertificate {
     static func checkClientAuthUsage(_ certificate: Certificate) throws {
         let usage: ExtendedKeyUsage?
         do { usage = try certificate.extensions.extendedKeyUsage } catch {
-            throw ESTRefusal.forbidden("est.client_certificate.eku", "the client certificate's extended key usage cannot be read")
+            throw ESTRefusal.unauthenticated("est.client_certificate.eku", "the client certificate's extended key usage cannot be read")
         }
         guard let usage, !usage.contains(.clientAuth), !usage.contains(.any) else { return }
-        throw ESTRefusal.forbidden("est.client_certificate.eku", "the client certificate's extended key usage (\(usage.map { "\($0)" }.joined(separator: ", "))) does not include clientAuth; a bootstrap certificate must allow TLS client authentication")
+        throw ESTRefusal.unauthenticated("est.client_certificate.eku", "the client certificate's extended key usage (\(usage.map { "\($0)" }.joined(separator: ", "))) does not include clientAuth; a bootstrap certificate must allow TLS client authentication")
     }
 
     /// The CA ids from the certificate's issuer up to the first anchor, each signature checked.

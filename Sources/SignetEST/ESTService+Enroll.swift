@@ -35,7 +35,7 @@ extension ESTService {
             let bootstrap = try await BootstrapCertificate(cas: try await stores.cas.cas())
                 .check(der, against: certificateSettings, now: clock(), certificates: stores.certificates)
             guard bootstrap.certificate.subject.commonName == deviceID else {
-                throw ESTRefusal.forbidden("est.device_binding", "the client certificate names '\(bootstrap.certificate.subject.commonName ?? "nobody")', but the CSR asks for device '\(deviceID)'")
+                throw ESTRefusal.unauthenticated("est.device_binding", "the client certificate names '\(bootstrap.certificate.subject.commonName ?? "nobody")', but the CSR asks for device '\(deviceID)'")
             }
             return nil
         case .passcode:
@@ -44,7 +44,7 @@ extension ESTService {
                 throw ESTRefusal(.unauthorized, rule: "est.passcode", "this DMS enrolls devices with a passcode: send it as the HTTP Basic password (user: the device id) or as the CSR's challengePassword")
             }
             if let user = client.username, !user.isEmpty, user != deviceID {
-                throw ESTRefusal.forbidden("est.device_binding", "the credentials are for '\(user)', but the CSR asks for device '\(deviceID)'")
+                throw ESTRefusal.unauthenticated("est.device_binding", "the credentials are for '\(user)', but the CSR asks for device '\(deviceID)'")
             }
             guard let use = try await registry.consumePasscode(dms: dms, deviceID: deviceID, digest: Array(SHA256.hash(data: Array(passcode.utf8)))) else {
                 throw ESTRefusal(.unauthorized, rule: "est.passcode", "the passcode is not valid for device '\(deviceID)' (unknown, used up or expired)")
@@ -73,19 +73,19 @@ extension ESTService {
         var device = try await registry.device(id: deviceID)
         if device == nil {
             guard settings.enrollment.registrationMode == .jitp else {
-                throw ESTRefusal.forbidden("est.registration", "device '\(deviceID)' is not registered, and DMS '\(dms)' enrolls only pre-registered devices")
+                throw ESTRefusal.notFound("est.registration", "device '\(deviceID)' is not registered, and DMS '\(dms)' enrolls only pre-registered devices")
             }
             guard DeviceRules.isValidID(deviceID) else {
                 throw ESTRefusal(.badRequest, rule: "est.registration.device_id", "the CSR's common name '\(deviceID)' is not a valid device id: 1–128 letters, digits, '.', '_', '-', ':' or '@', starting with a letter or digit")
             }
             let rejections = try await registry.register([NewDevice(id: deviceID, dmsOwner: dms)], actor: actor)
-            if let rejection = rejections.first { throw ESTRefusal.forbidden("est.registration", rejection.reason) }
+            if let rejection = rejections.first { throw ESTRefusal.refused("est.registration", rejection.reason) }
             device = try await registry.device(id: deviceID)
         }
-        guard let device else { throw ESTRefusal.forbidden("est.registration", "device '\(deviceID)' could not be registered") }
+        guard let device else { throw ESTRefusal.refused("est.registration", "device '\(deviceID)' could not be registered") }
         try Self.checkEnrollable(device, dms: dms)
         if device.identitySerial != nil && !settings.enrollment.enableReplaceableEnrollment {
-            throw ESTRefusal.forbidden("est.enrollment.replace", "device '\(deviceID)' is already enrolled and DMS '\(dms)' does not replace identities; renew with simplereenroll")
+            throw ESTRefusal.refused("est.enrollment.replace", "device '\(deviceID)' is already enrolled and DMS '\(dms)' does not replace identities; renew with simplereenroll")
         }
         return device
     }
@@ -104,10 +104,10 @@ extension ESTService {
 
     static func checkEnrollable(_ device: DeviceRow, dms: String) throws {
         guard device.dmsOwner == dms else {
-            throw ESTRefusal.forbidden("est.device.dms", "device '\(device.id)' belongs to DMS '\(device.dmsOwner)', not '\(dms)'")
+            throw ESTRefusal.refused("est.device.dms", "device '\(device.id)' belongs to DMS '\(device.dmsOwner)', not '\(dms)'")
         }
-        guard device.decommissionedAt == nil else { throw ESTRefusal.forbidden("est.device.decommissioned", "device '\(device.id)' is decommissioned") }
-        guard device.enabled else { throw ESTRefusal.forbidden("est.device.disabled", "device '\(device.id)' is disabled") }
+        guard device.decommissionedAt == nil else { throw ESTRefusal.locked("est.device.decommissioned", "device '\(device.id)' is decommissioned") }
+        guard device.enabled else { throw ESTRefusal.locked("est.device.disabled", "device '\(device.id)' is disabled") }
     }
 
     static let challengePasswordOID: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 9, 7]

@@ -15,14 +15,16 @@ public struct ESTService: Sendable {
     let stores: CoreStores
     let defaultDMS: String?
     let webhook: ESTWebhook
+    let keyEncryptionKeys: ESTKeyEncryptionKeys
     let clock: @Sendable () -> Date
     /// DER of the operator's CA bundle, distributed by DMSs with `include_system_ca`.
     let systemCAs: [[UInt8]]
 
     public init(core: SigningCore, registry: Registry, stores: CoreStores, defaultDMS: String?, webhook: ESTWebhook,
-                systemCAs: [[UInt8]] = [], clock: @escaping @Sendable () -> Date = Date.init) {
+                systemCAs: [[UInt8]] = [], keyEncryptionKeys: ESTKeyEncryptionKeys = .none, clock: @escaping @Sendable () -> Date = Date.init) {
         self.core = core
         self.systemCAs = systemCAs
+        self.keyEncryptionKeys = keyEncryptionKeys
         self.webhook = webhook
         self.registry = registry
         self.stores = stores
@@ -83,7 +85,7 @@ public struct ESTService: Sendable {
         do { csr = try CertificateSigningRequest(derEncoded: der) } catch {
             // A key too weak for the crypto library is still the gate's refusal to give, by its rule.
             if let kind = try? CSRReading.keyKind(der: der), let violation = CryptoBaseline.violation(kind) {
-                throw ESTRefusal.forbidden("crypto.baseline", violation)
+                throw ESTRefusal.refused("crypto.baseline", violation)
             }
             throw ESTRefusal.malformed("the body is not a PKCS#10 certificate request")
         }
@@ -94,15 +96,13 @@ public struct ESTService: Sendable {
     }
 
     /// Issues through the gate under the DMS's profile and enrollment CA; a refusal of the
-    /// gate is the client's (403, or 400 for a request it could not read).
+    /// gate is the client's (400: the same request would be refused again).
     func issue(_ der: [UInt8], settings: DMSSettings, requester: String, deviceID: String) async throws -> SigningCore.Issued {
         do {
             return try await core.issue(csr: der, caID: settings.enrollment.enrollmentCA, profileID: settings.issuanceProfileID, requester: Requester(requester), deviceID: deviceID)
         } catch GateError.refused(let refusal) {
-            switch refusal.kind {
-            case .malformed: throw ESTRefusal(.badRequest, rule: refusal.rule, refusal.detail)
-            default: throw ESTRefusal.forbidden(refusal.rule, refusal.detail)
-            }
+            // Malformed or against policy, retrying the same request cannot succeed.
+            throw ESTRefusal.refused(refusal.rule, refusal.detail)
         }
     }
 
@@ -111,7 +111,7 @@ public struct ESTService: Sendable {
         do {
             return try await registry.bindCertificate(deviceID: deviceID, serialNumber: serial, binding: binding, actor: actor)
         } catch let error as Catalog.EditError {
-            throw ESTRefusal.forbidden("est.device", error.description)
+            throw ESTRefusal.locked("est.device", error.description)
         }
     }
 }

@@ -37,17 +37,18 @@ public struct ESTWebhook: Sendable {
             let body = try await response.body.collect(upTo: Self.maximumAnswer)
             answer = (try? JSONValue(parsing: Data(body.readableBytesView))) ?? .null
         } catch {
-            throw ESTRefusal(.unavailable, rule: "est.webhook", "the enrollment webhook did not answer within \(settings.timeout); enrollment is refused until it does")
+            throw ESTRefusal(.gatewayTimeout, rule: "est.webhook", "the enrollment webhook did not answer within \(settings.timeout); enrollment is refused until it does")
         }
         guard (200..<300).contains(status) else {
-            throw ESTRefusal(status >= 500 ? .unavailable : .forbidden, rule: "est.webhook", "the enrollment webhook answered HTTP \(status); enrollment refused")
+            // A 4xx is the webhook's no; a 5xx is its failure, which may pass.
+            throw ESTRefusal(status >= 500 ? .badGateway : .badRequest, rule: "est.webhook", "the enrollment webhook answered HTTP \(status); enrollment refused")
         }
         guard case .object(let fields) = answer, case .bool(let allowed)? = fields["allowed"] else {
-            throw ESTRefusal.forbidden("est.webhook", "the enrollment webhook's answer has no \"allowed\": true/false; enrollment refused")
+            throw ESTRefusal(.badGateway, rule: "est.webhook", "the enrollment webhook's answer has no \"allowed\": true/false; enrollment refused")
         }
         guard allowed else {
             let reason: String = if case .string(let text)? = fields["reason"] { ": \(text)" } else { "" }
-            throw ESTRefusal.forbidden("est.webhook", "the enrollment webhook refused device '\(deviceID)'\(reason)")
+            throw ESTRefusal.refused("est.webhook", "the enrollment webhook refused device '\(deviceID)'\(reason)")
         }
     }
 }

@@ -48,6 +48,8 @@ public struct ServerConfiguration: Sendable, Codable {
     public var estWebhookCAFile: String?
     /// CA certificates (PEM) that DMSs with `include_system_ca` distribute beside Signet's own.
     public var systemCABundle: String?
+    /// Per-DMS AES keys for encrypting server-generated keys (see `ESTKeyEncryptionKeys`).
+    public var estKeyEncryptionKeysFile: String?
     /// How often the sealed head is checkpointed with the audit key (when it moved).
     public var auditCheckpointInterval = "10s"
     /// How old the oldest unsealed (or sealed but not checkpointed) record may be before `/ready` says so.
@@ -69,6 +71,7 @@ public struct ServerConfiguration: Sendable, Codable {
         case ocspValidity = "ocsp_validity", ocspRefreshBefore = "ocsp_refresh_before", ocspPresign = "ocsp_presign"
         case ocspNonce = "ocsp_nonce", ocspMaxCertIDs = "ocsp_max_certids"
         case estDefaultDMS = "est_default_dms", estWebhookCAFile = "est_webhook_ca_file", systemCABundle = "system_ca_bundle"
+        case estKeyEncryptionKeysFile = "est_key_encryption_keys_file"
         case auditCheckpointInterval = "audit_checkpoint_interval", auditUnsealedBound = "audit_unsealed_bound"
         case auditCheckpointFile = "audit_checkpoint_file", auditCheckpointStdout = "audit_checkpoint_stdout"
 
@@ -116,6 +119,7 @@ public struct ServerConfiguration: Sendable, Codable {
         estDefaultDMS = try c.decodeIfPresent(String.self, forKey: .estDefaultDMS)
         estWebhookCAFile = try c.decodeIfPresent(String.self, forKey: .estWebhookCAFile)
         systemCABundle = try c.decodeIfPresent(String.self, forKey: .systemCABundle)
+        estKeyEncryptionKeysFile = try c.decodeIfPresent(String.self, forKey: .estKeyEncryptionKeysFile)
         auditCheckpointInterval = try c.decodeIfPresent(String.self, forKey: .auditCheckpointInterval) ?? defaults.auditCheckpointInterval
         auditUnsealedBound = try c.decodeIfPresent(String.self, forKey: .auditUnsealedBound) ?? defaults.auditUnsealedBound
         auditCheckpointFile = try c.decodeIfPresent(String.self, forKey: .auditCheckpointFile)
@@ -177,6 +181,7 @@ public struct ServerConfiguration: Sendable, Codable {
         estDefaultDMS = value(.estDefaultDMS) ?? estDefaultDMS
         estWebhookCAFile = value(.estWebhookCAFile) ?? estWebhookCAFile
         systemCABundle = value(.systemCABundle) ?? systemCABundle
+        estKeyEncryptionKeysFile = value(.estKeyEncryptionKeysFile) ?? estKeyEncryptionKeysFile
         auditCheckpointInterval = value(.auditCheckpointInterval) ?? auditCheckpointInterval
         auditUnsealedBound = value(.auditUnsealedBound) ?? auditUnsealedBound
         auditCheckpointFile = value(.auditCheckpointFile) ?? auditCheckpointFile

@@ -32,7 +32,8 @@ public enum SignetServer {
         /// What `include_system_ca` adds to a DMS's `/cacerts`.
         let systemCAs: SystemCABundle
 
-        init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared, systemCAs: SystemCABundle = .none) {
+        init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared,
+             systemCAs: SystemCABundle = .none, keyEncryptionKeys: ESTKeyEncryptionKeys = .none) {
             self.core = core
             self.systemCAs = systemCAs
             self.database = database
@@ -42,7 +43,8 @@ public enum SignetServer {
             refusals = RefusalSampler(trail: database.auditTrail)
             registry = Registry(database: database)
             lifecycle = DeviceLifecycle(core: core, registry: registry, catalog: catalog)
-            est = ESTService(core: core, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient), systemCAs: systemCAs.certificates)
+            est = ESTService(core: core, registry: registry, stores: database.stores, defaultDMS: estDefaultDMS, webhook: ESTWebhook(client: webhookClient),
+                             systemCAs: systemCAs.certificates, keyEncryptionKeys: keyEncryptionKeys)
         }
     }
 
@@ -93,8 +95,13 @@ public enum SignetServer {
             revocationSettings: try configuration.revocationSettings(), logger: logger
         )
         let systemCAs = try configuration.systemCABundle.map(SystemCABundle.init(file:)) ?? .none
+        let keyEncryptionKeys: ESTKeyEncryptionKeys
+        do { keyEncryptionKeys = try configuration.estKeyEncryptionKeysFile.map(ESTKeyEncryptionKeys.init(file:)) ?? .none } catch {
+            throw ConfigurationError("est_key_encryption_keys_file: \(error)")
+        }
         var services = Services(
-            core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS, webhookClient: webhookClient, systemCAs: systemCAs
+            core: core, database: database, token: token, estDefaultDMS: configuration.estDefaultDMS, webhookClient: webhookClient,
+            systemCAs: systemCAs, keyEncryptionKeys: keyEncryptionKeys
         )
         services.auditSettings = try configuration.auditSettings()
 

@@ -51,7 +51,7 @@ enum ESTRoutes {
     static func read(_ request: Request, context: SignetRequestContext) async throws -> ([UInt8], ESTService.Client) {
         let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard type == "application/pkcs10" else {
-            throw ESTRefusal(.unsupportedMediaType, rule: "est.content_type", "expected Content-Type application/pkcs10, got \(type ?? "none")")
+            throw ESTRefusal(.badRequest, rule: "est.content_type", "expected Content-Type application/pkcs10, got \(type ?? "none")")
         }
         let body: [UInt8]
         do { body = try await RequestBody.bytes(request, context: context, limit: ESTWire.maximumBody) } catch is APIError {
@@ -82,15 +82,16 @@ enum ESTRoutes {
         base64(ESTWire.certsOnly(certificates), contentType: "application/pkcs7-mime; smime-type=certs-only")
     }
 
-    /// RFC 7030 §4.4.2: the private key (PKCS#8) and the certificate, each base64, in one
-    /// multipart/mixed body.
+    /// RFC 7030 §4.4.2: the private key (PKCS#8, or EnvelopedData when the client asked for
+    /// it encrypted) and the certificate, each base64, in one multipart/mixed body.
     static func multipart(_ generated: ESTService.GeneratedEnrollment) -> Response {
         let boundary = "signet-est-" + UUID().uuidString.lowercased()
         func part(_ type: String, _ der: [UInt8]) -> String {
             "--\(boundary)\r\nContent-Type: \(type)\r\nContent-Transfer-Encoding: base64\r\n\r\n"
                 + String(decoding: ESTWire.base64Body(der), as: UTF8.self).replacingOccurrences(of: "\n", with: "\r\n")
         }
-        let body = part("application/pkcs8", generated.privateKey)
+        let keyType = generated.keyIsEncrypted ? "application/pkcs7-mime; smime-type=server-generated-key" : "application/pkcs8"
+        let body = part(keyType, generated.privateKey)
             + part("application/pkcs7-mime; smime-type=certs-only", ESTWire.certsOnly([generated.certificate]))
             + "--\(boundary)--\r\n"
         return Response(status: .ok, headers: [.contentType: "multipart/mixed; boundary=\(boundary)"], body: .init(byteBuffer: ByteBuffer(string: body)))
@@ -104,8 +105,11 @@ enum ESTRoutes {
         )
     }
 
-    /// Runs an operation; a refusal becomes its status with a plain-text reason (and an
-    /// audit entry naming the rule), an outage a 503 with Retry-After.
+    /// Runs an operation; a refusal becomes its status with a plain-text reason and the rule
+    /// (and an audit entry naming the rule). Errors from below keep to the statuses EST
+    /// clients know (docs/est-status-codes.md): an outage of the token or the database is a
+    /// 502 with Retry-After (libest does not know 503), another client error a 400, 401 or
+    /// 404, never the API's 403, 409, 422 or 429.
     static func answer(_ context: SignetRequestContext, operation: String, services: SignetServer.Services, _ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
@@ -119,17 +123,29 @@ enum ESTRoutes {
             } else {
                 try await services.refusals.refused(.est, action: "EST \(operation)", target: target, outcome: refusal.status.rawValue, rule: refusal.rule)
             }
-            var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
-            if refusal.status == .unauthorized { headers[.wwwAuthenticate] = #"Basic realm="signet-est""# }
-            if refusal.status == .unavailable { headers[.retryAfter] = "5" }
-            return Response(status: .init(code: refusal.status.rawValue), headers: headers, body: .init(byteBuffer: ByteBuffer(string: refusal.message + "\n")))
+            return response(refusal)
         } catch {
+            // Not audited here: the database may be what failed.
             let mapped = ErrorMiddleware<SignetRequestContext>.map(error, logger: context.logger)
-            guard mapped.status == .serviceUnavailable else { throw error }
-            return Response(status: .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8", .retryAfter: "5"],
-                            body: .init(byteBuffer: ByteBuffer(string: mapped.message + "\n")))
+            switch mapped.status.code {
+            case 503: return response(ESTRefusal(.badGateway, rule: "est.unavailable", mapped.message))
+            case 401: return response(ESTRefusal(.unauthorized, rule: mapped.rule ?? "est.unauthorized", mapped.message))
+            case 404: return response(ESTRefusal(.notFound, rule: mapped.rule ?? "est.not_found", mapped.message))
+            case 400..<500: return response(ESTRefusal(.badRequest, rule: mapped.rule ?? "est.request", mapped.message))
+            default: throw error
+            }
         }
     }
+
+    static func response(_ refusal: ESTRefusal) -> Response {
+        var headers: HTTPFields = [.contentType: "text/plain; charset=utf-8"]
+        if refusal.status == .unauthorized { headers[.wwwAuthenticate] = #"Basic realm="signet-est""# }
+        if let seconds = refusal.retryAfter { headers[.retryAfter] = String(seconds) }
+        return Response(status: .init(code: refusal.status.rawValue), headers: headers, body: .init(byteBuffer: ByteBuffer(string: plain(refusal.message, rule: refusal.rule))))
+    }
+
+    /// A refusal's body: what was wrong, then the rule that decided it.
+    static func plain(_ message: String, rule: String) -> String { "\(message)\nrule: \(rule)\n" }
 }
 
 extension HTTPField.Name {

@@ -15,20 +15,35 @@ struct ESTFixture {
         let enrollment = try await RevocationFixture.make(prefix + "-ca")
         let dmsID = unique(prefix)
         let registry = RegistryFixture(ca: enrollment, dmsID: dmsID, token: enrollment.server.token(["operator"]))
-        var document = try registry.dmsDocument(id: dmsID, preventive: "30d", critical: "7d")
-        var settings = document["settings"] as? [String: Any] ?? [:]
-        var enrollmentSettings = settings["enrollment_settings"] as? [String: Any] ?? [:]
-        enrollmentSettings["est_rfc7030_settings"] = ["auth_mode": "CLIENT_CERTIFICATE", "client_certificate_settings": ["validation_cas": [manufacturer.caID]]]
-        settings["enrollment_settings"] = enrollmentSettings
-        var reenrollment = settings["reenrollment_settings"] as? [String: Any] ?? [:]
-        reenrollment["reenrollment_delta"] = "9000h"
-        settings["reenrollment_settings"] = reenrollment
-        settings["ca_distribution_settings"] = ["include_enrollment_ca": true, "managed_cas": []]
-        document["settings"] = settings
-        edit(&document, manufacturer.caID)
+        let fixture = ESTFixture(registry: registry, manufacturer: manufacturer)
+        _ = try fixture.anotherDMS(id: dmsID) { edit(&$0, manufacturer.caID) }
+        return fixture
+    }
+
+    /// Creates a DMS over the fixture's CAs (bootstrap certificates from the manufacturer CA,
+    /// identities from the enrollment CA, renewal open at once), changed by `edit`; its id.
+    func anotherDMS(id: String = unique("est-dms"), _ edit: (inout [String: Any]) -> Void = { _ in }) throws -> String {
+        var document = try registry.dmsDocument(id: id, preventive: "30d", critical: "7d")
+        Self.set(&document, ["enrollment_settings", "est_rfc7030_settings"],
+                 ["auth_mode": "CLIENT_CERTIFICATE", "client_certificate_settings": ["validation_cas": [manufacturer.caID]]])
+        Self.set(&document, ["reenrollment_settings", "reenrollment_delta"], "9000h")
+        Self.set(&document, ["ca_distribution_settings"], ["include_enrollment_ca": true, "managed_cas": []])
+        edit(&document)
         let created = try registry.post("/api/dmsmanager/v1/dms", document)
         guard created.status == 201 else { throw TestSetupError("cannot create DMS: \(created.text)") }
-        return ESTFixture(registry: registry, manufacturer: manufacturer)
+        return id
+    }
+
+    /// Sets `settings.<path>` in a DMS document (nil removes it).
+    static func set(_ document: inout [String: Any], _ path: [String], _ value: Any?) {
+        func set(_ object: inout [String: Any], _ path: ArraySlice<String>) {
+            guard let key = path.first else { return }
+            if path.count == 1 { object[key] = value; return }
+            var inner = object[key] as? [String: Any] ?? [:]
+            set(&inner, path.dropFirst())
+            object[key] = inner
+        }
+        set(&document, ["settings"] + path)
     }
 
     /// A fresh key and a CSR for it: (key file, CSR as base64 DER with line breaks).
@@ -46,11 +61,14 @@ struct ESTFixture {
     }
 
     /// A bootstrap certificate from the manufacturer CA for `device`: (certificate file, key file).
-    func bootstrap(_ device: String, from issuer: RevocationFixture? = nil) throws -> (certificate: String, key: String) {
+    func bootstrap(_ device: String, from issuer: RevocationFixture? = nil, profile: String? = nil,
+                   key: [String] = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"]) throws -> (certificate: String, key: String) {
         let issuer = issuer ?? manufacturer
-        let request = try csr("/CN=\(device)")
+        let request = try csr("/CN=\(device)", key: key)
         let pem = "-----BEGIN CERTIFICATE REQUEST-----\n" + String(decoding: request.body, as: UTF8.self) + "-----END CERTIFICATE REQUEST-----\n"
-        let signed = try server.curl("POST", "/api/ca/v1/cas/\(issuer.caID)/sign", token: issuer.admin, body: try server.json(["csr": pem]))
+        var body = ["csr": pem]
+        if let profile { body["profile_id"] = profile }
+        let signed = try server.curl("POST", "/api/ca/v1/cas/\(issuer.caID)/sign", token: issuer.admin, body: try server.json(body))
         guard signed.status == 201, let certificate = try signed.json()["certificate"] as? String else { throw TestSetupError("bootstrap: \(signed.text)") }
         return (try server.scratch.write(unique("boot") + ".pem", Array(certificate.utf8)), request.key)
     }
@@ -65,7 +83,8 @@ struct ESTFixture {
 
     /// One EST request with curl, as RFC 7030 clients make it.
     func est(_ operation: String, aps: String? = nil, body: [UInt8]? = nil, contentType: String = "application/pkcs10",
-             certificate: (certificate: String, key: String)? = nil, basic: String? = nil, extra: [String] = []) throws -> Answer {
+             certificate: (certificate: String, key: String)? = nil, basic: String? = nil, extra: [String] = [], on other: ServerFixture? = nil) throws -> Answer {
+        let server = other ?? self.server
         let name = unique("est-response")
         var arguments = ["-sS", "--max-time", "20", "--cacert", server.rootFile, "-o", server.scratch.path(name), "-D", server.scratch.path(name + ".h"), "-w", "%{http_code}"] + extra
         if let certificate { arguments += ["--cert", certificate.certificate, "--key", certificate.key] }
@@ -87,15 +106,24 @@ struct ESTFixture {
     }
 
     /// Enrolls `device` with a bootstrap certificate; returns the identity (certificate file, key file, serial).
-    func enrolled(_ device: String) throws -> (certificate: String, key: String, serial: String) {
+    func enrolled(_ device: String, aps: String? = nil) throws -> (certificate: String, key: String, serial: String) {
         let request = try csr("/CN=\(device)")
-        let answer = try est("simpleenroll", body: request.body, certificate: try bootstrap(device))
+        let answer = try est("simpleenroll", aps: aps, body: request.body, certificate: try bootstrap(device))
         guard answer.status == 200 else { throw TestSetupError("enroll \(device): \(answer.status) \(answer.text)") }
         let pem = try certificates(answer).firstPEM
         let file = try server.scratch.write(unique("identity") + ".pem", Array(pem.utf8))
-        let serial = try Tool.run("openssl", ["x509", "-in", file, "-noout", "-serial"]).output
+        return (file, request.key, try serial(file))
+    }
+
+    /// The serial of a PEM certificate file, as Signet writes serials (lowercase hex).
+    func serial(_ file: String) throws -> String {
+        try Tool.run("openssl", ["x509", "-in", file, "-noout", "-serial"]).output
             .trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "serial=", with: "").lowercased()
-        return (file, request.key, serial)
+    }
+
+    /// The certificate in a certs-only answer, written to a PEM file.
+    func certificateFile(_ answer: Answer) throws -> String {
+        try server.scratch.write(unique("issued") + ".pem", Array(try certificates(answer).firstPEM.utf8))
     }
 
     /// Registers `device` and binds it an identity (from the enrollment CA) that expires in

@@ -32,7 +32,7 @@ import Testing
         #expect(try fixture.server.curl("POST", "/api/devmanager/v1/devices/\(device)/disable", token: fixture.registry.token).status == 200)
         let boot = try fixture.bootstrap(device)
         let audited = try await rows()
-        for _ in 0..<2 { #expect(try fixture.est("simpleenroll", body: request.body, certificate: boot).status == 403) }
+        for _ in 0..<2 { #expect(try fixture.est("simpleenroll", body: request.body, certificate: boot).status == 423) }
         let rules = try await environment.rows("SELECT failed_rule FROM audit_log WHERE category = 'API' AND target = \(fixture.dmsID) AND failed_rule = 'est.device.disabled'", as: String.self)
         #expect(try await rows() - audited == 2 && rules.count == 2)
     }
@@ -75,7 +75,7 @@ import Testing
         let refusal = await #expect(throws: ESTRefusal.self) {
             try await est.serverKeygen(aps: fixture.dmsID, body: try fixture.csr("/CN=\(disabled)").body, client: client)
         }
-        #expect(refusal?.rule == "est.device.disabled" && refusal?.status == .forbidden, "\(String(describing: refusal))")
+        #expect(refusal?.rule == "est.device.disabled" && refusal?.status == .locked, "\(String(describing: refusal))")
         #expect(token.keyGenerationCount == 0, "the token generated a key for a refused request")
 
         // Control: an enabled device gets its key (one generation).
@@ -130,7 +130,7 @@ import Testing
 
         let server = unique("dev")
         let refused = try fixture.est("simpleenroll", aps: dms, body: try fixture.csr("/CN=\(server)").body, certificate: try bootstrap(server, usage: "serverAuth"))
-        #expect(refused.status == 403, "\(refused.text)")
+        #expect(refused.status == 401, "\(refused.text)")
         #expect(refused.text.contains("does not include clientAuth"), "\(refused.text)")
         #expect(try fixture.server.curl("GET", "/api/devmanager/v1/devices/\(server)", token: fixture.registry.token).status == 404)
         let client = unique("dev")
