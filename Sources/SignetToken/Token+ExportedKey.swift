@@ -9,6 +9,25 @@ public enum ExportedPrivateKey: Sendable {
              exponent1: [UInt8], exponent2: [UInt8], coefficient: [UInt8])
 }
 
+extension ExportedPrivateKey {
+    /// The EC private value as the fixed-width octet string SEC 1 and the crypto libraries
+    /// expect. PKCS#11 gives CKA_VALUE as a big integer, which a token may write without its
+    /// leading zero octets (about one key in 256): padded back here, or the key would be
+    /// refused as the wrong size.
+    static func fixedWidth(_ value: [UInt8], spec: KeySpec) throws(TokenError) -> [UInt8] {
+        let width = switch spec {
+        case .ecP256: 32
+        case .ecP384: 48
+        case .rsa: value.count
+        }
+        let significant = value.drop { $0 == 0 }
+        guard significant.count <= width, !significant.isEmpty else {
+            throw .unsupportedKey("the token returned an EC private value of \(value.count) octets for \(spec)")
+        }
+        return [UInt8](repeating: 0, count: width - significant.count) + significant
+    }
+}
+
 extension Token {
     /// Generates a key pair with the token's generator as session objects, reads the private
     /// key out and destroys both objects before returning: nothing of it stays in the token.
@@ -31,7 +50,7 @@ extension Token {
             func value(_ type: UInt) throws -> [UInt8] { try session.attribute(CK_ATTRIBUTE_TYPE(type), of: privateKey) }
             switch spec {
             case .ecP256, .ecP384:
-                return .ec(spec: spec, scalar: try value(CKA_VALUE))
+                return .ec(spec: spec, scalar: try ExportedPrivateKey.fixedWidth(try value(CKA_VALUE), spec: spec))
             case .rsa:
                 return .rsa(
                     modulus: try value(CKA_MODULUS), publicExponent: try value(CKA_PUBLIC_EXPONENT), privateExponent: try value(CKA_PRIVATE_EXPONENT),

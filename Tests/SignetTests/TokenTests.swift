@@ -46,6 +46,27 @@ import Testing
         #expect(code.name == "CKR_ATTRIBUTE_SENSITIVE")
     }
 
+    @Test func anExportedECValueIsFixedWidthWhateverItsLeadingZeros() async throws {
+        // One key in 256 has a private value whose first octet is zero; PKCS#11 may give it shorter.
+        let short = [UInt8](repeating: 0x7F, count: 31)
+        #expect(try ExportedPrivateKey.fixedWidth(short, spec: .ecP256) == [0] + short)
+        #expect(try ExportedPrivateKey.fixedWidth([0, 0] + short, spec: .ecP256) == [0] + short)
+        #expect(try ExportedPrivateKey.fixedWidth([UInt8](repeating: 1, count: 48), spec: .ecP384).count == 48)
+        #expect(throws: TokenError.self) { try ExportedPrivateKey.fixedWidth([UInt8](repeating: 1, count: 33), spec: .ecP256) }
+        #expect(throws: TokenError.self) { try ExportedPrivateKey.fixedWidth([0, 0], spec: .ecP256) }
+        // Real keys from the token, enough of them that some start with a zero octet
+        // (1,500 keys: the chance that none does is below 0.3%); each must load.
+        let token = try await TestEnvironment.get().token
+        var leadingZero = 0
+        for _ in 0..<1500 {
+            guard case .ec(_, let scalar) = try await token.perform({ try token.generateExportedKeyPair(.ecP256) }) else { Issue.record("not an EC key"); return }
+            #expect(scalar.count == 32)
+            if scalar.first == 0 { leadingZero += 1 }
+            _ = try P256.Signing.PrivateKey(rawRepresentation: scalar)
+        }
+        #expect(leadingZero > 0, "no key began with a zero octet; the width fix was not exercised")
+    }
+
     @Test func signaturesVerifyWithTheTokensPublicKeys() async throws {
         let token = try await TestEnvironment.get().token
         let message = Array("to be signed by the token".utf8)
