@@ -95,6 +95,34 @@ import X509
         #expect(((try bound.json()["identity"] as? [String: Any])?["serial_number"] as? String) == issued.serial)
     }
 
+    @Test func dmsListFiltersAndKeygenDefaultsAsTheDocumentationWritesThem() async throws {
+        let server = try await ServerFixture.get()
+        let operatorToken = server.token(["operator"])
+        let fixture = try await RevocationFixture.make("compat-dms-list")
+        let name = "prod line \(unique("x"))"
+        let created = try server.curl("POST", "/api/dmsmanager/v1/dms", token: operatorToken, body: try server.json([
+            "name": name, "metadata": ["region": "us-east-1"],
+            "settings": [
+                "issuance_profile_id": "iot-device",
+                "enrollment_settings": ["protocol": "EST_RFC7030", "enrollment_ca": fixture.caID, "registration_mode": "JITP"],
+                "reenrollment_settings": ["reenrollment_delta": "720h"],
+                "server_keygen_settings": ["enabled": true, "key_type": "ECDSA"],
+            ],
+        ]))
+        #expect(created.status == 201, "\(created.text)")
+        let id = try #require(try created.json()["id"] as? String)
+        let keygen = (try created.json()["settings"] as? [String: Any])?["server_keygen_settings"] as? [String: Any] ?? [:]
+        #expect(keygen["key_type"] as? String == "ECDSA" && keygen["key_size"] as? Int == 256, "the type's default size: \(keygen)")
+
+        let found = try server.curl("GET", "/api/dmsmanager/v1/dms?filter=name%5Bcontains%5Dprod&filter=metadata.region%5Beq%5Dus-east-1", token: operatorToken)
+        #expect(found.status == 200, "\(found.text)")
+        #expect((try found.json()["list"] as? [[String: Any]])?.contains { $0["id"] as? String == id } == true, "\(found.text)")
+        let elsewhere = try server.curl("GET", "/api/dmsmanager/v1/dms?filter=name%5Bcontains%5Dprod&filter=metadata.region%5Beq%5Deu-west-1", token: operatorToken)
+        #expect((try elsewhere.json()["list"] as? [[String: Any]])?.contains { $0["id"] as? String == id } == false)
+        let slip = try server.curl("GET", "/api/dmsmanager/v1/dms?filter=name%5Bct%5D%3Ddevice", token: operatorToken)
+        #expect(slip.status == 400 && slip.text.contains("name[ct]device"), "\(slip.text)")
+    }
+
     @Test func aDeviceRenewsWithTheSameKeyByDefault() async throws {
         let fixture = try await ESTFixture.make("compat-same-key") { document, _ in
             var settings = document["settings"] as? [String: Any] ?? [:]
