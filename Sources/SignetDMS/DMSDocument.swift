@@ -27,6 +27,7 @@ public struct DMSDocument: Sendable {
         guard DeviceRules.isValidID(id) else { throw FieldError("id", "'\(id)' must be 1–128 letters, digits, '.', '_' or '-', starting with a letter or digit") }
         self.name = name ?? id
         metadata = allowMetadata ? try r.jsonObject("metadata") ?? .object([:]) : .object([:])
+        try DeviceRules.checkMetadata(metadata)
         settings = try DMSSettings(reading: try r.jsonObject("settings") ?? .null, path: "settings")
         settingsJSON = settings.json
         try r.finish()

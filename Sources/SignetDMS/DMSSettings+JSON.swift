@@ -16,6 +16,7 @@ extension DMSSettings {
                 "include_enrollment_ca": .bool(caDistribution.includeEnrollmentCA),
                 "managed_cas": .strings(caDistribution.managedCAs),
             ]),
+            "device_settings": .object(["require_group": .bool(device.requireGroup)]),
         ])
     }
 }

@@ -25,6 +25,13 @@ extension DMSSettings {
         var distribution = try r.object("ca_distribution_settings")
         caDistribution = try CADistributionSettings(&distribution)
         try distribution?.finish()
+        var devices = try r.object("device_settings")
+        device = try DeviceSettings(&devices)
+        try devices?.finish()
+        if device.requireGroup, enrollment.registrationMode == .jitp {
+            // A JITP device registers itself at its first enrollment, with nothing but its id.
+            throw FieldError(r.field("device_settings.require_group"), "needs registration_mode PRE_REGISTRATION: devices enrolling just in time register themselves without a group")
+        }
         try r.finish()
     }
 }
@@ -185,5 +192,17 @@ extension CADistributionSettings {
         }
         r = reader
         self.init(includeSystemCA: system, includeEnrollmentCA: enrollmentCA, managedCAs: managed)
+    }
+}
+
+extension DeviceSettings {
+    init(_ r: inout FieldReader?) throws {
+        guard var reader = r else {
+            self.init()
+            return
+        }
+        let requireGroup = try reader.bool("require_group", default: false)
+        r = reader
+        self.init(requireGroup: requireGroup)
     }
 }

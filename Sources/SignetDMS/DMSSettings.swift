@@ -8,6 +8,7 @@ public struct DMSSettings: Sendable, Hashable {
     public var reenrollment: ReenrollmentSettings
     public var serverKeygen: ServerKeygenSettings
     public var caDistribution: CADistributionSettings
+    public var device: DeviceSettings
 }
 
 /// A duration as written (`720h`, `30d`) and what it means.
@@ -110,4 +111,17 @@ public struct CADistributionSettings: Sendable, Hashable {
     public var includeSystemCA: Bool
     public var includeEnrollmentCA: Bool
     public var managedCAs: [String]
+}
+
+/// What a device registered under the DMS must carry (`settings.device_settings`).
+public struct DeviceSettings: Sendable, Hashable {
+    /// Every device is registered into exactly one existing device group: a registration
+    /// (API or CSV row) without a group, or naming a group that does not exist, is refused.
+    /// It binds registration and later moves; devices registered before it was turned on
+    /// keep what they have until they are changed.
+    public var requireGroup: Bool
+
+    public init(requireGroup: Bool = false) {
+        self.requireGroup = requireGroup
+    }
 }

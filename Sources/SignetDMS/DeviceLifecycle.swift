@@ -54,6 +54,20 @@ public struct DeviceLifecycle: Sendable {
         }
     }
 
+    /// Rolls a slot back: `{"version": n}` names the earlier version whose certificate or
+    /// secret reference becomes a new version (the history keeps every version, and the new
+    /// one records the version it repeats and who asked).
+    public func rollbackSlot(deviceID: String, slot: String, _ body: JSONValue, actor: String) async throws -> Registry.BindOutcome {
+        guard DeviceRules.isValidSlotName(slot) else {
+            throw FieldError("slot", "'\(slot)' must be 1–64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+        var r = try FieldReader(body, path: "")
+        guard let version = try r.int("version") else { throw FieldError("version", "is required: the earlier version to roll back to") }
+        guard version >= 1 else { throw FieldError("version", "must be 1 or more, got \(version)") }
+        try r.finish()
+        return try await registry.rollbackSlot(deviceID: deviceID, slot: slot, to: version, actor: actor)
+    }
+
     /// A one-time passcode for a device to enroll with, under the DMS's passcode settings. The
     /// text is returned once; only its SHA-256 digest is stored.
     public func issuePasscode(dms: DMSRecord, deviceID: String, actor: String) async throws -> (text: String, uses: Int, expiresAt: Date) {

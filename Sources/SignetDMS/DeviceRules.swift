@@ -49,12 +49,57 @@ public enum DeviceRules {
         guard isValidID(device.id) else {
             throw FieldError("id", "'\(device.id)' must be 1–128 letters, digits, '.', '_', '-', ':' or '@', starting with a letter or digit")
         }
-        guard device.tags.count <= maximumTags else { throw FieldError("tags", "at most \(maximumTags) tags") }
-        for (index, tag) in device.tags.enumerated() { try checkTag(tag, field: "tags[\(index)]") }
-        guard Set(device.tags).count == device.tags.count else { throw FieldError("tags", "lists a tag twice") }
-        if let group = device.group, !isValidID(group) {
-            throw FieldError("group", "'\(group)' must be 1–128 letters, digits, '.', '_', '-', ':' or '@'")
-        }
+        try checkTags(device.tags)
+        if let group = device.group { try checkGroup(group) }
+        try checkMetadata(device.metadata)
         return device
+    }
+
+    static func checkTags(_ tags: [String]) throws {
+        guard tags.count <= maximumTags else { throw FieldError("tags", "at most \(maximumTags) tags") }
+        for (index, tag) in tags.enumerated() { try checkTag(tag, field: "tags[\(index)]") }
+        guard Set(tags).count == tags.count else { throw FieldError("tags", "lists a tag twice") }
+    }
+
+    static func checkGroup(_ group: String) throws {
+        guard isValidID(group) else { throw FieldError("group", "'\(group)' must be 1–128 letters, digits, '.', '_', '-', ':' or '@'") }
+    }
+
+    /// The 64 KiB bound every metadata edit keeps, here for metadata written whole.
+    static func checkMetadata(_ metadata: JSONValue, field: String = "metadata") throws {
+        let size = metadata.encoded().count
+        guard size <= Catalog.maximumMetadataBytes else {
+            throw FieldError(field, "is \(size) bytes; metadata is limited to \(Catalog.maximumMetadataBytes) bytes (64 KiB)", kind: .invalid)
+        }
+    }
+
+    /// A change to a registered device, checked field by field:
+    /// `{"tags", "metadata", "group", "dms_owner"}`, each replacing the device's value
+    /// (`"group": null` takes it out of its group). At least one must be given.
+    public static func change(_ value: JSONValue) throws -> DeviceChange {
+        var r = try FieldReader(value, path: "")
+        guard !r.isEmpty else { throw FieldError("body", "changes nothing: give tags, metadata, group or dms_owner") }
+        var change = DeviceChange()
+        if r.isPresent("tags") {
+            guard case .object(let members) = value, case .array? = members["tags"] else { throw FieldError("tags", "must be a list of strings") }
+            let tags = try r.strings("tags")
+            try checkTags(tags)
+            change.tags = tags
+        }
+        if r.isPresent("metadata") {
+            guard let metadata = try r.jsonObject("metadata") else { throw FieldError("metadata", "must be a JSON object") }
+            try checkMetadata(metadata)
+            change.metadata = metadata
+        }
+        if r.isPresent("group") {
+            let group = try r.string("group")
+            if let group { try checkGroup(group) }
+            change.group = .some(group)
+        }
+        if r.isPresent("dms_owner") {
+            change.dmsOwner = try r.requiredString("dms_owner")
+        }
+        try r.finish()
+        return change
     }
 }

@@ -29,6 +29,13 @@ struct FieldReader {
         return text
     }
 
+    /// Whether the member is written at all (`null` included): a change tells "leave it" (absent)
+    /// from "clear it" (`null`).
+    func isPresent(_ key: String) -> Bool { object[key] != nil }
+
+    /// True when nothing was written.
+    var isEmpty: Bool { object.isEmpty }
+
     mutating func requiredString(_ key: String) throws -> String {
         guard let text = try string(key), !text.isEmpty else { throw FieldError(field(key), "is required") }
         return text

@@ -38,11 +38,8 @@ enum CARoutes {
             list.filters.append(Filter(field: "issuer_ca_id", jsonPath: [], op: .eq, value: id))
             return try await CertificateRoutes.page(list, services: services)
         }
-        routes.add(.patch, "\(prefix)/cas/{id}/metadata", roles: [.operator]) { request, context in
-            let id = try context.parameters.require("id")
-            let patch = try await MetadataPatch.read(request, context: context)
-            guard let metadata = try await services.catalog.patchCAMetadata(id: id, patch: patch) else { throw APIError.notFound("no CA with id '\(id)'") }
-            return try .json(["metadata": metadata])
+        MetadataPatch.register(routes, "\(prefix)/cas/{id}/metadata", roles: [.operator], missing: { "no CA with id '\($0)'" }) { id, patch, _, _ in
+            try await services.catalog.patchCAMetadata(id: id, patch: patch)
         }
         routes.add(.delete, "\(prefix)/cas/{id}", roles: []) { request, context in
             let id = try context.parameters.require("id")

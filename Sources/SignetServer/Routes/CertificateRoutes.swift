@@ -51,13 +51,10 @@ enum CertificateRoutes {
             }
             return try .json(CertificateResource(row))
         }
-        routes.add(.patch, "\(prefix)/certificates/{serial}/metadata", roles: [.operator]) { request, context in
-            let serial = try context.parameters.require("serial")
-            let patch = try await MetadataPatch.read(request, context: context)
-            guard let metadata = try await services.catalog.patchCertificateMetadata(serialNumber: serial, patch: patch) else {
-                throw APIError.notFound("no certificate with serial \(serial)")
-            }
-            return try .json(["metadata": metadata])
+        MetadataPatch.register(
+            routes, "\(prefix)/certificates/{serial}/metadata", parameter: "serial", roles: [.operator], missing: { "no certificate with serial \($0)" }
+        ) { serial, patch, _, _ in
+            try await services.catalog.patchCertificateMetadata(serialNumber: serial, patch: patch)
         }
         routes.add(.get, "\(prefix)/stats", roles: CARoutes.readers) { request, _ in
             return try .json(try await services.catalog.certificateStats(try StatsQuery.filters(request, schema: Schemas.certificates)))

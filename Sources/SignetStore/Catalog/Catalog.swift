@@ -58,11 +58,8 @@ public struct Catalog: Sendable {
             guard case .object = patched else {
                 throw JSONPatchError.malformed("metadata must stay a JSON object")
             }
-            let encoded = patched.encoded()
             // A patch is small, but `copy` can double a document with every operation.
-            guard encoded.count <= Self.maximumMetadataBytes else {
-                throw EditError.invalid("the patched metadata would be \(encoded.count) bytes; metadata is limited to \(Self.maximumMetadataBytes) bytes (64 KiB); nothing was changed")
-            }
+            let encoded = try Self.limitedMetadata(patched, what: "the patched metadata")
             let assignments = ["metadata = $2::jsonb"] + (alsoSet.map { [$0] } ?? [])
             let update = PostgresQuery(
                 unsafeSQL: "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(idColumn) = $1",
@@ -72,6 +69,15 @@ public struct Catalog: Sendable {
             try await then?(connection)
             return patched
         }
+    }
+
+    /// The metadata as stored (compact JSON), or a 422 naming its size when it is over the limit.
+    public static func limitedMetadata(_ metadata: JSONValue, what: String = "the metadata") throws -> Data {
+        let encoded = metadata.encoded()
+        guard encoded.count <= maximumMetadataBytes else {
+            throw EditError.invalid("\(what) would be \(encoded.count) bytes; metadata is limited to \(maximumMetadataBytes) bytes (64 KiB); nothing was changed")
+        }
+        return encoded
     }
 
     static func binds(_ values: String...) -> PostgresBindings {

@@ -53,6 +53,8 @@ public struct DeviceSlotRow: Sendable {
         public let secretRef: String?
         public let actor: String
         public let createdAt: Date
+        /// The earlier version this one repeats, when it was made by a rollback.
+        public let rollbackOf: Int?
     }
 }
 

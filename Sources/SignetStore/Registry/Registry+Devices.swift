@@ -44,11 +44,13 @@ extension Registry {
             .decode((String, String, Int, String?, String?, String, Date?).self) {
             slots.append(DeviceSlotRow(slot: slot, type: type, activeVersion: version, serialNumber: serial, secretRef: secret, status: status, notAfter: notAfter))
         }
-        let versions: PostgresQuery = "SELECT slot, version, serial_number, secret_ref, actor, created_at FROM device_slot_versions WHERE device_id = \(deviceID) ORDER BY slot, version"
-        for try await (slot, version, serial, secret, actor, created) in try await client.timedQuery(versions, logger: logger)
-            .decode((String, Int, String?, String?, String, Date).self) {
+        let versions: PostgresQuery = """
+            SELECT slot, version, serial_number, secret_ref, actor, created_at, rollback_of FROM device_slot_versions WHERE device_id = \(deviceID) ORDER BY slot, version
+            """
+        for try await (slot, version, serial, secret, actor, created, rollbackOf) in try await client.timedQuery(versions, logger: logger)
+            .decode((String, Int, String?, String?, String, Date, Int?).self) {
             guard let index = slots.firstIndex(where: { $0.slot == slot }) else { continue }
-            slots[index].versions.append(.init(version: version, serialNumber: serial, secretRef: secret, actor: actor, createdAt: created))
+            slots[index].versions.append(.init(version: version, serialNumber: serial, secretRef: secret, actor: actor, createdAt: created, rollbackOf: rollbackOf))
         }
         return slots
     }
@@ -83,11 +85,12 @@ extension Registry {
         }
     }
 
-    /// Applies a JSON Patch to a device's metadata and records SHADOW-UPDATED; nil if no such device.
-    public func patchDeviceMetadata(id: String, patch: JSONPatch, actor: String) async throws -> JSONValue? {
+    /// Applies a JSON Patch to a device's metadata and records SHADOW-UPDATED (`detail` says
+    /// how: patched or replaced); nil if no such device.
+    public func patchDeviceMetadata(id: String, patch: JSONPatch, actor: String, detail: String = "metadata patched") async throws -> JSONValue? {
         let logger = self.logger
         return try await catalog.patchMetadata(table: "devices", idColumn: "id", id: id, patch: patch, alsoSet: "updated_at = now()") { connection in
-            try await connection.recordEvent(.shadowUpdated, device: id, actor: actor, detail: "metadata patched", logger: logger)
+            try await connection.recordEvent(.shadowUpdated, device: id, actor: actor, detail: detail, logger: logger)
         }
     }
 }

@@ -98,7 +98,7 @@ extension Registry {
         }
     }
 
-    /// Deletes a group that has no child groups.
+    /// Deletes a group that has no child groups and is not the required group of a live device.
     public func deleteGroup(id: String) async throws {
         try await client.transaction(logger: logger) { connection in
             try await connection.query("LOCK TABLE device_groups IN SHARE ROW EXCLUSIVE MODE", logger: logger)
@@ -107,6 +107,15 @@ extension Registry {
                 children.append(child)
             }
             guard children.isEmpty else { throw EditError.conflict("device group '\(id)' is the parent of \(children.joined(separator: ", "))") }
+            var members = 0
+            let required: PostgresQuery = """
+                SELECT count(*) FROM devices d JOIN dms m ON m.id = d.dms_owner
+                WHERE d.device_group = \(id) AND d.decommissioned_at IS NULL AND m.settings #>> '{device_settings,require_group}' = 'true'
+                """
+            for try await count in try await connection.query(required, logger: logger).decode(Int.self) { members = count }
+            guard members == 0 else {
+                throw EditError.conflict("device group '\(id)' holds \(members) device(s) of DMSs that require a group; move them first")
+            }
             guard try await connection.exists("DELETE FROM device_groups WHERE id = \(id) RETURNING id", logger: logger) else {
                 throw EditError.notFound("no device group with id '\(id)'")
             }

@@ -10,6 +10,10 @@ extension Registry {
             case unknownDMS
             /// Its id is registered, retired, or given twice in the request.
             case idTaken
+            /// Its DMS requires a group and it names none.
+            case missingGroup
+            /// It names a device group that does not exist, under a DMS that requires one.
+            case unknownGroup
         }
 
         public let index: Int
@@ -18,8 +22,10 @@ extension Registry {
     }
 
     /// Registers devices in one transaction, each with its CREATED event. A device whose DMS
-    /// does not exist, whose id is taken or was retired is rejected with the reason; the
-    /// others are registered. Each DMS row is share-locked so it cannot be deleted meanwhile.
+    /// does not exist, whose id is taken or was retired, or that lacks the existing group its
+    /// DMS requires (`settings.device_settings.require_group`) is rejected with the reason;
+    /// the others are registered. Each DMS and named group row is share-locked so it cannot be
+    /// deleted meanwhile.
     public func register(_ devices: [NewDevice], actor: String) async throws -> [Rejection] {
         guard !devices.isEmpty else { return [] }
         return try await client.transaction(logger: logger) { connection in
@@ -30,10 +36,9 @@ extension Registry {
     func register(_ devices: [NewDevice], actor: String, on connection: PostgresConnection) async throws -> [Rejection] {
         let ids = devices.map(\.id)
         let owners = Array(Set(devices.map(\.dmsOwner))).sorted()
-        var knownDMS = Set<String>()
-        for try await id in try await connection.query("SELECT id FROM dms WHERE id = ANY(\(owners)) ORDER BY id FOR SHARE", logger: logger).decode(String.self) {
-            knownDMS.insert(id)
-        }
+        let requiring = try await dmsRequiringGroups(owners, on: connection)
+        let knownDMS = Set(requiring.keys)
+        let groups = try await existingGroups(Set(devices.compactMap(\.group)), on: connection)
         var taken: [String: String] = [:]
         let existing: PostgresQuery = """
             SELECT id, 'is already registered' FROM devices WHERE id = ANY(\(ids))
@@ -48,6 +53,8 @@ extension Registry {
         for (index, device) in devices.enumerated() {
             if !knownDMS.contains(device.dmsOwner) {
                 rejections.append(Rejection(index: index, kind: .unknownDMS, reason: "dms_owner '\(device.dmsOwner)' is not a DMS"))
+            } else if requiring[device.dmsOwner] == true, let problem = Self.groupProblem(device.group, dms: device.dmsOwner, existing: groups) {
+                rejections.append(Rejection(index: index, kind: problem.kind, reason: problem.reason))
             } else if let reason = taken[device.id] {
                 rejections.append(Rejection(index: index, kind: .idTaken, reason: "device '\(device.id)' \(reason)"))
             } else if !seen.insert(device.id).inserted {
@@ -79,5 +86,40 @@ extension Registry {
             logger: logger
         )
         return rejections.sorted { $0.index < $1.index }
+    }
+}
+
+extension Registry {
+    /// The DMSs among `ids` that exist, share-locked, each with whether it requires its
+    /// devices to be in a group.
+    func dmsRequiringGroups(_ ids: [String], on connection: PostgresConnection) async throws -> [String: Bool] {
+        var found: [String: Bool] = [:]
+        let query: PostgresQuery = """
+            SELECT id, coalesce(settings #>> '{device_settings,require_group}' = 'true', false)
+            FROM dms WHERE id = ANY(\(ids)) ORDER BY id FOR SHARE
+            """
+        for try await (id, requires) in try await connection.query(query, logger: logger).decode((String, Bool).self) { found[id] = requires }
+        return found
+    }
+
+    /// The device groups among `ids` that exist, share-locked so that none is deleted
+    /// before the devices naming it commit.
+    func existingGroups(_ ids: Set<String>, on connection: PostgresConnection) async throws -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        var found = Set<String>()
+        let query: PostgresQuery = "SELECT id FROM device_groups WHERE id = ANY(\(ids.sorted())) ORDER BY id FOR SHARE"
+        for try await id in try await connection.query(query, logger: logger).decode(String.self) { found.insert(id) }
+        return found
+    }
+
+    /// Why a device's group does not satisfy a DMS that requires one; nil when it does.
+    static func groupProblem(_ group: String?, dms: String, existing: Set<String>) -> (kind: Rejection.Kind, reason: String)? {
+        guard let group else {
+            return (.missingGroup, "group: is required: DMS '\(dms)' puts every device in a device group (settings.device_settings.require_group)")
+        }
+        guard existing.contains(group) else {
+            return (.unknownGroup, "group: '\(group)' is not a device group, and DMS '\(dms)' requires an existing one")
+        }
+        return nil
     }
 }

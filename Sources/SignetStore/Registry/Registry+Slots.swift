@@ -22,7 +22,10 @@ extension Registry {
     /// device; the device must not be decommissioned. The window boundaries come from the
     /// owning DMS, and for the identity slot are copied onto the device, all in one
     /// transaction with the new version and its event.
-    public func bindCertificate(deviceID: String, slot: String = "identity", serialNumber: String, binding: SlotBinding, actor: String) async throws -> BindOutcome {
+    /// `rollbackOf` names the earlier version a rollback repeats (recorded with the new version).
+    public func bindCertificate(
+        deviceID: String, slot: String = "identity", serialNumber: String, binding: SlotBinding, actor: String, rollbackOf: Int? = nil
+    ) async throws -> BindOutcome {
         try await client.transaction(logger: logger) { connection in
             let device = try await lockWritableDevice(deviceID, on: connection)
             var windows: (preventive: Double, critical: Double)?
@@ -86,7 +89,7 @@ extension Registry {
             }
             let event = try await recordVersion(
                 version, of: slot, device: deviceID, serialNumber: serialNumber, secretRef: nil, binding: binding, actor: actor,
-                detail: "certificate \(serialNumber)", on: connection
+                rollbackOf: rollbackOf, detail: "certificate \(serialNumber)", on: connection
             )
             return BindOutcome(event: event, version: version, previousSerial: previous?.credential)
         }
@@ -107,12 +110,16 @@ extension Registry {
     /// Adds a slot version to the history and the device's event for it.
     func recordVersion(
         _ version: Int, of slot: String, device deviceID: String, serialNumber: String?, secretRef: String?, binding: SlotBinding, actor: String,
-        detail: String, on connection: PostgresConnection
+        rollbackOf: Int? = nil, detail: String, on connection: PostgresConnection
     ) async throws -> DeviceEventKind {
         try await connection.query(
-            "INSERT INTO device_slot_versions (device_id, slot, version, serial_number, secret_ref, actor) VALUES (\(deviceID), \(slot), \(version), \(serialNumber), \(secretRef), \(actor))",
+            """
+            INSERT INTO device_slot_versions (device_id, slot, version, serial_number, secret_ref, actor, rollback_of)
+            VALUES (\(deviceID), \(slot), \(version), \(serialNumber), \(secretRef), \(actor), \(rollbackOf))
+            """,
             logger: logger
         )
+        let detail = rollbackOf.map { "rollback to version \($0): \(detail)" } ?? detail
         let event: DeviceEventKind = switch binding {
         case .reenrollment: .renewed
         case .enrollment: version == 1 ? .provisioned : .reprovisioned
@@ -131,7 +138,7 @@ extension Registry {
 
     /// Makes a secret reference (an SSH key, a token, anything held outside Signet) the
     /// active version of a non-certificate slot, keeping earlier versions.
-    public func bindSecret(deviceID: String, slot: String, type: String, secretRef: String, actor: String) async throws -> BindOutcome {
+    public func bindSecret(deviceID: String, slot: String, type: String, secretRef: String, actor: String, rollbackOf: Int? = nil) async throws -> BindOutcome {
         guard type != "x509", slot != "identity" else { throw EditError.malformed("slot \(slot) of type \(type) holds certificates; bind a certificate serial") }
         return try await client.transaction(logger: logger) { connection in
             _ = try await lockWritableDevice(deviceID, on: connection)
@@ -150,9 +157,42 @@ extension Registry {
             }
             let event = try await recordVersion(
                 version, of: slot, device: deviceID, serialNumber: nil, secretRef: secretRef, binding: .enrollment, actor: actor,
-                detail: "\(type) \(secretRef)", on: connection
+                rollbackOf: rollbackOf, detail: "\(type) \(secretRef)", on: connection
             )
             return BindOutcome(event: event, version: version, previousSerial: nil)
         }
+    }
+}
+
+extension Registry {
+    /// Rolls a slot back to an earlier version: a NEW version with that version's
+    /// certificate or secret reference, recording which version it repeats and who asked
+    /// (history is never rewritten). A certificate must still be bindable (active, unexpired,
+    /// on no other device). Versions are immutable once written, so reading the one named
+    /// before binding in a transaction of its own cannot see it change.
+    public func rollbackSlot(deviceID: String, slot: String, to version: Int, actor: String) async throws -> BindOutcome {
+        var target: (type: String, serial: String?, secret: String?)?
+        var slotState: (type: String, active: Int, credential: String?)?
+        for try await row in try await client.timedQuery(
+            "SELECT type, active_version, coalesce(serial_number, secret_ref) FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
+        ).decode((String, Int, String?).self) { slotState = row }
+        guard let slotState else {
+            guard try await device(id: deviceID) != nil else { throw EditError.notFound("no device with id '\(deviceID)'") }
+            throw EditError.notFound("device '\(deviceID)' has no slot \(slot)")
+        }
+        for try await (serial, secret) in try await client.timedQuery(
+            "SELECT serial_number, secret_ref FROM device_slot_versions WHERE device_id = \(deviceID) AND slot = \(slot) AND version = \(version)", logger: logger
+        ).decode((String?, String?).self) { target = (slotState.type, serial, secret) }
+        guard let target else {
+            throw EditError.notFound("slot \(slot) of device '\(deviceID)' has no version \(version); its versions are 1–\(slotState.active)")
+        }
+        guard version != slotState.active else { throw EditError.conflict("version \(version) is already the active version of slot \(slot)") }
+        guard (target.serial ?? target.secret) != slotState.credential else {
+            throw EditError.conflict("version \(version) holds what the active version \(slotState.active) of slot \(slot) already holds")
+        }
+        if let serial = target.serial {
+            return try await bindCertificate(deviceID: deviceID, slot: slot, serialNumber: serial, binding: .enrollment, actor: actor, rollbackOf: version)
+        }
+        return try await bindSecret(deviceID: deviceID, slot: slot, type: target.type, secretRef: target.secret ?? "", actor: actor, rollbackOf: version)
     }
 }

@@ -36,4 +36,51 @@ import Testing
         }
         #expect((try fixture.device(device)["metadata"] as? [String: Any])?["again"] == nil)
     }
+
+    @Test func putReplacesTheWholeObjectOnEveryResourceWithinTheSameLimit() async throws {
+        let fixture = try await RegistryFixture.make("metadata-put")
+        let server = fixture.server
+        let device = unique("dev")
+        #expect(try fixture.register(device, metadata: ["model": "s1"]).status == 201)
+        let certificate = try fixture.ca.issue()
+        let resources = [
+            ("/api/ca/v1/cas/\(fixture.ca.caID)", fixture.ca.admin),
+            ("/api/devmanager/v1/devices/\(device)", fixture.token),
+            ("/api/dmsmanager/v1/dms/\(fixture.dmsID)", fixture.token),
+            ("/api/ca/v1/certificates/\(certificate.serial)", fixture.ca.admin),
+        ]
+        for (resource, token) in resources {
+            let path = resource + "/metadata"
+            let added = try server.curl("PATCH", path, token: token, body: try server.json(["patches": [["op": "add", "path": "/old", "value": "x"]]]))
+            #expect(added.status == 200, "\(path): \(added.text)")
+            let replaced = try server.curl("PUT", path, token: token, body: try server.json(["metadata": ["site": "north", "rack": 4]]))
+            #expect(replaced.status == 200, "\(path): \(replaced.text)")
+            #expect(NSDictionary(dictionary: try replaced.json()["metadata"] as? [String: Any] ?? [:]) == NSDictionary(dictionary: ["site": "north", "rack": 4]), "\(path): \(replaced.text)")
+            let read = try server.curl("GET", resource, token: token).json()["metadata"] as? [String: Any] ?? [:]
+            #expect(Set(read.keys) == ["site", "rack"], "\(path): \(read)")
+
+            let refusals: [(Any, Int, String)] = [
+                (["patches": [["op": "add", "path": "/a", "value": 1]]], 400, #"the body must be {"metadata": {…}}"#),
+                (["metadata": [1, 2]], 400, "metadata: must be a JSON object"),
+                (["metadata": [:], "tags": []], 400, "tags: is not known next to metadata"),
+                (["metadata": ["blob": Self.big + Self.big]], 422, "65536 bytes"),
+            ]
+            for (body, status, message) in refusals {
+                let refused = try server.curl("PUT", path, token: token, body: try server.json(body))
+                #expect(refused.status == status, "\(path): \(refused.text)")
+                #expect((RegistryFixture.error(refused)["message"] as? String)?.contains(message) == true, "\(path): \(refused.text)")
+            }
+            #expect(try server.curl("PUT", path, token: server.token(["auditor"]), body: try server.json(["metadata": [:]])).status == 403, "\(path)")
+            let action = "PUT \(path)"
+            var outcomes: [String] = []
+            #expect(try await RevocationFixture.eventuallyAsync(10) {
+                outcomes = try await server.gate.environment.rows("SELECT outcome FROM audit_log WHERE action = \(action) ORDER BY recorded_at", as: String.self)
+                return outcomes == ["200", "400", "400", "400", "422", "403"]
+            }, "\(path): \(outcomes)")
+        }
+        let missing = try server.curl("PUT", "/api/devmanager/v1/devices/no-such-device/metadata", token: fixture.token, body: try server.json(["metadata": [:]]))
+        #expect(missing.status == 404)
+        let events = try server.curl("GET", "/api/devmanager/v1/devices/\(device)/events", token: fixture.token).json()["list"] as? [[String: Any]] ?? []
+        #expect(events.compactMap { $0["detail"] as? String }.suffix(2) == ["metadata patched", "metadata replaced"], "\(events)")
+    }
 }

@@ -73,7 +73,7 @@ import Testing
         let path = "/api/dmsmanager/v1/dms/\(fixture.dmsID)/metadata"
         let added = try fixture.server.curl("PATCH", path, token: fixture.token, body: try fixture.server.json(["patches": [["op": "add", "path": "/site", "value": "north"]]]))
         #expect(added.status == 200, "\(added.text)")
-        let failed = try fixture.server.curl("PUT", path, token: fixture.token, body: try fixture.server.json(["patches": [
+        let failed = try fixture.server.curl("PATCH", path, token: fixture.token, body: try fixture.server.json(["patches": [
             ["op": "add", "path": "/owner", "value": "ops"], ["op": "test", "path": "/site", "value": "south"],
         ]]))
         #expect(failed.status == 409)

@@ -43,13 +43,8 @@ enum DMSRoutes {
             try await services.registry.deleteDMS(id: try context.parameters.require("id"))
             return Response(status: .noContent)
         }
-        for method in [HTTPRequest.Method.put, .patch] {
-            routes.add(method, "\(prefix)/dms/{id}/metadata", roles: writers) { request, context in
-                let id = try context.parameters.require("id")
-                let patch = try await MetadataPatch.read(request, context: context)
-                guard let metadata = try await services.registry.patchDMSMetadata(id: id, patch: patch) else { throw APIError.notFound("no DMS with id '\(id)'") }
-                return try .json(["metadata": metadata])
-            }
+        MetadataPatch.register(routes, "\(prefix)/dms/{id}/metadata", roles: writers, missing: { "no DMS with id '\($0)'" }) { id, patch, _, _ in
+            try await services.registry.patchDMSMetadata(id: id, patch: patch)
         }
         routes.add(.post, "\(prefix)/dms/{id}/passcodes", roles: writers) { request, context in
             let id = try context.parameters.require("id")

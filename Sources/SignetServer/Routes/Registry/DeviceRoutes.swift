@@ -17,7 +17,7 @@ enum DeviceRoutes {
             let device = try DeviceRules.registration(try await RegistryBody.json(request, context: context))
             if let rejection = try await services.registry.register([device], actor: context.actor).first {
                 switch rejection.kind {
-                case .unknownDMS: throw APIError(status: .unprocessableContent, code: "invalid_reference", message: rejection.reason)
+                case .unknownDMS, .missingGroup, .unknownGroup: throw APIError(status: .unprocessableContent, code: "invalid_reference", message: rejection.reason)
                 case .idTaken: throw APIError.conflict(rejection.reason)
                 }
             }
@@ -26,13 +26,26 @@ enum DeviceRoutes {
         routes.add(.get, "\(prefix)/devices/{id}", roles: CARoutes.readers) { _, context in
             try .json(DeviceResource(try await existing(try context.parameters.require("id"), services), withSlots: true))
         }
-        routes.add(.patch, "\(prefix)/devices/{id}/metadata", roles: DMSRoutes.writers) { request, context in
+        MetadataPatch.register(routes, "\(prefix)/devices/{id}/metadata", roles: DMSRoutes.writers, missing: { "no device with id '\($0)'" }) { id, patch, kind, context in
+            try await services.registry.patchDeviceMetadata(id: id, patch: patch, actor: context.actor, detail: "metadata \(kind.rawValue)")
+        }
+        routes.add(.patch, "\(prefix)/devices/{id}", roles: DMSRoutes.writers) { request, context in
             let id = try context.parameters.require("id")
-            let patch = try await MetadataPatch.read(request, context: context)
-            guard let metadata = try await services.registry.patchDeviceMetadata(id: id, patch: patch, actor: context.actor) else {
-                throw APIError.notFound("no device with id '\(id)'")
+            let change = try DeviceRules.change(try await RegistryBody.json(request, context: context))
+            if let owner = change.dmsOwner {
+                // Moving a device between populations changes which policy enrolls it.
+                do { try context.require([.admin]) } catch {
+                    throw APIError.forbidden("changing dms_owner (to '\(owner)') needs the admin role")
+                }
             }
-            return try .json(["metadata": metadata])
+            try await services.registry.updateDevice(id: id, change, actor: context.actor)
+            return try .json(DeviceResource(try await existing(id, services), withSlots: true))
+        }
+        routes.add(.post, "\(prefix)/devices/{id}/slots/{slot}/rollback", roles: DMSRoutes.writers) { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await RegistryBody.json(request, context: context)
+            _ = try await services.lifecycle.rollbackSlot(deviceID: id, slot: try context.parameters.require("slot"), body, actor: context.actor)
+            return try .json(DeviceResource(try await existing(id, services), withSlots: true))
         }
         for (action, enabled) in [("disable", false), ("enable", true)] {
             routes.add(.post, "\(prefix)/devices/{id}/\(action)", roles: DMSRoutes.writers) { _, context in

@@ -1,4 +1,5 @@
 import Foundation
+import SignetDMS
 import SignetQuery
 import SignetStore
 
@@ -17,7 +18,9 @@ struct DMSResource: Encodable {
         id = record.id
         name = record.name
         metadata = record.metadata
-        settings = record.settings
+        // Read back through the settings reader so that a DMS stored before a setting existed
+        // shows that setting's default too: the answer is always the effective settings.
+        settings = (try? DMSSettings(reading: record.settings).json) ?? record.settings
         createdAt = record.createdAt
         updatedAt = record.updatedAt
     }
@@ -87,7 +90,10 @@ struct SlotResource: Encodable {
         let secretRef: String?
         let actor: String
         let createdAt: Date
-        enum CodingKeys: String, CodingKey { case version, actor, serialNumber = "serial_number", secretRef = "secret_ref", createdAt = "created_at" }
+        let rollbackOf: Int?
+        enum CodingKeys: String, CodingKey {
+            case version, actor, serialNumber = "serial_number", secretRef = "secret_ref", createdAt = "created_at", rollbackOf = "rollback_of"
+        }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -103,7 +109,9 @@ struct SlotResource: Encodable {
         secretRef = row.secretRef
         status = row.status
         validTo = row.notAfter
-        versions = row.versions.map { Version(version: $0.version, serialNumber: $0.serialNumber, secretRef: $0.secretRef, actor: $0.actor, createdAt: $0.createdAt) }
+        versions = row.versions.map {
+            Version(version: $0.version, serialNumber: $0.serialNumber, secretRef: $0.secretRef, actor: $0.actor, createdAt: $0.createdAt, rollbackOf: $0.rollbackOf)
+        }
     }
 }
 
