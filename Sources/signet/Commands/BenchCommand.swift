@@ -35,11 +35,13 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Concurrent issuers.") var concurrency: Int = 8
         @Option(help: "CSRs to issue (fresh P-256 keys, prepared before timing).") var count: Int = 3000
         @Option(help: "Issue from this existing CA instead of a new bench CA.") var ca: String?
+        @Option(help: "The profile to issue with (default: the bench leaf profile, or the CA's default with --ca).") var profile: String?
 
         func run() async throws {
             let csrs = try BenchCSRs.make(count: count)
             let concurrency = max(1, self.concurrency)
             let existingCA = ca
+            let profileID = profile ?? (ca == nil ? BenchCA.leafProfile : nil)
             try await Runtime.with(token: true) { runtime in
                 let core = runtime.core!
                 var caID = existingCA ?? ""
@@ -54,7 +56,7 @@ struct BenchCommand: AsyncParsableCommand {
                             var mine: [Duration] = []
                             for index in stride(from: worker, to: csrs.count, by: concurrency) {
                                 let begin = ContinuousClock.now
-                                _ = try await core.issue(csr: csrs[index], caID: issuingCA, profileID: BenchCA.leafProfile, requester: Requester("bench"))
+                                _ = try await core.issue(csr: csrs[index], caID: issuingCA, profileID: profileID, requester: Requester("bench"))
                                 mine.append(ContinuousClock.now - begin)
                             }
                             return mine
