@@ -54,7 +54,7 @@ import Testing
     /// no CRL number twice, and the last full CRL lists all 1,000 within the bound.
     @Test func aBurstOfRevocationsSharesFewFullCRLs() async throws {
         let environment = try await TestEnvironment.get()
-        let second = try await ServerFixture.start()
+        let second = try await ServerFixture.start(extraEnvironment: ServerFixture.sharedEnvironment)
         let fixture = try await RevocationFixture.make("crl-burst")
         #expect(try await RevocationFixture.eventually { try fixture.server.curl("GET", "/crl/\(fixture.caID)").status == 200 })
         let serials = try await Self.certificateRows(1000, caID: fixture.caID, environment)
@@ -85,7 +85,7 @@ import Testing
         let fulls = try await Self.fullCRLs(fixture.caID, environment) - fullsBefore
         // One for each stretch of crl_full_max_delay − crl_full_debounce the burst lasted,
         // one when it settled, and one more for a pass that met the burst's last commits.
-        let bound = Int(burst / RevocationSettings().fullCRLStartBy) + 2
+        let bound = Int(burst / ServerFixture.sharedRevocationSettings.fullCRLStartBy) + 2
         #expect(fulls >= 1 && fulls <= bound, "\(fulls) full CRLs for a burst of \(burst) s")
         let rows = try await environment.rows(
             "SELECT crl_number, revision FROM crls WHERE ca_id = \(fixture.caID) ORDER BY crl_number", as: (Int64, Int64).self
