@@ -3,7 +3,7 @@ import Foundation
 extension SigningCore {
     /// Replaces the profiles a CA issues with (administrators only; recorded as a decision).
     public func setAllowedProfiles(caID: String, profiles: [String], requester: Requester) async throws -> CARecord {
-        var decision = DecisionDraft(action: .setAllowedProfiles, caID: caID, requester: requester)
+        let decision = DecisionDraft(action: .setAllowedProfiles, caID: caID, requester: requester)
         var log = RuleLog()
         do {
             try checkAdministrator(requester, action: "changing a CA's allowed profiles", log: &log)

@@ -71,20 +71,21 @@ extension SigningCore {
                     log: &plannedLog
                 )
                 let signer = parent?.signer ?? SignerKey(caID: request.id, issuerName: plan.subject, keyID: keyID, publicKey: publicKey)
-                let (certificate, decisionID) = try await sign(plan, by: signer, decision: decision, log: plannedLog)
+                let record = try await certify(
+                    plan, by: signer, issuerCAID: parent?.record.id ?? request.id, profile: profile, requester: request.requester, decision: decision, log: plannedLog
+                ).record
                 let ca = CARecord(
                     id: request.id,
                     kind: parent == nil ? .root : .subordinate,
                     parentID: parent?.record.id,
                     level: parent.map { $0.record.level + 1 } ?? 0,
-                    certificateDER: try certificate.der(),
+                    certificateDER: record.der,
                     keyURI: PKCS11URI(token: token.configuration.label, id: keyID, object: Self.keyLabel(request.id)).description,
                     profileID: profile.profile.id,
                     issuanceProfileID: request.issuanceProfileID,
                     allowedProfiles: allowedProfiles,
                     status: .active
                 )
-                let record = try CertificateRecord(certificate, plan: plan, issuerCAID: parent?.record.id ?? request.id, profile: profile, requester: request.requester, decisionID: decisionID)
                 try await stores.cas.insert(ca, certificate: record)
                 return ca
             }

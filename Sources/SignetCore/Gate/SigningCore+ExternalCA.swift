@@ -47,8 +47,7 @@ extension SigningCore {
                 profile: effective, request: requested, issuer: parent.context,
                 urls: .under(base: publicBaseURL, caID: parent.record.id), now: clock(), log: &log
             )
-            let (certificate, decisionID) = try await sign(plan, by: parent.signer, decision: decision, log: log)
-            let record = try CertificateRecord(certificate, plan: plan, issuerCAID: parent.record.id, profile: stored, requester: request.requester, decisionID: decisionID)
+            let record = try await certify(plan, by: parent.signer, issuerCAID: parent.record.id, profile: stored, requester: request.requester, decision: decision, log: log).record
             let ca = CARecord(
                 id: request.id, kind: .imported, parentID: parent.record.id, level: parent.record.level + 1,
                 certificateDER: record.der, keyURI: nil, profileID: stored.profile.id, issuanceProfileID: nil, allowedProfiles: [], status: .active

@@ -67,6 +67,16 @@ extension SigningCore {
         return (certificate, approvalID)
     }
 
+    /// Signs `plan` as ``sign(_:by:decision:log:)`` does and describes the certificate as the
+    /// row the store keeps (not yet stored: each caller stores it with what belongs beside it).
+    func certify(
+        _ plan: CertificatePlan, by signer: SignerKey, issuerCAID: String, profile: StoredProfile, requester: Requester, decision: DecisionDraft, log: RuleLog
+    ) async throws -> (certificate: Certificate, record: CertificateRecord) {
+        let (certificate, decisionID) = try await sign(plan, by: signer, decision: decision, log: log)
+        let record = try CertificateRecord(certificate, plan: plan, issuerCAID: issuerCAID, profile: profile, requester: requester, decisionID: decisionID)
+        return (certificate, record)
+    }
+
     func recordRefusal(_ refusal: Refusal, decision: DecisionDraft) async throws {
         logger.info("refused", metadata: ["action": "\(decision.action.rawValue)", "ca": "\(decision.caID)", "rule": "\(refusal.rule)"])
         try await stores.decisions.record(decision.record(.refused, rules: refusal.outcomes, failedRule: refusal.rule))

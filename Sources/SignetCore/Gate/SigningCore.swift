@@ -68,10 +68,9 @@ public final class SigningCore: Sendable {
                     log: &log
                 )
             }
-            let (certificate, decisionID) = try await sign(plan, by: signer.signer, decision: decision, log: log)
-            let record = try CertificateRecord(certificate, plan: plan, issuerCAID: caID, profile: profile, requester: requester, decisionID: decisionID)
+            let (certificate, record) = try await certify(plan, by: signer.signer, issuerCAID: caID, profile: profile, requester: requester, decision: decision, log: log)
             try await IssuanceStages.time(.store) { try await stores.certificates.insert(record) }
-            return Issued(certificate: certificate, record: record, decisionID: decisionID)
+            return Issued(certificate: certificate, record: record, decisionID: record.decisionID)
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)
             throw GateError.refused(refusal)

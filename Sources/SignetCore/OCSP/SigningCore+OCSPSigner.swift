@@ -42,8 +42,7 @@ extension SigningCore {
                     now: clock(),
                     log: &log
                 )
-                let (certificate, decisionID) = try await sign(plan, by: signer.signer, decision: decision, log: log)
-                let record = try CertificateRecord(certificate, plan: plan, issuerCAID: caID, profile: profile, requester: requester, decisionID: decisionID)
+                let record = try await certify(plan, by: signer.signer, issuerCAID: caID, profile: profile, requester: requester, decision: decision, log: log).record
                 try await stores.certificates.insert(record)
                 let delegated = OCSPSignerRecord(keyURI: PKCS11URI(token: token.configuration.label, id: keyID, object: label).description, certificateDER: record.der)
                 try await stores.cas.setOCSPSigner(caID: caID, delegated)
