@@ -71,7 +71,7 @@ extension SigningCore {
             throw AuditSignerError("a checkpoint covers at least one record and names a SHA-256 head")
         }
         let certificate: Certificate
-        do { certificate = try parsedCertificates.certificate(signer.certificateDER) } catch {
+        do { certificate = try parsedCertificate(signer.certificateDER) } catch {
             throw AuditSignerError("the audit certificate cannot be parsed: \(error)")
         }
         if case .isCertificateAuthority = try? certificate.extensions.basicConstraints {

@@ -16,8 +16,11 @@ public final class SigningCore: Sendable {
     let clock: @Sendable () -> Date
     let logger: Logger
     public let revocationSettings: RevocationSettings
-    let parsedCertificates = ParsedCertificates()
-    let verifiedProfiles = VerifiedProfiles()
+    /// CA certificates parsed once, keyed by their DER (a changed certificate is parsed again).
+    let parsedCertificates = BoundedCache<[UInt8], Certificate>()
+    /// Stored profiles that passed the profile rules, keyed by their whole content, so the
+    /// check is paid once per document and again for any change to it.
+    let verifiedProfiles = BoundedCache<StoredProfile, Bool>()
     let ocspIssuers = OCSPIssuerIndex()
     let ocspLimits = OCSPOnDemandLimits()
 
@@ -94,9 +97,14 @@ public final class SigningCore: Sendable {
         guard uri.token == token.configuration.label else {
             throw log.fail("ca.can_sign", "CA '\(id)' has its key on token '\(uri.token)', not on the configured token '\(token.configuration.label)'")
         }
-        let certificate = try parsedCertificates.certificate(record.certificateDER)
+        let certificate = try parsedCertificate(record.certificateDER)
         log.pass("ca.can_sign", "CA '\(id)' is active with key \(keyURI)")
         return SigningCA(record: record, certificate: certificate, keyID: uri.id)
+    }
+
+    /// A CA (or signer) certificate, parsed once per DER.
+    func parsedCertificate(_ der: [UInt8]) throws -> Certificate {
+        try parsedCertificates.value(der) { try Certificate(derEncoded: $0) }
     }
 
     func profile(_ id: String?, purpose: String, log: inout RuleLog) async throws -> StoredProfile {
@@ -113,11 +121,11 @@ public final class SigningCore: Sendable {
     /// someone who edits the table directly (OCSPSigning into a device profile, say) gets a
     /// refusal, not a certificate.
     func checkIntegrity(_ stored: StoredProfile, log: inout RuleLog) throws {
-        if verifiedProfiles.contains(stored) { return }
+        if verifiedProfiles[stored] == true { return }
         do { try stored.profile.validate() } catch {
             throw log.fail("profile.integrity", "stored profile '\(stored.profile.id)' breaks the profile rules: \(error)")
         }
-        verifiedProfiles.insert(stored)
+        verifiedProfiles[stored] = true
     }
 
     /// Decodes the CSR and checks it in order of cost: its structure and key baseline from the
@@ -202,36 +210,5 @@ struct SigningCA {
             keyIdentifier: (try? certificate.extensions.subjectKeyIdentifier)?.keyIdentifier,
             nameConstraints: (try? certificate.extensions.nameConstraints) ?? nil
         )
-    }
-}
-
-/// CA certificates parsed once, not on every issuance; keyed by their DER, so a changed
-/// certificate is parsed again.
-final class ParsedCertificates: Sendable {
-    private let parsed = Mutex<[[UInt8]: Certificate]>([:])
-
-    func certificate(_ der: [UInt8]) throws -> Certificate {
-        if let known = parsed.withLock({ $0[der] }) { return known }
-        let certificate = try Certificate(derEncoded: der)
-        parsed.withLock { cache in
-            if cache.count > 256 { cache.removeAll() }
-            cache[der] = certificate
-        }
-        return certificate
-    }
-}
-
-/// Stored profiles already checked, so that the check is paid once per document, not on
-/// every issuance.
-final class VerifiedProfiles: Sendable {
-    private let verified = Mutex<Set<StoredProfile>>([])
-
-    func contains(_ stored: StoredProfile) -> Bool { verified.withLock { $0.contains(stored) } }
-
-    func insert(_ stored: StoredProfile) {
-        verified.withLock { set in
-            if set.count > 256 { set.removeAll() }
-            set.insert(stored)
-        }
     }
 }

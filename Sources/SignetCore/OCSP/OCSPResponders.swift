@@ -82,7 +82,7 @@ extension SigningCore {
             return OCSPResponder(caID: caID, keyID: signer.keyID, publicKey: signer.certificate.publicKey, keyHash: issuerKeyHash,
                                  certificates: [], issuerNameHash: issuerNameHash, issuerKeyHash: issuerKeyHash)
         }
-        let certificate = try parsedCertificates.certificate(delegated.certificateDER)
+        let certificate = try parsedCertificate(delegated.certificateDER)
         let uri = try PKCS11URI(parsing: delegated.keyURI)
         guard certificate.notValidAfter > clock() else {
             logger.error("the delegated OCSP responder's certificate has expired; configure a new one", metadata: ["ca": "\(caID)"])

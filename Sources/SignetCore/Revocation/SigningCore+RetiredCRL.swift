@@ -19,7 +19,7 @@ extension SigningCore {
         guard uri.token == token.configuration.label else {
             throw log.fail("ca.can_sign", "CA '\(id)' has its key on token '\(uri.token)', not on the configured token '\(token.configuration.label)'")
         }
-        let certificate = try parsedCertificates.certificate(record.certificateDER)
+        let certificate = try parsedCertificate(record.certificateDER)
         let now = clock()
         guard now <= certificate.notValidAfter else {
             throw log.fail("ca.crl_after_retirement", "CA '\(id)' is \(record.status.rawValue) and its certificate expired at \(RFC3339.string(certificate.notValidAfter)); no certificate it issued is still valid, so it publishes no more CRLs")
