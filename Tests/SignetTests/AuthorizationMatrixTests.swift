@@ -148,6 +148,28 @@ import Testing
         #expect(cells.count >= 500, "the route table looks too small: \(cells.count) cells")
     }
 
+    /// The router skips empty path segments, so `//api/…` reaches an API handler: such a call
+    /// is authenticated, refused and audited exactly as its route is.
+    @Test func aPathWithDoubledSlashesIsAuthenticatedAndAuditedLikeItsRoute() async throws {
+        let server = try await ServerFixture.get()
+        let tokens = try Self.tokens(server)
+        let read = try server.curl("GET", "//api/ca/v1/cas", token: server.token(["auditor"]))
+        #expect(read.status == 200, "\(read.text)")
+        let expired = try server.curl("GET", "//api/ca/v1/cas", token: tokens[.expired] ?? nil)
+        #expect(expired.status == 401 && expired.text.contains("token expired at"), "\(expired.text)")
+        #expect(try server.curl("POST", "//api/ca/v1/cas", token: server.token(["operator"]), body: Array("{}".utf8)).status == 403)
+
+        // A state-changing call is audited under the path it was made with.
+        let subject = unique("doubled")
+        let path = "//api/ca/v1/cas/authz-matrix-absent/metadata"
+        let patch = try server.curl("PATCH", path, token: server.token(["operator"], subject: subject),
+                                    body: Array(#"[{"op":"add","path":"/site","value":"x"}]"#.utf8), contentType: "application/json-patch+json")
+        #expect(patch.status == 404, "\(patch.text)")
+        let calls = try server.curl("GET", "/api/ca/v1/audit?filter=actor%5Beq%5Djwt:\(subject)", token: server.token(["auditor"]))
+        let actions = (try calls.json()["list"] as? [[String: Any]] ?? []).map { "\($0["action"] as? String ?? "") \($0["outcome"] as? String ?? "")" }
+        #expect(actions == ["PATCH \(path) 404"], "\(actions)")
+    }
+
     struct Cell {
         let route: String
         let request: ParallelCurl.Request
