@@ -12,7 +12,7 @@ struct AuditMiddleware: RouterMiddleware {
     let trail: any AuditTrail
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/"), request.method != .get, request.method != .head else {
+        guard request.isAPICall, request.method != .get, request.method != .head else {
             return try await next(request, context)
         }
         do {

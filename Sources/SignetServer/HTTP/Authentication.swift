@@ -16,7 +16,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let refusals: RefusalSampler
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api/") else { return try await next(request, context) }
+        guard request.isAPICall else { return try await next(request, context) }
         var context = context
         do {
             let token = try Self.bearer(request)

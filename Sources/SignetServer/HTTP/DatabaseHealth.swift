@@ -45,7 +45,7 @@ struct DatabaseGateMiddleware: RouterMiddleware {
     let health: DatabaseHealth
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if request.uri.path.hasPrefix("/api/") && !health.isUp {
+        if request.isAPICall && !health.isUp {
             throw APIError.unavailable("the database is unavailable; retry later")
         }
         return try await next(request, context)
