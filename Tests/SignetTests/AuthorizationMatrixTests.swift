@@ -52,6 +52,9 @@ import Testing
 
         "GET /api/devmanager/v1/devices": readers, "POST /api/devmanager/v1/devices": writers,
         "GET /api/devmanager/v1/devices/{id}": readers, "PATCH /api/devmanager/v1/devices/{id}/metadata": writers,
+        "PUT /api/devmanager/v1/devices/{id}/metadata": writers, "PATCH /api/devmanager/v1/devices/{id}": writers,
+        "POST /api/devmanager/v1/devices/{id}/slots/{slot}/rollback": writers,
+        "PUT /api/ca/v1/cas/{id}/metadata": writers, "PUT /api/ca/v1/certificates/{serial}/metadata": writers,
         "POST /api/devmanager/v1/devices/{id}/disable": writers, "POST /api/devmanager/v1/devices/{id}/enable": writers,
         "PUT /api/devmanager/v1/devices/{id}/slots/{slot}": writers, "DELETE /api/devmanager/v1/devices/{id}/decommission": writers,
         "DELETE /api/devmanager/v1/devices/{id}": writers, "GET /api/devmanager/v1/devices/{id}/events": readers,
