@@ -85,6 +85,8 @@ import Testing
             "--no-color",
             "--output-sanitize", "true",
         ]
+        // Its working folder is where it keeps state (`.schemathesis/`): the scratch, not the checkout.
+        process.currentDirectoryURL = server.scratch.url
         process.environment = ProcessInfo.processInfo.environment.merging(["SCHEMATHESIS_TELEMETRY": "false", "NO_COLOR": "1"]) { $1 }
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
