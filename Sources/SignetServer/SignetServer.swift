@@ -159,6 +159,7 @@ public enum SignetServer {
         DeviceGroupRoutes.register(routes, services: services)
         JobRoutes.register(routes, services: services)
         ESTRoutes.register(routes, services: services)
+        routes.refuseOtherMethods()
     }
 
     static func tlsConfiguration(_ configuration: ServerConfiguration) throws -> TLSConfiguration {

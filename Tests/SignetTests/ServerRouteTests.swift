@@ -190,4 +190,19 @@ import X509
         #expect(error["rule"] as? String == "crypto.baseline")
         #expect((error["message"] as? String)?.contains("1024") == true)
     }
+
+    @Test func aMethodAServedPathDoesNotOfferIs405WithAllow() async throws {
+        let server = try await ServerFixture.get()
+        let trace = try server.curl("TRACE", "/health")
+        #expect(trace.status == 405, "\(trace.text)")
+        #expect(trace.header("Allow") == "GET")
+        #expect(try Self.error(trace)["code"] as? String == "method_not_allowed", "\(trace.text)")
+        let delete = try server.curl("DELETE", "/api/ca/v1/cas", token: server.token(["admin"]))
+        #expect(delete.status == 405 && delete.header("Allow") == "GET, POST", "\(delete.status) \(delete.text)")
+        let query = try server.curl("QUERY", "/api/ca/v1/profiles", token: server.token(["auditor"]))
+        #expect(query.status == 405 && query.header("Allow") == "GET, POST", "\(query.status) \(query.text)")
+        // Authentication still comes first on the API.
+        #expect(try server.curl("QUERY", "/api/ca/v1/profiles").status == 401)
+        #expect(try server.curl("GET", "/no/such/path").status == 404)
+    }
 }

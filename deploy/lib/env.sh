@@ -164,6 +164,20 @@ signet_install_pkilint() (
     echo "$venv/bin"
 )
 
+# signet_install_schemathesis DIR: schemathesis (from PyPI, pinned) in a virtualenv under
+# DIR, for the test that fuzzes the served OpenAPI document against a running server.
+# Prints the directory holding its commands.
+signet_install_schemathesis() (
+    set -euo pipefail
+    local venv=$1/tools/schemathesis
+    if [[ ! -x $venv/bin/schemathesis ]]; then
+        rm -rf -- "$venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5" >&2
+    fi
+    echo "$venv/bin"
+)
+
 # signet_install_packages [DIR]: installs the Debian packages that are missing. Does
 # nothing (and needs no root) when everything is there already. DIR, or
 # $SIGNET_STATE_DIR, is where the log goes.
