@@ -14,11 +14,38 @@ enum RequestBody {
         return Array(buffer.readableBytesView)
     }
 
+    /// A JSON body's bytes (the caller checked the content type), with no string that holds
+    /// U+0000: PostgreSQL stores that character in neither text nor jsonb, so it would fail
+    /// at the database as a server error. Found on the raw bytes, before any parse: a `\u0000`
+    /// escape whose backslash is not itself escaped, or a raw NUL byte.
+    static func jsonBytes(_ request: Request, context: SignetRequestContext) async throws -> [UInt8] {
+        let body = try await bytes(request, context: context)
+        try refuseNUL(body)
+        return body
+    }
+
+    static func refuseNUL(_ body: [UInt8], what: String = "a JSON string") throws {
+        let escape = Array(#"\u0000"#.utf8)
+        var index = 0
+        while index < body.count {
+            let byte = body[index]
+            if byte == 0 { throw APIError.badRequest("the body holds a NUL byte; Signet stores no U+0000", code: "invalid_json") }
+            if byte == UInt8(ascii: "\\") {
+                if body[index...].starts(with: escape) {
+                    throw APIError.badRequest("\(what) holds U+0000 (\\u0000), which Signet does not store", code: "invalid_json")
+                }
+                index += 2  // an escape: its next character is not a backslash of its own
+                continue
+            }
+            index += 1
+        }
+    }
+
     /// The body as JSON of type `T`; the content type must be JSON and every key must be one
     /// `T` knows. One parse: the key check runs inside the decoder.
     static func json<T: Decodable>(_ type: T.Type, _ request: Request, context: SignetRequestContext, allowedKeys: Set<String>) async throws -> T {
         try requireJSON(request)
-        let data = Data(try await bytes(request, context: context))
+        let data = Data(try await jsonBytes(request, context: context))
         let decoder = JSONDecoder()
         decoder.userInfo[StrictBody<T>.allowedKeysKey] = allowedKeys
         do {

@@ -34,7 +34,7 @@ enum MetadataPatch {
         guard type == "application/json" || type == "application/json-patch+json" else {
             throw APIError.unsupportedMediaType("expected Content-Type application/json-patch+json or application/json, got \(type ?? "none")")
         }
-        return try JSONPatch(operations: Data(try await RequestBody.bytes(request, context: context)))
+        return try JSONPatch(operations: Data(try await RequestBody.jsonBytes(request, context: context)))
     }
 
     /// `{"metadata": {…}}`, as the patch that replaces the whole document.

@@ -48,7 +48,7 @@ enum ProfileRoutes {
 
     static func readProfile(_ request: Request, context: SignetRequestContext) async throws -> IssuanceProfile {
         try RequestBody.requireJSON(request)
-        return try IssuanceProfile.decode(Data(try await RequestBody.bytes(request, context: context)))
+        return try IssuanceProfile.decode(Data(try await RequestBody.jsonBytes(request, context: context)))
     }
 }
 

@@ -102,7 +102,7 @@ struct PasscodeResource: Encodable {
 enum RegistryBody {
     static func json(_ request: Request, context: SignetRequestContext) async throws -> JSONValue {
         try RequestBody.requireJSON(request)
-        let bytes = try await RequestBody.bytes(request, context: context)
+        let bytes = try await RequestBody.jsonBytes(request, context: context)
         guard let value = try? JSONValue(parsing: Data(bytes)) else { throw APIError.badRequest("the body is not valid JSON", code: "invalid_json") }
         guard case .object = value else { throw APIError.badRequest("the body must be a JSON object", code: "invalid_json") }
         return value

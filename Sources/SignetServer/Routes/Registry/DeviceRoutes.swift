@@ -85,6 +85,7 @@ enum DeviceRoutes {
             let type = request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard type == "text/csv" else { throw APIError.unsupportedMediaType("expected Content-Type text/csv, got \(type ?? "none")") }
             let bytes = try await RequestBody.bytes(request, context: context, limit: JobRoutes.maxImportBytes)
+            guard !bytes.contains(0) else { throw APIError.badRequest("the CSV holds a NUL byte; Signet stores no U+0000", code: "invalid_csv") }
             let rows = try DeviceImport(csv: bytes).rows().count
             let id = try await services.registry.createJob(kind: "DEVICE_IMPORT", actor: context.actor, input: bytes, totalRows: rows)
             guard let job = try await services.registry.job(id: id) else { throw APIError.notFound("job \(id) vanished") }
