@@ -99,13 +99,7 @@ import Testing
 @Suite struct DatabaseOutageTests {
     @Test func apiAnswers503WithRetryAfterWhileTheDatabaseIsDownAndRecovers() async throws {
         let gate = try await GateFixture.get()
-        let url = try TestEnvironment.variable("SIGNET_DATABASE_URL")
-        let components = try #require(URLComponents(string: url))
-        let forwarder = try TCPForwarder(to: try #require(components.port), scratch: try Scratch())
-        try forwarder.start()
-        var viaForwarder = components
-        viaForwarder.port = forwarder.port
-        let server = try await ServerFixture.start(extraEnvironment: ["SIGNET_DATABASE_URL": try #require(viaForwarder.string)])
+        let (server, forwarder) = try await ServerFixture.startBehindForwarder()
         let token = server.token(["operator"])
         let body = try server.json(["csr": String(decoding: try OpenSSLCSR.make(subject: "/CN=outage", in: server.scratch), as: UTF8.self)])
         let path = "/api/ca/v1/cas/\(gate.subID)/sign"

@@ -151,32 +151,26 @@ _signet_pg_package() {
     fi
 }
 
-# signet_install_pkilint DIR: pkilint (from PyPI, pinned) in a virtualenv under DIR, for
-# the tests that lint what Signet publishes. Prints the directory holding its commands.
-signet_install_pkilint() (
+# signet_install_venv DIR NAME REQUIREMENT COMMAND: REQUIREMENT (from PyPI, pinned) in a
+# virtualenv DIR/tools/NAME, made again unless its COMMAND is there. Prints the directory
+# holding its commands.
+signet_install_venv() (
     set -euo pipefail
-    local venv=$1/tools/pkilint
-    if [[ ! -x $venv/bin/lint_crl ]]; then
+    local venv=$1/tools/$2
+    if [[ ! -x $venv/bin/$4 ]]; then
         rm -rf -- "$venv"
         python3 -m venv "$venv" >&2
-        "$venv/bin/pip" install --quiet --disable-pip-version-check "pkilint==0.13.3" >&2
+        "$venv/bin/pip" install --quiet --disable-pip-version-check "$3" >&2
     fi
     echo "$venv/bin"
 )
 
-# signet_install_schemathesis DIR: schemathesis (from PyPI, pinned) in a virtualenv under
-# DIR, for the test that fuzzes the served OpenAPI document against a running server.
-# Prints the directory holding its commands.
-signet_install_schemathesis() (
-    set -euo pipefail
-    local venv=$1/tools/schemathesis
-    if [[ ! -x $venv/bin/schemathesis ]]; then
-        rm -rf -- "$venv"
-        python3 -m venv "$venv" >&2
-        "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5" >&2
-    fi
-    echo "$venv/bin"
-)
+# signet_install_pkilint DIR: pkilint, for the tests that lint what Signet publishes.
+signet_install_pkilint() { signet_install_venv "$1" pkilint "pkilint==0.13.3" lint_crl; }
+
+# signet_install_schemathesis DIR: schemathesis, for the test that fuzzes the served
+# OpenAPI document against a running server.
+signet_install_schemathesis() { signet_install_venv "$1" schemathesis "schemathesis==4.32.5" schemathesis; }
 
 # signet_install_packages [DIR]: installs the Debian packages that are missing. Does
 # nothing (and needs no root) when everything is there already. DIR, or

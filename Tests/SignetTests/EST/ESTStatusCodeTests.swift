@@ -74,13 +74,7 @@ import Testing
     /// 502 + Retry-After while the database is down (libest does not know 503); back to 200 after.
     @Test func aDatabaseOutageIsABadGatewayWithRetryAfter() async throws {
         let fixture = try await ESTFixture.make("est-outage")
-        let url = try TestEnvironment.variable("SIGNET_DATABASE_URL")
-        let components = try #require(URLComponents(string: url))
-        let forwarder = try TCPForwarder(to: try #require(components.port), scratch: try Scratch())
-        try forwarder.start()
-        var viaForwarder = components
-        viaForwarder.port = forwarder.port
-        let server = try await ServerFixture.start(extraEnvironment: ["SIGNET_DATABASE_URL": try #require(viaForwarder.string)])
+        let (server, forwarder) = try await ServerFixture.startBehindForwarder()
         defer { ServerProcesses.shared.process(port: server.port)?.terminate() }
         #expect(try fixture.est("cacerts", on: server).status == 200)
 

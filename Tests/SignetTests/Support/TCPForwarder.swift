@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// A TCP forwarder between the server and PostgreSQL, so a test can cut the database off
 /// (stop) and bring it back (start) the way a network outage would.
@@ -51,4 +52,18 @@ final class TCPForwarder: @unchecked Sendable {
     }
 
     deinit { stop() }
+}
+
+extension ServerFixture {
+    /// A server whose database connections pass through a forwarder the test can stop and
+    /// start, to take the database away under it and give it back.
+    static func startBehindForwarder() async throws -> (ServerFixture, TCPForwarder) {
+        let components = try #require(URLComponents(string: try TestEnvironment.variable("SIGNET_DATABASE_URL")))
+        let forwarder = try TCPForwarder(to: try #require(components.port), scratch: try Scratch())
+        try forwarder.start()
+        var viaForwarder = components
+        viaForwarder.port = forwarder.port
+        let server = try await ServerFixture.start(extraEnvironment: ["SIGNET_DATABASE_URL": try #require(viaForwarder.string)])
+        return (server, forwarder)
+    }
 }
