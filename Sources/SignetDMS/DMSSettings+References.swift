@@ -5,9 +5,15 @@ extension DMSSettings {
     /// Checks that everything the settings name exists and fits, field by field: the
     /// issuance profile (not a CA or responder profile, usable without a role, and allowing a
     /// server-generated key), the enrollment CA (active, with a key, naming the profile among
-    /// those it issues with), and every CA listed for validation or distribution.
-    public func checkReferences(cas: any CAStore, profiles: any ProfileStore, path: String = "settings") async throws {
+    /// those it issues with), every CA listed for validation or distribution, and the system
+    /// CA bundle when the settings distribute it (`systemCAsAvailable`: the writer's
+    /// configuration has one; without it `include_system_ca` could not act).
+    public func checkReferences(cas: any CAStore, profiles: any ProfileStore, systemCAsAvailable: Bool, path: String = "settings") async throws {
         func invalid(_ field: String, _ message: String) -> FieldError { FieldError("\(path).\(field)", message, kind: .invalid) }
+
+        if caDistribution.includeSystemCA && !systemCAsAvailable {
+            throw invalid("ca_distribution_settings.include_system_ca", "is true, but no system_ca_bundle (SIGNET_SYSTEM_CA_BUNDLE) is configured to distribute; configure one or set it to false")
+        }
 
         guard let profile = try await profiles.profile(id: issuanceProfileID)?.profile else {
             throw invalid("issuance_profile_id", "no issuance profile '\(issuanceProfileID)'")

@@ -1,20 +1,19 @@
 import Foundation
 import SwiftASN1
-import SignetDMS
 import X509
 
 /// The CA certificates an operator distributes beside Signet's own (`system_ca_bundle`): other
 /// roots a fleet must trust, e.g. the one that issues the platform's TLS certificates. A DMS
 /// with `include_system_ca: true` adds them to `/cacerts`; without a bundle such a DMS is
 /// refused when it is written.
-struct SystemCABundle: Sendable {
+public struct SystemCABundle: Sendable {
     /// DER of each certificate, in file order.
-    let certificates: [[UInt8]]
+    public let certificates: [[UInt8]]
 
     static let none = SystemCABundle(certificates: [])
 
     /// Reads a PEM file of CA certificates; start-up stops with a message naming what is wrong.
-    init(file: String) throws {
+    public init(file: String) throws {
         guard let data = FileManager.default.contents(atPath: file) else { throw ConfigurationError("cannot read system_ca_bundle \(file)") }
         let documents: [PEMDocument]
         do { documents = try PEMDocument.parseMultiple(pemString: String(decoding: data, as: UTF8.self)) } catch {
@@ -40,14 +39,3 @@ struct SystemCABundle: Sendable {
     }
 }
 
-extension SystemCABundle {
-    /// A DMS may ask for the bundle only where the server has one: otherwise the setting could not act.
-    func check(_ settings: DMSSettings) throws {
-        guard settings.caDistribution.includeSystemCA, certificates.isEmpty else { return }
-        throw FieldError(
-            "settings.ca_distribution_settings.include_system_ca",
-            "is true, but this server has no system_ca_bundle (SIGNET_SYSTEM_CA_BUNDLE) to distribute; configure one or set it to false",
-            kind: .invalid
-        )
-    }
-}

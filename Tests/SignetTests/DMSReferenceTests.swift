@@ -27,7 +27,7 @@ import Testing
                 edit(&settings)
             }
         }
-        try await pointed().checkReferences(cas: stores.cas, profiles: stores.profiles)
+        try await pointed().checkReferences(cas: stores.cas, profiles: stores.profiles, systemCAsAvailable: false)
 
         let notNamed = try await fixture.profile(from: "iot-device", allowOnIssuingCA: false)
         let adminOnly = try await fixture.profile(from: "iot-device") { $0.requiredRole = .admin }
@@ -39,14 +39,18 @@ import Testing
             ("CA profile", { $0["issuance_profile_id"] = .string("subordinate-ca") }, "settings.issuance_profile_id"),
             ("unknown enrollment CA", { DMSSettingsFixture.edit(&$0, "enrollment_settings") { $0["enrollment_ca"] = .string("nowhere") } }, "settings.enrollment_settings.enrollment_ca"),
             ("unknown managed CA", { $0["ca_distribution_settings"] = .object(["managed_cas": .array([.string("nowhere")])]) }, "settings.ca_distribution_settings.managed_cas[0]"),
+            ("system CAs without a bundle", { $0["ca_distribution_settings"] = .object(["include_system_ca": .bool(true)]) }, "settings.ca_distribution_settings.include_system_ca"),
             ("key the profile refuses", { $0["server_keygen_settings"] = .object(["enabled": .bool(true), "key_type": .string("RSA"), "key_size": .number(4096)]) }, "settings.server_keygen_settings.key_type"),
         ]
         for (what, edit, field) in cases {
             let error = await #expect(throws: FieldError.self, "\(what)") {
-                try await pointed(edit).checkReferences(cas: stores.cas, profiles: stores.profiles)
+                try await pointed(edit).checkReferences(cas: stores.cas, profiles: stores.profiles, systemCAsAvailable: false)
             }
             #expect(error?.field == field && error?.kind == .invalid, "\(what): \(String(describing: error))")
         }
+        // Where a bundle is configured, the same settings pass.
+        try await pointed { $0["ca_distribution_settings"] = .object(["include_system_ca": .bool(true)]) }
+            .checkReferences(cas: stores.cas, profiles: stores.profiles, systemCAsAvailable: true)
     }
 }
 

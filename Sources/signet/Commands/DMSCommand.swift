@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SignetDMS
 import SignetQuery
+import SignetServer
 import SignetStore
 
 struct DMSCommand: AsyncParsableCommand {
@@ -35,11 +36,14 @@ struct DMSCommand: AsyncParsableCommand {
                     throw ValidationError("\(file): \(error)")
                 }
             }
+            // The bundle the servers distribute, read as `signet serve` reads it.
+            let bundle = Settings().environment["SIGNET_SYSTEM_CA_BUNDLE"] ?? ""
+            let systemCAsAvailable = try !bundle.isEmpty && !SystemCABundle(file: bundle).certificates.isEmpty
             try await Runtime.with(token: false) { runtime in
                 let registry = Registry(database: runtime.database)
                 for document in documents {
                     do {
-                        try await document.settings.checkReferences(cas: runtime.stores.cas, profiles: runtime.stores.profiles)
+                        try await document.settings.checkReferences(cas: runtime.stores.cas, profiles: runtime.stores.profiles, systemCAsAvailable: systemCAsAvailable)
                     } catch {
                         throw ValidationError("DMS \(document.id): \(error)")
                     }

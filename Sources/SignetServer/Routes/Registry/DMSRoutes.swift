@@ -20,8 +20,9 @@ enum DMSRoutes {
         }
         routes.add(.post, "\(prefix)/dms", roles: writers) { request, context in
             let document = try DMSDocument(reading: try await RegistryBody.json(request, context: context))
-            try await document.settings.checkReferences(cas: services.database.stores.cas, profiles: services.database.stores.profiles)
-            try services.systemCAs.check(document.settings)
+            try await document.settings.checkReferences(
+                cas: services.database.stores.cas, profiles: services.database.stores.profiles, systemCAsAvailable: !services.systemCAs.certificates.isEmpty
+            )
             try await services.registry.createDMS(document.record)
             return try .json(DMSResource(try await existing(document.id, services)), status: .created)
         }
@@ -31,8 +32,9 @@ enum DMSRoutes {
         routes.add(.put, "\(prefix)/dms/{id}", roles: writers) { request, context in
             let id = try context.parameters.require("id")
             let document = try DMSDocument(reading: try await RegistryBody.json(request, context: context), urlID: id, allowMetadata: false)
-            try await document.settings.checkReferences(cas: services.database.stores.cas, profiles: services.database.stores.profiles)
-            try services.systemCAs.check(document.settings)
+            try await document.settings.checkReferences(
+                cas: services.database.stores.cas, profiles: services.database.stores.profiles, systemCAsAvailable: !services.systemCAs.certificates.isEmpty
+            )
             let record = document.record
             try await services.registry.replaceDMS(
                 id: id, name: record.name, settings: record.settings, preventiveDelta: record.preventiveDelta, criticalDelta: record.criticalDelta
