@@ -33,8 +33,9 @@ public final class Database: Sendable {
         self.client = client
         self.auditKey = auditKey
         self.logger = logger
-        self.certificates = PostgresCertificateStore(client: client, logger: logger)
-        self.audit = PostgresAuditLog(client: client, key: auditKey, logger: logger)
+        let writer = IssuanceWriter(client: client, key: auditKey, logger: logger)
+        self.certificates = PostgresCertificateStore(client: client, logger: logger, writer: writer)
+        self.audit = PostgresAuditLog(client: client, key: auditKey, logger: logger, writer: writer)
         self.profileCache = TTLCache(ttl: cacheTTL)
         self.caCache = TTLCache(ttl: cacheTTL)
     }

@@ -9,35 +9,27 @@ struct PostgresAuditLog: AuditTrail, DecisionLog {
     let client: PostgresClient
     let key: AuditKey
     let logger: Logger
-    private let writer: GroupCommit<AuditRecord>
-
-    init(client: PostgresClient, key: AuditKey, logger: Logger) {
-        self.client = client
-        self.key = key
-        self.logger = logger
-        writer = GroupCommit { records in
-            try await client.timedExecute(BatchInsert(records: records, key: key), logger: logger)
-        }
-    }
+    let writer: IssuanceWriter
 
     func record(_ decision: DecisionRecord) async throws {
         try await append(decision.auditRecord)
     }
 
     func append(_ record: AuditRecord) async throws {
-        try await writer.submit(record)
+        try await writer.write(.audit(record))
     }
 
     /// Appends audit records, one row or a group-commit batch, as one prepared statement.
     struct BatchInsert: PreparedWrite {
+        static let columns: [(name: String, type: String)] = [
+            ("id", "uuid"), ("recorded_at", "int8"), ("category", "text"), ("action", "text"), ("actor", "text"),
+            ("target", "text"), ("outcome", "text"), ("profile_id", "text"), ("profile_version", "text"),
+            ("request_fingerprint", "text"), ("failed_rule", "text"), ("serial_number", "text"), ("detail", "text"),
+            ("record_mac", "text"),
+        ]
         static let sql = ArrayInsert.sql(
             into: "audit_log",
-            columns: [
-                ("id", "uuid"), ("recorded_at", "int8"), ("category", "text"), ("action", "text"), ("actor", "text"),
-                ("target", "text"), ("outcome", "text"), ("profile_id", "text"), ("profile_version", "text"),
-                ("request_fingerprint", "text"), ("failed_rule", "text"), ("serial_number", "text"), ("detail", "text"),
-                ("record_mac", "text"),
-            ],
+            columns: columns,
             // From integer microseconds: exact, so the MAC matches what is read back.
             computed: ["recorded_at": "timestamptz 'epoch' + recorded_at * interval '1 microsecond'"]
         )
@@ -45,7 +37,12 @@ struct PostgresAuditLog: AuditTrail, DecisionLog {
         let key: AuditKey
 
         func makeBindings() throws -> PostgresBindings {
-            var binds = PostgresBindings(capacity: 14)
+            var binds = PostgresBindings(capacity: Self.columns.count)
+            Self.bind(records, key: key, to: &binds)
+            return binds
+        }
+
+        static func bind(_ records: [AuditRecord], key: AuditKey, to binds: inout PostgresBindings) {
             binds.append(records.map(\.id))
             binds.append(records.map(\.microseconds))
             binds.append(records.map(\.category.rawValue))
@@ -60,7 +57,6 @@ struct PostgresAuditLog: AuditTrail, DecisionLog {
             binds.append(NullableTextArray(elements: records.map(\.serialNumber)))
             binds.append(records.map(\.detail))
             binds.append(records.map { key.recordMAC($0) })
-            return binds
         }
     }
 }

@@ -6,28 +6,26 @@ import SignetCore
 struct PostgresCertificateStore: CertificateStore {
     let client: PostgresClient
     let logger: Logger
-    private let writer: GroupCommit<CertificateRecord>
-
-    init(client: PostgresClient, logger: Logger) {
-        self.client = client
-        self.logger = logger
-        writer = GroupCommit { records in
-            try await client.timedExecute(BatchInsert(records: records), logger: logger)
-        }
-    }
+    let writer: IssuanceWriter
 
     /// Inserts certificates, one row or a group-commit batch, as one prepared statement.
     struct BatchInsert: PreparedWrite {
-        static let sql = ArrayInsert.sql(into: "certificates", columns: [
+        static let columns: [(name: String, type: String)] = [
             ("serial_number", "text"), ("issuer_ca_id", "text"), ("subject", "text"), ("common_name", "text"),
             ("key_type", "text"), ("key_size", "int4"), ("not_before", "timestamptz"), ("not_after", "timestamptz"),
             ("status", "text"), ("profile_id", "text"), ("profile_version", "text"), ("requester", "text"),
             ("decision_id", "uuid"), ("der", "bytea"),
-        ])
+        ]
+        static let sql = ArrayInsert.sql(into: "certificates", columns: columns)
         let records: [CertificateRecord]
 
         func makeBindings() throws -> PostgresBindings {
-            var binds = PostgresBindings(capacity: 14)
+            var binds = PostgresBindings(capacity: Self.columns.count)
+            Self.bind(records, to: &binds)
+            return binds
+        }
+
+        static func bind(_ records: [CertificateRecord], to binds: inout PostgresBindings) {
             binds.append(records.map(\.serialNumber))
             binds.append(records.map(\.issuerCAID))
             binds.append(records.map(\.subject))
@@ -42,13 +40,12 @@ struct PostgresCertificateStore: CertificateStore {
             binds.append(records.map(\.requester))
             binds.append(records.map(\.decisionID))
             binds.append(records.map { ByteBuffer(bytes: $0.der) })
-            return binds
         }
     }
 
     /// Commits the certificate (batched with concurrent inserts); returns once it is durable.
     func insert(_ certificate: CertificateRecord) async throws {
-        try await writer.submit(certificate)
+        try await writer.write(.certificate(certificate))
     }
 
     func certificate(serialNumber: String) async throws -> CertificateRecord? {

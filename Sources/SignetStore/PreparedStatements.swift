@@ -15,10 +15,12 @@ extension PreparedWrite {
 enum ArrayInsert {
     /// - Parameter computed: SQL for a column computed from its array element (named by the
     ///   column) instead of taking it as is.
-    static func sql(into table: String, columns: [(name: String, type: String)], computed: [String: String] = [:]) -> String {
+    /// - Parameter firstParameter: the number of the first array's parameter (statements
+    ///   that hold several inserts number them on).
+    static func sql(into table: String, columns: [(name: String, type: String)], computed: [String: String] = [:], firstParameter: Int = 1) -> String {
         let names = columns.map(\.name).joined(separator: ", ")
         let selected = columns.map { computed[$0.name] ?? $0.name }.joined(separator: ", ")
-        let arrays = columns.enumerated().map { "$\($0.offset + 1)::\($0.element.type)[]" }.joined(separator: ", ")
+        let arrays = columns.enumerated().map { "$\($0.offset + firstParameter)::\($0.element.type)[]" }.joined(separator: ", ")
         return "INSERT INTO \(table) (\(names)) SELECT \(selected) FROM unnest(\(arrays)) AS r(\(names))"
     }
 }

@@ -1,0 +1,54 @@
+import Logging
+import PostgresNIO
+import SignetCore
+
+/// The one durable write path of issuance: audit rows (the gate's approvals, refusals and
+/// the API calls) and certificates, group-committed together.
+///
+/// An issuance makes two durable writes in order, its approval before the token signs and
+/// its certificate after. Under load, the approvals of some issuances and the certificates
+/// of others arrive together; one statement (and so one transaction and one WAL flush)
+/// commits both kinds, where two writers committed each kind on its own.
+struct IssuanceWriter: Sendable {
+    enum Row: Sendable {
+        case audit(AuditRecord)
+        case certificate(CertificateRecord)
+    }
+
+    private let group: GroupCommit<Row>
+
+    init(client: PostgresClient, key: AuditKey, logger: Logger) {
+        group = GroupCommit { rows in
+            var audit: [AuditRecord] = [], certificates: [CertificateRecord] = []
+            for row in rows {
+                switch row {
+                case .audit(let record): audit.append(record)
+                case .certificate(let record): certificates.append(record)
+                }
+            }
+            try await client.timedExecute(CombinedInsert(audit: audit, certificates: certificates, key: key), logger: logger)
+        }
+    }
+
+    /// Returns once the row is committed (with whatever else arrived beside it).
+    func write(_ row: Row) async throws {
+        try await group.submit(row)
+    }
+
+    /// Both inserts in one statement: a data-modifying WITH runs whether or not the main
+    /// query reads it, and an empty array inserts nothing.
+    struct CombinedInsert: PreparedWrite {
+        static let sql = "WITH audit AS (\(PostgresAuditLog.BatchInsert.sql)) "
+            + ArrayInsert.sql(into: "certificates", columns: PostgresCertificateStore.BatchInsert.columns, firstParameter: PostgresAuditLog.BatchInsert.columns.count + 1)
+        let audit: [AuditRecord]
+        let certificates: [CertificateRecord]
+        let key: AuditKey
+
+        func makeBindings() throws -> PostgresBindings {
+            var binds = PostgresBindings(capacity: PostgresAuditLog.BatchInsert.columns.count + PostgresCertificateStore.BatchInsert.columns.count)
+            PostgresAuditLog.BatchInsert.bind(audit, key: key, to: &binds)
+            PostgresCertificateStore.BatchInsert.bind(certificates, to: &binds)
+            return binds
+        }
+    }
+}
