@@ -101,6 +101,7 @@ let package = Package(
             dependencies: [
                 "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetAuth", "SignetDMS", "SignetQuery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -136,6 +136,38 @@ bench_pg_bin() {
 bench_rate() { awk '{for (i = 1; i <= NF; i++) if ($(i+1) == "/s") { print $i; exit }}' <<<"$1"; }
 bench_cpu() { sed -nE 's/.*machine CPU ([0-9]+) µs.*/\1/p' <<<"$1"; }
 
+# A manufacturer CA (imported, keyless) and a JITP DMS that trusts it, for `signet bench est`:
+# each bench device gets a bootstrap certificate from this CA and enrolls once.
+bench_est_prepare() {
+    local est=$work/est stamp
+    stamp=$(date +%s)
+    mkdir -p "$est"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$est/mfr.key" -out "$est/mfr.pem" -days 30 \
+        -subj "/CN=Bench Manufacturer $stamp" -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    bench_est_mfr=bench-mfr-$stamp
+    bench_est_dms=bench-est-$stamp
+    "$signet" ca import --id "$bench_est_mfr" --cert "$est/mfr.pem" >/dev/null
+    python3 - "$root/policies/dms/jitp-fleet.json" "$est/dms.json" "$bench_est_dms" "$bench_est_mfr" "$ca" <<'PY'
+import json, sys
+source, target, dms, manufacturer, ca = sys.argv[1:]
+document = json.load(open(source))
+document["id"], document["name"] = dms, "EST benchmark"
+enrollment = document["settings"]["enrollment_settings"]
+enrollment["enrollment_ca"] = ca
+client = enrollment["est_rfc7030_settings"]["client_certificate_settings"]
+client["validation_cas"] = [manufacturer]
+client["allow_unknown_revocation_status"] = True  # the manufacturer publishes no CRL
+json.dump(document, open(target, "w"))
+PY
+    "$signet" dms apply "$est/dms.json" >/dev/null
+}
+
+# signet bench est with the bench DMS; extra arguments pass through.
+bench_est() {
+    "$signet" bench est --ca-file "$state/tls/root.pem" --manufacturer-cert "$work/est/mfr.pem" --manufacturer-key "$work/est/mfr.key" \
+        --dms "$bench_est_dms" --seconds "$seconds" --devices 6000 --prefix "$bench_est_dms-$RANDOM" "$@"
+}
+
 bench_peer_run() {
     bench_peer_install
     bench_peer_prepare
@@ -157,7 +189,8 @@ bench_peer_run() {
 wrk.headers["Authorization"] = "Bearer $token"
 $(bench_summary_lua "authenticated GET from memory")
 LUA
-    local results=()
+    bench_est_prepare
+    local results=() est_line=""
     for connections in 1 16; do
         printf 'connections: %s, %s s each\n' "$connections" "$seconds"
         local rest cfssl_db cfssl_plain get
@@ -172,8 +205,15 @@ LUA
             get=$(measure -t2 -c16 -d"${seconds}s" -s "$work/get.lua" "$url/api/ca/v1/profiles/iot-device")
             echo "  $get"
             results=("$rest" "$cfssl_db" "$cfssl_plain" "$get")
+            est_line=$(bench_est --connections 16 --rest-ca "$ca" --token "$token")
+            sed 's/^/  /' <<<"$est_line"
+        else
+            bench_est --connections 1 | sed 's/^/  /'
         fi
     done
+    local inprocess
+    inprocess=$("$signet" bench issue --ca "$ca" --profile iot-device --concurrency 16 --count 4000 | grep 'gate issuances')
+    printf '  in process: %s\n' "$inprocess"
     printf '  '
     bench_peer_insert
     local stored
@@ -186,9 +226,14 @@ LUA
     cfssl_rate=$(bench_rate "${results[2]}")
     rest_cpu=$(bench_cpu "${results[0]}")
     get_cpu=$(bench_cpu "${results[3]}")
-    python3 - "$rest_rate" "$cfssl_db_rate" "$cfssl_rate" "$rest_cpu" "$token_rate" "$verify_rate" "$get_cpu" "$bench_insert_us" <<'PY'
+    local est_rate same_client_rest inprocess_rate
+    est_rate=$(bench_rate "$(grep 'EST simpleenroll' <<<"$est_line")")
+    same_client_rest=$(bench_rate "$(grep 'same client' <<<"$est_line")")
+    inprocess_rate=$(sed -nE 's/.*: ([0-9.]+)  \[.*/\1/p' <<<"$inprocess")
+    python3 - "$rest_rate" "$cfssl_db_rate" "$cfssl_rate" "$rest_cpu" "$token_rate" "$verify_rate" "$get_cpu" "$bench_insert_us" \
+        "${est_rate:-0}" "${same_client_rest:-0}" "${inprocess_rate:-0}" <<'PY'
 import sys
-rest, cfssl_db, cfssl, rest_cpu, token, verify, get_cpu, insert = map(float, sys.argv[1:])
+rest, cfssl_db, cfssl, rest_cpu, token, verify, get_cpu, insert, est, rest_same_client, inprocess = map(float, sys.argv[1:])
 parts = {"token signature": 1e6 / token, "two P-256 verifications": 2e6 / verify, "authenticated HTTPS GET": get_cpu, "group-committed insert": insert}
 total = sum(parts.values())
 print("irreducible parts of one certificate (µs of machine CPU):")
@@ -199,5 +244,9 @@ print("targets at 16 connections (ratio, target):")
 print(f"  1. REST / cfssl+PostgreSQL      {rest / cfssl_db:5.2f}  (>= 3)")
 print(f"  2. REST / cfssl, no database    {rest / cfssl:5.2f}  (>= 0.6)")
 print(f"  3. REST CPU / irreducible sum   {rest_cpu / total:5.2f}  (<= 2; {rest_cpu:.0f} µs vs {total:.0f} µs)")
+if rest_same_client > 0:
+    print(f"  5. EST / REST (same client)     {est / rest_same_client:5.2f}  (>= 0.8; each EST device opens its own mTLS connection)")
+if rest > 0:
+    print(f"  5. in process / REST            {inprocess / rest:5.2f}  (>= 1.5)")
 PY
 }

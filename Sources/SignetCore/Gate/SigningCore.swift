@@ -21,6 +21,8 @@ public final class SigningCore: Sendable {
     /// Stored profiles that passed the profile rules, keyed by their whole content, so the
     /// check is paid once per document and again for any change to it.
     let verifiedProfiles = BoundedCache<StoredProfile, Bool>()
+    /// CA key URIs parsed once (every issuance names its CA's key).
+    let parsedKeyURIs = BoundedCache<String, PKCS11URI>()
     let ocspIssuers = OCSPIssuerIndex()
     let ocspLimits = OCSPOnDemandLimits()
 
@@ -49,7 +51,6 @@ public final class SigningCore: Sendable {
     /// (it fills `{device_id}` in name policies).
     public func issue(csr: [UInt8], caID: String, profileID: String? = nil, requester: Requester, deviceID: String? = nil) async throws -> Issued {
         var decision = DecisionDraft(action: .issue, caID: caID, requester: requester)
-        decision.requestFingerprint = CSRReading.fingerprint(csr)
         var log = RuleLog()
         do {
             let (signer, profile) = try await IssuanceStages.time(.policy) {
@@ -75,6 +76,8 @@ public final class SigningCore: Sendable {
             try await IssuanceStages.time(.store) { try await stores.certificates.insert(record) }
             return Issued(certificate: certificate, record: record, decisionID: record.decisionID)
         } catch let refusal as Refusal {
+            // Refused before the CSR was read (or unreadable): the fingerprint of what was sent.
+            if decision.requestFingerprint == nil { decision.requestFingerprint = CSRReading.fingerprint(csr) }
             try await recordRefusal(refusal, decision: decision)
             throw GateError.refused(refusal)
         }
@@ -93,7 +96,7 @@ public final class SigningCore: Sendable {
         guard record.status == .active else {
             throw log.fail("ca.can_sign", "CA '\(id)' is \(record.status.rawValue)")
         }
-        let uri = try PKCS11URI(parsing: keyURI)
+        let uri = try parsedKeyURIs.value(keyURI) { try PKCS11URI(parsing: $0) }
         guard uri.token == token.configuration.label else {
             throw log.fail("ca.can_sign", "CA '\(id)' has its key on token '\(uri.token)', not on the configured token '\(token.configuration.label)'")
         }

@@ -77,6 +77,10 @@ public protocol AuditTrail: Sendable {
 
 /// A JSON string literal for `text`, escaped per RFC 8259.
 func jsonString(_ text: String) -> String {
+    // Most rule details need no escape: one pass over the UTF-8 finds out.
+    if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        return "\"" + text + "\""
+    }
     var out = "\""
     for scalar in text.unicodeScalars {
         switch scalar {

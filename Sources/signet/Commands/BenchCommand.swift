@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the token and the gate (prints figures; asserts nothing).",
-        subcommands: [TokenSignatures.self, Issuance.self, BenchStages.self, BenchCRL.self, BenchDevices.self, BenchLint.self]
+        subcommands: [TokenSignatures.self, Issuance.self, BenchStages.self, BenchEST.self, BenchCRL.self, BenchDevices.self, BenchLint.self]
     )
 
     struct TokenSignatures: AsyncParsableCommand {
@@ -128,12 +128,13 @@ enum TokenRate {
 
 /// CSRs with fresh P-256 keys, made before timing starts.
 enum BenchCSRs {
-    static func make(count: Int) throws -> [[UInt8]] {
+    /// Fresh P-256 keys, each CSR with the common name `<prefix>-<n>`.
+    static func make(count: Int, prefix: String = "bench-device") throws -> [[UInt8]] {
         try (0..<count).map { index in
             let key = P256.Signing.PrivateKey()
             let csr = try CertificateSigningRequest(
                 version: .v1,
-                subject: try DistinguishedName { CommonName("bench-device-\(index)") },
+                subject: try DistinguishedName { CommonName("\(prefix)-\(index)") },
                 privateKey: Certificate.PrivateKey(key),
                 attributes: CertificateSigningRequest.Attributes(),
                 signatureAlgorithm: .ecdsaWithSHA256
