@@ -10,6 +10,9 @@ public struct SystemCABundle: Sendable {
     /// DER of each certificate, in file order.
     public let certificates: [[UInt8]]
 
+    /// Whether there is anything to distribute (what `include_system_ca` needs to act).
+    public var isEmpty: Bool { certificates.isEmpty }
+
     static let none = SystemCABundle(certificates: [])
 
     /// Reads a PEM file of CA certificates; start-up stops with a message naming what is wrong.

@@ -20,13 +20,14 @@ import Testing
         ]))
         // One curl, 16 transfers at a time, each to its own file (a config file of 400 groups).
         let requests = 400
+        let token = server.token(["operator"])
         var config = ""
         for index in 0..<requests {
             config += """
                 url = "\(server.base)/api/ca/v1/cas/\(server.gate.subID)/sign"
                 output = "\(server.scratch.path("answer-\(index)"))"
                 cacert = "\(server.rootFile)"
-                header = "Authorization: Bearer \(server.token(["operator"]))"
+                header = "Authorization: Bearer \(token)"
                 header = "Content-Type: application/json"
                 data-binary = "@\(body)"
                 max-time = 20

@@ -130,19 +130,21 @@ enum TokenRate {
 enum BenchCSRs {
     /// Fresh P-256 keys, each CSR with the common name `<prefix>-<n>`.
     static func make(count: Int, prefix: String = "bench-device") throws -> [[UInt8]] {
-        try (0..<count).map { index in
-            let key = P256.Signing.PrivateKey()
-            let csr = try CertificateSigningRequest(
-                version: .v1,
-                subject: try DistinguishedName { CommonName("\(prefix)-\(index)") },
-                privateKey: Certificate.PrivateKey(key),
-                attributes: CertificateSigningRequest.Attributes(),
-                signatureAlgorithm: .ecdsaWithSHA256
-            )
-            var serializer = DER.Serializer()
-            try serializer.serialize(csr)
-            return serializer.serializedBytes
-        }
+        try (0..<count).map { index in try csr(key: P256.Signing.PrivateKey(), commonName: "\(prefix)-\(index)") }
+    }
+
+    /// The DER of a CSR for `commonName`, signed with `key`.
+    static func csr(key: P256.Signing.PrivateKey, commonName: String) throws -> [UInt8] {
+        let csr = try CertificateSigningRequest(
+            version: .v1,
+            subject: try DistinguishedName { CommonName(commonName) },
+            privateKey: Certificate.PrivateKey(key),
+            attributes: CertificateSigningRequest.Attributes(),
+            signatureAlgorithm: .ecdsaWithSHA256
+        )
+        var serializer = DER.Serializer()
+        try serializer.serialize(csr)
+        return serializer.serializedBytes
     }
 }
 

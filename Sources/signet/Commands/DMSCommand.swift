@@ -38,7 +38,7 @@ struct DMSCommand: AsyncParsableCommand {
             }
             // The bundle the servers distribute, read as `signet serve` reads it.
             let bundle = Settings().environment["SIGNET_SYSTEM_CA_BUNDLE"] ?? ""
-            let systemCAsAvailable = try !bundle.isEmpty && !SystemCABundle(file: bundle).certificates.isEmpty
+            let systemCAsAvailable = try !bundle.isEmpty && !SystemCABundle(file: bundle).isEmpty
             try await Runtime.with(token: false) { runtime in
                 let registry = Registry(database: runtime.database)
                 for document in documents {

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import NIOSSL
-import SwiftASN1
+import SignetCore
 import X509
 
 /// Devices for the EST benchmark, each as it leaves a factory: its own key, a bootstrap
@@ -36,20 +36,10 @@ enum ESTBenchFleet {
                 },
                 issuerPrivateKey: Certificate.PrivateKey(issuerKey)
             )
-            let csr = try CertificateSigningRequest(
-                version: .v1, subject: subject, privateKey: Certificate.PrivateKey(key),
-                attributes: CertificateSigningRequest.Attributes(), signatureAlgorithm: .ecdsaWithSHA256
-            )
             var tls = base
-            tls.certificateChain = [.certificate(try NIOSSLCertificate(bytes: try der(bootstrap), format: .der))]
+            tls.certificateChain = [.certificate(try NIOSSLCertificate(bytes: try bootstrap.der(), format: .der))]
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem))
-            return Device(tls: tls, csrBase64: Data(try der(csr)).base64EncodedString())
+            return Device(tls: tls, csrBase64: Data(try BenchCSRs.csr(key: key, commonName: id)).base64EncodedString())
         }
-    }
-
-    private static func der<T: DERSerializable>(_ value: T) throws -> [UInt8] {
-        var serializer = DER.Serializer()
-        try serializer.serialize(value)
-        return serializer.serializedBytes
     }
 }

@@ -21,7 +21,7 @@ enum DMSRoutes {
         routes.add(.post, "\(prefix)/dms", roles: writers) { request, context in
             let document = try DMSDocument(reading: try await RegistryBody.json(request, context: context))
             try await document.settings.checkReferences(
-                cas: services.database.stores.cas, profiles: services.database.stores.profiles, systemCAsAvailable: !services.systemCAs.certificates.isEmpty
+                cas: services.database.stores.cas, profiles: services.database.stores.profiles, systemCAsAvailable: !services.systemCAs.isEmpty
             )
             try await services.registry.createDMS(document.record)
             return try .json(DMSResource(try await existing(document.id, services)), status: .created)
@@ -33,7 +33,7 @@ enum DMSRoutes {
             let id = try context.parameters.require("id")
             let document = try DMSDocument(reading: try await RegistryBody.json(request, context: context), urlID: id, allowMetadata: false)
             try await document.settings.checkReferences(
-                cas: services.database.stores.cas, profiles: services.database.stores.profiles, systemCAsAvailable: !services.systemCAs.certificates.isEmpty
+                cas: services.database.stores.cas, profiles: services.database.stores.profiles, systemCAsAvailable: !services.systemCAs.isEmpty
             )
             let record = document.record
             try await services.registry.replaceDMS(
