@@ -68,10 +68,11 @@ extension ESTService {
     }
 
     /// The device's checks for a (re)placing enrollment: registers it first under JITP.
-    func enrollableDevice(_ deviceID: String, dms: String, settings: DMSSettings) async throws -> DeviceRow {
+    /// A device registered here is this DMS's, enabled and without an identity, so it is not
+    /// read back; a change made to it meanwhile is caught when the certificate is bound.
+    func enrollableDevice(_ deviceID: String, dms: String, settings: DMSSettings) async throws {
         let actor = "est:\(dms)"
-        var device = try await registry.device(id: deviceID)
-        if device == nil {
+        guard let device = try await registry.device(id: deviceID) else {
             guard settings.enrollment.registrationMode == .jitp else {
                 throw ESTRefusal.notFound("est.registration", "device '\(deviceID)' is not registered, and DMS '\(dms)' enrolls only pre-registered devices")
             }
@@ -80,20 +81,18 @@ extension ESTService {
             }
             let rejections = try await registry.register([NewDevice(id: deviceID, dmsOwner: dms)], actor: actor)
             if let rejection = rejections.first { throw ESTRefusal.refused("est.registration", rejection.reason) }
-            device = try await registry.device(id: deviceID)
+            return
         }
-        guard let device else { throw ESTRefusal.refused("est.registration", "device '\(deviceID)' could not be registered") }
         try Self.checkEnrollable(device, dms: dms)
         if device.identitySerial != nil && !settings.enrollment.enableReplaceableEnrollment {
             throw ESTRefusal.refused("est.enrollment.replace", "device '\(deviceID)' is already enrolled and DMS '\(dms)' does not replace identities; renew with simplereenroll")
         }
-        return device
     }
 
     /// The device's checks for a (re)placing enrollment, the gate, and the binding.
     func provision(_ deviceID: String, csr der: [UInt8], dms: String, settings: DMSSettings) async throws -> [UInt8] {
         let actor = "est:\(dms)"
-        _ = try await enrollableDevice(deviceID, dms: dms, settings: settings)
+        try await enrollableDevice(deviceID, dms: dms, settings: settings)
         let issued = try await issue(der, settings: settings, requester: "\(actor):\(deviceID)", deviceID: deviceID)
         let outcome = try await bind(deviceID, serial: issued.record.serialNumber, binding: .enrollment, actor: actor)
         if let previous = outcome.previousSerial {

@@ -28,7 +28,7 @@ extension ESTService {
                 // Every device and policy check before the token generates anything: a
                 // refused request must not cost a key generation.
                 let recipient = try keyRecipient(request.csr, client: client, dms: record.id, settings: settings.serverKeygen)
-                _ = try await enrollableDevice(request.commonName, dms: record.id, settings: settings)
+                try await enrollableDevice(request.commonName, dms: record.id, settings: settings)
                 do {
                     try await core.checkClientKey(kind, caID: settings.enrollment.enrollmentCA, profileID: settings.issuanceProfileID)
                 } catch GateError.refused(let refusal) {

@@ -66,13 +66,18 @@ extension Registry {
         }
         guard !accepted.isEmpty else { return rejections }
 
+        // The devices and their CREATED events in one statement; the events' foreign key is
+        // checked at its end, when the devices exist.
         let insert: PostgresQuery = """
-            INSERT INTO devices (id, dms_owner, device_group, tags, metadata)
-            SELECT r.id, r.dms, NULLIF(r.grp, ''), string_to_array(r.tags, ','), r.meta::jsonb
-            FROM unnest(\(accepted.map(\.id)), \(accepted.map(\.dmsOwner)), \(accepted.map { $0.group ?? "" }),
-                        \(accepted.map { $0.tags.joined(separator: ",") }), \(accepted.map { String(decoding: $0.metadata.encoded(), as: UTF8.self) }))
-                AS r(id, dms, grp, tags, meta)
-            ON CONFLICT (id) DO NOTHING RETURNING id
+            WITH created AS (
+                INSERT INTO devices (id, dms_owner, device_group, tags, metadata)
+                SELECT r.id, r.dms, NULLIF(r.grp, ''), string_to_array(r.tags, ','), r.meta::jsonb
+                FROM unnest(\(accepted.map(\.id)), \(accepted.map(\.dmsOwner)), \(accepted.map { $0.group ?? "" }),
+                            \(accepted.map { $0.tags.joined(separator: ",") }), \(accepted.map { String(decoding: $0.metadata.encoded(), as: UTF8.self) }))
+                    AS r(id, dms, grp, tags, meta)
+                ON CONFLICT (id) DO NOTHING RETURNING id),
+            events AS (INSERT INTO device_events (device_id, kind, actor, detail) SELECT id, 'CREATED', \(actor), '' FROM created ORDER BY id)
+            SELECT id FROM created
             """
         var inserted = Set<String>()
         for try await id in try await connection.query(insert, logger: logger).decode(String.self) { inserted.insert(id) }
@@ -80,11 +85,6 @@ extension Registry {
         for (index, device) in zip(acceptedIndices, accepted) where !inserted.contains(device.id) {
             rejections.append(Rejection(index: index, kind: .idTaken, reason: "device '\(device.id)' is already registered"))
         }
-        let created = Array(inserted).sorted()
-        try await connection.query(
-            "INSERT INTO device_events (device_id, kind, actor, detail) SELECT unnest(\(created)), 'CREATED', \(actor), ''",
-            logger: logger
-        )
         return rejections.sorted { $0.index < $1.index }
     }
 }

@@ -129,16 +129,32 @@ import Testing
 
         let revoked = try fixture.issue(for: device)
         #expect(try fixture.ca.setStatus(revoked.serial, ["status": "REVOKED"]).status == 200)
-        #expect(try fixture.bind(device, revoked.serial).status == 422)
-        #expect(try fixture.bind(device, "abcdef0123").status == 422)
+        let revokedBind = try fixture.bind(device, revoked.serial)
+        #expect(revokedBind.status == 422)
+        #expect(RegistryFixture.error(revokedBind)["message"] as? String == "certificate \(revoked.serial) is revoked")
+        let unknown = try fixture.bind(device, "abcdef0123")
+        #expect(unknown.status == 422)
+        #expect((RegistryFixture.error(unknown)["message"] as? String)?.contains("abcdef0123") == true, "\(unknown.text)")
         #expect(try fixture.bind("nobody", foreign.serial).status == 422)
         let mode = try fixture.bind(device, foreign.serial, mode: "SOMETIMES")
         #expect(mode.status == 400)
 
         let good = try fixture.issue(for: device)
         #expect(try fixture.bind(device, good.serial).status == 200)
-        #expect(try fixture.bind(device, good.serial).status == 409)
-        #expect(try fixture.device(device)["status"] as? String == "ACTIVE")
+        let twice = try fixture.bind(device, good.serial)
+        #expect(twice.status == 409)
+        #expect(RegistryFixture.error(twice)["message"] as? String == "certificate \(good.serial) is already the active version of slot identity")
+        let replacement = try fixture.issue(for: device)
+        #expect(try fixture.bind(device, replacement.serial).status == 200)
+        let identity = try #require(try fixture.device(device))
+        #expect(identity["status"] as? String == "ACTIVE")
+        let slots = try fixture.server.curl("GET", "/api/devmanager/v1/devices/\(device)", token: fixture.token).json()["slots"] as? [[String: Any]]
+        let slot = try #require(slots?.first { $0["slot"] as? String == "identity" })
+        #expect(slot["active_version"] as? Int == 2)
+        #expect((slot["versions"] as? [[String: Any]])?.compactMap { $0["serial_number"] as? String } == [good.serial, replacement.serial])
+        let events = try fixture.server.curl("GET", "/api/devmanager/v1/devices/\(device)/events", token: fixture.token).json()
+        let kinds = (events["list"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        #expect(Set(kinds) == ["CREATED", "PROVISIONED", "RE-PROVISIONED"], "\(events)")
     }
 
     @Test func slotsKeepEveryVersionOfTheirOwnType() async throws {
