@@ -19,12 +19,8 @@ extension Registry {
             let state = try await bindingState(deviceID: deviceID, slot: slot, serialNumber: serialNumber, on: connection)
             let windows = try state.check(deviceID: deviceID, slot: slot, serialNumber: serialNumber)
             let version = (state.previous?.version ?? 0) + 1
-            let event: DeviceEventKind = switch binding {
-            case .reenrollment: .renewed
-            case .enrollment: version == 1 ? .provisioned : .reprovisioned
-            }
-            let rollback = rollbackOf.map { "rollback to version \($0): " } ?? ""
-            let detail = "slot \(slot) version \(version): \(rollback)certificate \(serialNumber)"
+            let event = binding.event(version: version)
+            let detail = Self.versionDetail(slot: slot, version: version, rollbackOf: rollbackOf, "certificate \(serialNumber)")
             try await connection.query(Self.bindWrite(
                 deviceID: deviceID, slot: slot, serialNumber: serialNumber, version: version, windows: windows,
                 actor: actor, rollbackOf: rollbackOf, event: event, detail: detail
@@ -45,16 +41,14 @@ extension Registry {
 
         /// The checks, in the order their refusals are reported; the DMS windows when all pass.
         func check(deviceID: String, slot: String, serialNumber: String) throws -> (preventive: Double, critical: Double) {
-            guard let device else { throw EditError.notFound("no device with id '\(deviceID)'") }
-            guard !device.decommissioned else { throw EditError.conflict("device '\(deviceID)' is decommissioned") }
-            guard device.enabled else { throw EditError.conflict("device '\(deviceID)' is disabled; enable it first") }
+            let device = try Registry.writable(device, deviceID: deviceID)
             guard let windows else { throw EditError.conflict("device '\(deviceID)' belongs to DMS '\(device.owner)', which no longer exists") }
             guard let certificate else { throw EditError.invalid("no certificate with serial \(serialNumber)") }
             guard certificate.status == "ACTIVE" else { throw EditError.invalid("certificate \(serialNumber) is \(certificate.status.lowercased())") }
             guard !certificate.expired else { throw EditError.invalid("certificate \(serialNumber) has expired") }
             if let holder { throw EditError.conflict("certificate \(serialNumber) is already bound to device '\(holder.device)' (slot \(holder.slot))") }
             if let previous {
-                guard previous.type == "x509" else { throw EditError.conflict("slot \(slot) holds \(previous.type) credentials, not certificates") }
+                try Registry.checkSlotType(slot, holds: previous.type, wanted: "x509")
                 if previous.credential == serialNumber { throw EditError.conflict("certificate \(serialNumber) is already the active version of slot \(slot)") }
             }
             return windows

@@ -7,6 +7,14 @@ public enum SlotBinding: String, Sendable, CaseIterable {
     case enrollment = "ENROLLMENT"
     /// A renewal of the current certificate (RENEWED).
     case reenrollment = "REENROLLMENT"
+
+    /// The event recorded when this binding makes `version` the slot's active one.
+    func event(version: Int) -> DeviceEventKind {
+        switch self {
+        case .reenrollment: .renewed
+        case .enrollment: version == 1 ? .provisioned : .reprovisioned
+        }
+    }
 }
 
 extension Registry {
@@ -23,7 +31,7 @@ extension Registry {
         for try await (serial, reference, version, held) in try await connection.query(
             "SELECT serial_number, secret_ref, active_version, type FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
         ).decode((String?, String?, Int, String).self) {
-            guard held == type else { throw EditError.conflict("slot \(slot) holds \(held) credentials, not \(type == "x509" ? "certificates" : type)") }
+            try Self.checkSlotType(slot, holds: held, wanted: type)
             return (serial ?? reference, version)
         }
         return nil
@@ -41,21 +49,32 @@ extension Registry {
             """,
             logger: logger
         )
-        let detail = rollbackOf.map { "rollback to version \($0): \(detail)" } ?? detail
-        let event: DeviceEventKind = switch binding {
-        case .reenrollment: .renewed
-        case .enrollment: version == 1 ? .provisioned : .reprovisioned
-        }
-        try await connection.recordEvent(event, device: deviceID, actor: actor, detail: "slot \(slot) version \(version): \(detail)", logger: logger)
+        let event = binding.event(version: version)
+        try await connection.recordEvent(event, device: deviceID, actor: actor, detail: Self.versionDetail(slot: slot, version: version, rollbackOf: rollbackOf, detail), logger: logger)
         return event
     }
 
     /// A device that may receive a credential: it exists, is not decommissioned and is enabled.
     func lockWritableDevice(_ deviceID: String, on connection: PostgresConnection) async throws -> (enabled: Bool, decommissioned: Bool, owner: String) {
-        guard let device = try await lockDevice(deviceID, on: connection) else { throw EditError.notFound("no device with id '\(deviceID)'") }
+        try Self.writable(try await lockDevice(deviceID, on: connection), deviceID: deviceID)
+    }
+
+    /// The device, when it may receive a credential.
+    static func writable(_ device: (enabled: Bool, decommissioned: Bool, owner: String)?, deviceID: String) throws -> (enabled: Bool, decommissioned: Bool, owner: String) {
+        guard let device else { throw EditError.notFound("no device with id '\(deviceID)'") }
         guard !device.decommissioned else { throw EditError.conflict("device '\(deviceID)' is decommissioned") }
         guard device.enabled else { throw EditError.conflict("device '\(deviceID)' is disabled; enable it first") }
         return device
+    }
+
+    /// A slot keeps its type: one holding another type of credential is a conflict.
+    static func checkSlotType(_ slot: String, holds held: String, wanted type: String) throws {
+        guard held == type else { throw EditError.conflict("slot \(slot) holds \(held) credentials, not \(type == "x509" ? "certificates" : type)") }
+    }
+
+    /// A version's event detail: the slot and version, then what it holds.
+    static func versionDetail(slot: String, version: Int, rollbackOf: Int?, _ detail: String) -> String {
+        "slot \(slot) version \(version): " + (rollbackOf.map { "rollback to version \($0): \(detail)" } ?? detail)
     }
 
     /// Makes a secret reference (an SSH key, a token, anything held outside Signet) the
