@@ -6,6 +6,12 @@ import Foundation
 /// caller waits for one round trip, as it would without batching.
 ///
 /// If a batch fails, its rows are retried one by one, so only a bad row fails its caller.
+///
+/// Two statements in flight, not more: with four, 16 concurrent issuances found a free slot
+/// for almost every row and PostgreSQL committed about one row per statement; with two,
+/// rows gather while one statement waits on its WAL flush and the other executes (half the
+/// statements, about 15 % less machine CPU per certificate). One alone would stall every
+/// writer behind a single slow statement.
 actor GroupCommit<Row: Sendable> {
     typealias Write = @Sendable ([Row]) async throws -> Void
 
@@ -15,7 +21,7 @@ actor GroupCommit<Row: Sendable> {
     private var pending: [(row: Row, waiter: CheckedContinuation<Void, any Error>)] = []
     private var inFlight = 0
 
-    init(maxBatch: Int = 128, maxInFlight: Int = 4, write: @escaping Write) {
+    init(maxBatch: Int = 128, maxInFlight: Int = 2, write: @escaping Write) {
         self.write = write
         self.maxBatch = maxBatch
         self.maxInFlight = maxInFlight
