@@ -40,11 +40,7 @@ extension Registry {
         let knownDMS = Set(requiring.keys)
         let groups = try await existingGroups(Set(devices.compactMap(\.group)), on: connection)
         var taken: [String: String] = [:]
-        let existing: PostgresQuery = """
-            SELECT id, 'is already registered' FROM devices WHERE id = ANY(\(ids))
-            UNION ALL SELECT id, 'belonged to a decommissioned device; device ids are never reused' FROM retired_device_ids WHERE id = ANY(\(ids))
-            """
-        for try await (id, reason) in try await connection.query(existing, logger: logger).decode((String, String).self) { taken[id] = reason }
+        for try await (id, reason) in try await connection.execute(TakenIDs(ids: ids), logger: logger) { taken[id] = reason }
 
         var rejections: [Rejection] = []
         var accepted: [NewDevice] = []
@@ -68,19 +64,8 @@ extension Registry {
 
         // The devices and their CREATED events in one statement; the events' foreign key is
         // checked at its end, when the devices exist.
-        let insert: PostgresQuery = """
-            WITH created AS (
-                INSERT INTO devices (id, dms_owner, device_group, tags, metadata)
-                SELECT r.id, r.dms, NULLIF(r.grp, ''), string_to_array(r.tags, ','), r.meta::jsonb
-                FROM unnest(\(accepted.map(\.id)), \(accepted.map(\.dmsOwner)), \(accepted.map { $0.group ?? "" }),
-                            \(accepted.map { $0.tags.joined(separator: ",") }), \(accepted.map { String(decoding: $0.metadata.encoded(), as: UTF8.self) }))
-                    AS r(id, dms, grp, tags, meta)
-                ON CONFLICT (id) DO NOTHING RETURNING id),
-            events AS (INSERT INTO device_events (device_id, kind, actor, detail) SELECT id, 'CREATED', \(actor), '' FROM created ORDER BY id)
-            SELECT id FROM created
-            """
         var inserted = Set<String>()
-        for try await id in try await connection.query(insert, logger: logger).decode(String.self) { inserted.insert(id) }
+        for try await id in try await connection.execute(DeviceInsert(devices: accepted, actor: actor), logger: logger) { inserted.insert(id) }
         // A concurrent registration took the id between the check and the insert.
         for (index, device) in zip(acceptedIndices, accepted) where !inserted.contains(device.id) {
             rejections.append(Rejection(index: index, kind: .idTaken, reason: "device '\(device.id)' is already registered"))
@@ -94,11 +79,7 @@ extension Registry {
     /// devices to be in a group.
     func dmsRequiringGroups(_ ids: [String], on connection: PostgresConnection) async throws -> [String: Bool] {
         var found: [String: Bool] = [:]
-        let query: PostgresQuery = """
-            SELECT id, coalesce(settings #>> '{device_settings,require_group}' = 'true', false)
-            FROM dms WHERE id = ANY(\(ids)) ORDER BY id FOR SHARE
-            """
-        for try await (id, requires) in try await connection.query(query, logger: logger).decode((String, Bool).self) { found[id] = requires }
+        for try await (id, requires) in try await connection.execute(DMSGroupRequirement(ids: ids), logger: logger) { found[id] = requires }
         return found
     }
 
@@ -121,5 +102,74 @@ extension Registry {
             return (.unknownGroup, "group: '\(group)' is not a device group, and DMS '\(dms)' requires an existing one")
         }
         return nil
+    }
+}
+
+/// Registration's statements, prepared: every JITP enrollment registers a device, and
+/// PostgreSQL planned each of them anew every time. Their arrays keep the text the same for
+/// one device and a CSV import alike.
+extension Registry {
+    /// Ids among `ids` that are registered or retired, with why each cannot be used.
+    struct TakenIDs: PostgresPreparedStatement {
+        static let sql = """
+            SELECT id, 'is already registered' FROM devices WHERE id = ANY($1::text[])
+            UNION ALL SELECT id, 'belonged to a decommissioned device; device ids are never reused' FROM retired_device_ids WHERE id = ANY($1::text[])
+            """
+        let ids: [String]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(ids)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> (String, String) { try row.decode((String, String).self) }
+    }
+
+    /// The DMSs among `ids` that exist, share-locked, with whether each requires a group.
+    struct DMSGroupRequirement: PostgresPreparedStatement {
+        static let sql = """
+            SELECT id, coalesce(settings #>> '{device_settings,require_group}' = 'true', false)
+            FROM dms WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE
+            """
+        let ids: [String]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(ids)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> (String, Bool) { try row.decode((String, Bool).self) }
+    }
+
+    /// The devices and their CREATED events in one statement; the events' foreign key is
+    /// checked at its end, when the devices exist. Returns the ids inserted (a concurrent
+    /// registration may have taken one since the check).
+    struct DeviceInsert: PostgresPreparedStatement {
+        static let sql = """
+            WITH created AS (
+                INSERT INTO devices (id, dms_owner, device_group, tags, metadata)
+                SELECT r.id, r.dms, NULLIF(r.grp, ''), string_to_array(r.tags, ','), r.meta::jsonb
+                FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS r(id, dms, grp, tags, meta)
+                ON CONFLICT (id) DO NOTHING RETURNING id),
+            events AS (INSERT INTO device_events (device_id, kind, actor, detail) SELECT id, 'CREATED', $6::text, '' FROM created ORDER BY id)
+            SELECT id FROM created
+            """
+        let devices: [NewDevice]
+        let actor: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 6)
+            bindings.append(devices.map(\.id))
+            bindings.append(devices.map(\.dmsOwner))
+            bindings.append(devices.map { $0.group ?? "" })
+            bindings.append(devices.map { $0.tags.joined(separator: ",") })
+            bindings.append(devices.map { String(decoding: $0.metadata.encoded(), as: UTF8.self) })
+            bindings.append(actor)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> String { try row.decode(String.self) }
     }
 }
