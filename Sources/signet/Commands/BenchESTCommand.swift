@@ -19,7 +19,9 @@ struct BenchEST: AsyncParsableCommand {
             Each enrollment is a fresh device <prefix>-<n>: a P-256 key, a bootstrap certificate \
             for it signed by the manufacturer CA, and a CSR, all prepared before timing. Each opens \
             its own TLS connection (closed after the answer); a JITP DMS registers it and issues \
-            its first identity. REST sign requests share keep-alive connections.
+            its first identity. Then the same devices' new connections asking only for the CA \
+            certificates: what the mutual-TLS transport costs without enrollment. REST sign \
+            requests share keep-alive connections.
             """
     )
     @Option(help: "The server's base URL.") var url = "https://127.0.0.1:8443"
@@ -55,6 +57,16 @@ struct BenchEST: AsyncParsableCommand {
                 return request
             }
             print(est)
+            // The transport alone, for comparison: the same devices' new mutual-TLS
+            // connections, each asking for the CA certificates (no registry, no signature).
+            let cacertsURL = "\(url)/.well-known/est/\(dms)/cacerts"
+            let transport = try await measure(client, label: "EST cacerts (new mTLS connection)", count: fleet.count) { index in
+                var request = HTTPClientRequest(url: cacertsURL)
+                request.tlsConfiguration = fleet[index].tls
+                request.headers.add(name: "Connection", value: "close")
+                return request
+            }
+            print(transport)
             if let restCA {
                 guard let token else { throw ValidationError("--rest-ca needs --token") }
                 let restCSRs = try BenchCSRs.make(count: count, prefix: prefix + "-rest")
