@@ -9,6 +9,19 @@ extension PreparedWrite {
     func decodeRow(_ row: PostgresRow) throws {}
 }
 
+/// A prepared statement whose one parameter is a list of ids (`$1::text[]`).
+protocol IDListStatement: PostgresPreparedStatement {
+    var ids: [String] { get }
+}
+
+extension IDListStatement {
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(ids)
+        return bindings
+    }
+}
+
 /// `INSERT … SELECT … FROM unnest($1::type[], …)`: one array parameter per column, so the
 /// statement text is the same however many rows it carries, and one prepared statement
 /// serves a single row and a group-commit batch alike.

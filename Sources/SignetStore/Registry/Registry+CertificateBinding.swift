@@ -21,10 +21,10 @@ extension Registry {
             let version = (state.previous?.version ?? 0) + 1
             let event = binding.event(version: version)
             let detail = Self.versionDetail(slot: slot, version: version, rollbackOf: rollbackOf, "certificate \(serialNumber)")
-            for try await _ in try await connection.execute(BindWrite(
+            _ = try await connection.execute(BindWrite(
                 deviceID: deviceID, slot: slot, serialNumber: serialNumber, version: version, windows: windows,
                 actor: actor, rollbackOf: rollbackOf, event: event, detail: detail
-            ), logger: logger) {}
+            ), logger: logger)
             return BindOutcome(event: event, version: version, previousSerial: state.previous?.credential)
         }
     }

@@ -62,8 +62,6 @@ extension Registry {
         }
         guard !accepted.isEmpty else { return rejections }
 
-        // The devices and their CREATED events in one statement; the events' foreign key is
-        // checked at its end, when the devices exist.
         var inserted = Set<String>()
         for try await id in try await connection.execute(DeviceInsert(devices: accepted, actor: actor), logger: logger) { inserted.insert(id) }
         // A concurrent registration took the id between the check and the insert.
@@ -110,35 +108,23 @@ extension Registry {
 /// one device and a CSV import alike.
 extension Registry {
     /// Ids among `ids` that are registered or retired, with why each cannot be used.
-    struct TakenIDs: PostgresPreparedStatement {
+    struct TakenIDs: IDListStatement {
         static let sql = """
             SELECT id, 'is already registered' FROM devices WHERE id = ANY($1::text[])
             UNION ALL SELECT id, 'belonged to a decommissioned device; device ids are never reused' FROM retired_device_ids WHERE id = ANY($1::text[])
             """
         let ids: [String]
 
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(ids)
-            return bindings
-        }
-
         func decodeRow(_ row: PostgresRow) throws -> (String, String) { try row.decode((String, String).self) }
     }
 
     /// The DMSs among `ids` that exist, share-locked, with whether each requires a group.
-    struct DMSGroupRequirement: PostgresPreparedStatement {
+    struct DMSGroupRequirement: IDListStatement {
         static let sql = """
             SELECT id, coalesce(settings #>> '{device_settings,require_group}' = 'true', false)
             FROM dms WHERE id = ANY($1::text[]) ORDER BY id FOR SHARE
             """
         let ids: [String]
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(ids)
-            return bindings
-        }
 
         func decodeRow(_ row: PostgresRow) throws -> (String, Bool) { try row.decode((String, Bool).self) }
     }
