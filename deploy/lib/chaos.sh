@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# The parts of deploy/chaos: a state folder of its own with a CA bootstrapped the way
+# deploy/run does it, the token served by `p11-kit server` (so that stopping it is a token
+# outage, as a network HSM's would be), `signet serve` processes started the production
+# way, the faults, and the checks run after each scenario. deploy/chaos sets $root,
+# $state, $signet and $work before sourcing this file, and has sourced deploy/lib/env.sh.
+
+chaos_base_port=18440
+
+# Bootstraps profiles, a root and an issuing CA in the token, the servers' TLS certificate,
+# the audit key, a JWT key, and a manufacturer CA with a JITP DMS that trusts it.
+chaos_bootstrap() {
+    "$signet" profile apply "$root/policies" >/dev/null
+    "$signet" ca create-root --id root --subject "CN=Chaos Root,O=Signet" --key ec-p256 --profile root-ca \
+        --issuance-profile subordinate-ca --allow-profile audit-signer >/dev/null
+    "$signet" ca create-sub --parent root --id issuing --subject "CN=Chaos Issuing CA,O=Signet" --key ec-p256 \
+        --profile subordinate-ca --issuance-profile iot-device --allow-profile tls-server >/dev/null
+    local tls=$state/tls
+    install -d -m 0700 "$tls"
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tls/server.key" \
+        -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -out "$tls/server.csr" 2>/dev/null
+    "$signet" issue --ca issuing --profile tls-server --csr "$tls/server.csr" --out "$tls/server.pem" >/dev/null
+    "$signet" ca show issuing >"$tls/issuing.pem"
+    "$signet" ca show root >"$tls/root.pem"
+    cat "$tls/server.pem" "$tls/issuing.pem" >"$tls/chain.pem"
+    "$signet" audit init-key --ca root >"$tls/audit.pem"
+    "$signet" auth init --key-file "$state/secrets/jwt.key" --jwks-file "$state/jwks.json" >/dev/null
+
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$tls/mfr.key" -out "$tls/mfr.pem" -days 30 \
+        -subj "/CN=Chaos Manufacturer" -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+    "$signet" ca import --id chaos-mfr --cert "$tls/mfr.pem" >/dev/null
+    python3 - "$root/policies/dms/jitp-fleet.json" "$work/dms.json" <<'PY'
+import json, sys
+document = json.load(open(sys.argv[1]))
+document["id"], document["name"] = "chaos-fleet", "Chaos fleet"
+enrollment = document["settings"]["enrollment_settings"]
+enrollment["enrollment_ca"] = "issuing"
+client = enrollment["est_rfc7030_settings"]["client_certificate_settings"]
+client["validation_cas"] = ["chaos-mfr"]
+client["allow_unknown_revocation_status"] = True  # the manufacturer publishes no CRL
+json.dump(document, open(sys.argv[2], "w"))
+PY
+    "$signet" dms apply "$work/dms.json" >/dev/null
+}
+
+# The token over a Unix socket. SIGKILL for the server and the per-client children it
+# forks: every link to the token drops at once.
+chaos_token_start() {
+    rm -f "$work/p11kit.sock"
+    p11-kit server -f -n "$work/p11kit.sock" --provider "$SIGNET_PKCS11_MODULE" "pkcs11:token=$SIGNET_TOKEN_LABEL" \
+        >>"$state/log/p11kit.log" 2>&1 &
+    echo $! >"$work/p11kit.pid"
+    local i
+    for i in $(seq 1 100); do [[ -S $work/p11kit.sock ]] && return 0; sleep 0.05; done
+    echo "chaos: p11-kit server did not start (see $state/log/p11kit.log)" >&2
+    return 1
+}
+
+chaos_token_stop() {
+    local pid
+    pid=$(cat "$work/p11kit.pid" 2>/dev/null) || return 0
+    pkill -KILL -P "$pid" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -f "$work/p11kit.pid" "$work/p11kit.sock"
+}
+
+chaos_url() { echo "https://127.0.0.1:$((chaos_base_port + $1))"; }
+
+# Starts server N (1, 2, …) on its own port with the shared database and token, and waits
+# until it is ready. Each server keeps its own log and audit checkpoint file, as separate
+# machines would.
+chaos_server_start() {
+    local n=$1
+    env SIGNET_LISTEN_PORT=$((chaos_base_port + n)) \
+        SIGNET_PKCS11_MODULE="$SIGNET_P11KIT_CLIENT_MODULE" P11_KIT_SERVER_ADDRESS="unix:path=$work/p11kit.sock" \
+        SIGNET_TLS_CERTIFICATE_FILE="$state/tls/chain.pem" SIGNET_TLS_KEY_FILE="$state/tls/server.key" \
+        SIGNET_JWKS_FILE="$state/jwks.json" SIGNET_PUBLIC_URL="$(chaos_url 1)" SIGNET_DATABASE_CONNECTIONS=8 \
+        SIGNET_AUDIT_CHECKPOINT_FILE="$state/audit-checkpoints-$n.jsonl" \
+        "$signet" serve >>"$state/log/server-$n.log" 2>&1 &
+    echo $! >"$work/server-$n.pid"
+    chaos_wait_ready "$n" 60 >/dev/null || { echo "chaos: server $n did not become ready (see $state/log/server-$n.log)" >&2; return 1; }
+}
+
+chaos_server_kill() {
+    local pid
+    pid=$(cat "$work/server-$1.pid" 2>/dev/null) || return 0
+    kill "-${2:-TERM}" "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    rm -f "$work/server-$1.pid"
+}
+
+# Seconds (to a tenth) until server N answers /ready with 200; fails after LIMIT seconds.
+chaos_wait_ready() {
+    local n=$1 limit=$2 started now
+    started=$(date +%s%N)
+    while true; do
+        curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$state/tls/root.pem" "$(chaos_url "$n")/ready" | grep -qx 200 && break
+        now=$(date +%s%N)
+        (((now - started) / 1000000000 >= limit)) && return 1
+        sleep 0.1
+    done
+    now=$(date +%s%N)
+    awk -v ns=$((now - started)) 'BEGIN { printf "%.1f\n", ns / 1e9 }'
+}
+
+# The slowest of the servers' times to ready, for a recovery figure.
+chaos_wait_all_ready() {
+    local n slowest=0 took
+    for n in $(seq 1 "$1"); do
+        took=$(chaos_wait_ready "$n" "$2") || { echo "never"; return 1; }
+        slowest=$(awk -v a="$slowest" -v b="$took" 'BEGIN { print (b > a ? b : a) }')
+    done
+    echo "$slowest"
+}
+
+# The cluster stopped at once, as a crash would (no checkpoint, sessions cut).
+chaos_db_crash() (
+    set -euo pipefail
+    _signet_open_state "$state" existing
+    _signet_pg_load
+    _signet_pg_as_owner "$_PG_BIN/pg_ctl" stop -D "$_PG_DATA" -m immediate -w >>"$state/log/setup.log" 2>&1
+)
+
+chaos_psql() { psql -X -q -tA -v ON_ERROR_STOP=1 "$SIGNET_DATABASE_URL" "$@"; }
+
+# Checks one scenario's outcome against the database: every certificate a client received
+# is stored with its approved decision; none was received twice; what was stored but never
+# received is counted and listed. Prints "returned stored unreturned missing undecided
+# duplicates" and lists the unreturned serials in $work/NAME.unreturned.
+chaos_reconcile() {
+    local name=$1 prefix=$2 record=$work/$1.tsv
+    chaos_psql <<SQL
+CREATE TEMP TABLE received (serial_number text, kind text, server int, common_name text);
+\copy received FROM '$record'
+CREATE TEMP VIEW stored AS SELECT * FROM certificates WHERE common_name LIKE '$prefix-%';
+\o $work/$name.unreturned
+SELECT serial_number, common_name FROM stored s WHERE NOT EXISTS (SELECT 1 FROM received r WHERE r.serial_number = s.serial_number);
+\o
+SELECT (SELECT count(*) FROM received),
+       (SELECT count(*) FROM stored),
+       (SELECT count(*) FROM stored s WHERE NOT EXISTS (SELECT 1 FROM received r WHERE r.serial_number = s.serial_number)),
+       (SELECT count(*) FROM received r WHERE NOT EXISTS (SELECT 1 FROM certificates c WHERE c.serial_number = r.serial_number)),
+       (SELECT count(*) FROM stored s WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.id = s.decision_id AND a.category = 'DECISION'
+            AND a.action = 'ISSUE' AND a.outcome = 'APPROVED' AND a.serial_number = s.serial_number)),
+       (SELECT count(*) FROM (SELECT serial_number FROM received GROUP BY 1 HAVING count(*) > 1) d);
+SQL
+}
+
+# CRL numbers per CA: strictly increasing from the first kept, no gap, and the counter
+# the publishers allocate from at the last one published. Prints the CAs that break it.
+chaos_crl_gaps() {
+    chaos_psql -c "SELECT c.ca_id FROM crls c JOIN crl_publication p USING (ca_id) GROUP BY c.ca_id, p.crl_number
+                   HAVING max(c.crl_number) - min(c.crl_number) + 1 <> count(*) OR max(c.crl_number) <> p.crl_number"
+}
+
+# A key=value field of the load client's summary line.
+chaos_field() { sed -nE "s/^load:.* $2=([0-9]+).*/\1/p" "$1"; }
