@@ -41,6 +41,18 @@ client["allow_unknown_revocation_status"] = True  # the manufacturer publishes n
 json.dump(document, open(sys.argv[2], "w"))
 PY
     "$signet" dms apply "$work/dms.json" >/dev/null
+    # Pre-registered devices enrolling with one-time passcodes, for the passcode race.
+    python3 - "$root/policies/dms/pre-registered-fleet.json" "$work/dms-passcodes.json" <<'PY'
+import json, sys
+document = json.load(open(sys.argv[1]))
+document["id"], document["name"] = "chaos-passcodes", "Chaos passcode devices"
+enrollment = document["settings"]["enrollment_settings"]
+enrollment["enrollment_ca"] = "issuing"
+enrollment["registration_mode"] = "PRE_REGISTRATION"
+enrollment["est_rfc7030_settings"] = {"auth_mode": "PASSCODE", "passcode_settings": {"usage_limit": 1, "validity": "1h"}}
+json.dump(document, open(sys.argv[2], "w"))
+PY
+    "$signet" dms apply "$work/dms-passcodes.json" >/dev/null
 }
 
 # The token over a Unix socket. SIGKILL for the server and the per-client children it
@@ -121,6 +133,52 @@ chaos_db_crash() (
     _signet_pg_load
     _signet_pg_as_owner "$_PG_BIN/pg_ctl" stop -D "$_PG_DATA" -m immediate -w >>"$state/log/setup.log" 2>&1
 )
+
+# POST of a JSON body with the admin token to server 1; prints the body, fails unless 201.
+chaos_admin_post() {
+    local out
+    out=$(curl -s -w '\n%{http_code}' --max-time 10 --cacert "$state/tls/root.pem" -H "Authorization: Bearer $admin_token" \
+        -H 'Content-Type: application/json' -d "$2" "$(chaos_url 1)$1")
+    [[ ${out##*$'\n'} == 201 ]] || { echo "chaos: POST $1 answered ${out##*$'\n'}: ${out%$'\n'*}" >&2; return 1; }
+    echo "${out%$'\n'*}"
+}
+
+# Races one passcode per device from every server at once: exactly one enrollment per
+# device may succeed, the others must be 401, and the database must hold one certificate
+# per device. Prints "devices won_once stored_once" and the first anomaly.
+chaos_race_passcodes() {
+    local stamp=$1 devices=$2 servers=$3 d n id passcode pids=()
+    for d in $(seq 1 "$devices"); do
+        id=chaos-race-$stamp-$d
+        chaos_admin_post /api/devmanager/v1/devices "{\"id\": \"$id\", \"dms_owner\": \"chaos-passcodes\"}" >/dev/null
+        passcode=$(chaos_admin_post /api/dmsmanager/v1/dms/chaos-passcodes/passcodes "{\"device_id\": \"$id\"}" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)["passcode"])')
+        echo "$passcode" >"$work/race-$d.passcode"
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj "/CN=$id" -outform DER 2>/dev/null |
+            base64 -w0 >"$work/race-$d.csr"
+    done
+    for d in $(seq 1 "$devices"); do
+        for n in $(seq 1 "$servers"); do
+            curl -s -o /dev/null -w '%{http_code}' --max-time 20 --cacert "$state/tls/root.pem" -u "chaos-race-$stamp-$d:$(<"$work/race-$d.passcode")" \
+                -H 'Content-Type: application/pkcs10' --data-binary @"$work/race-$d.csr" \
+                "$(chaos_url "$n")/.well-known/est/chaos-passcodes/simpleenroll" >"$work/race-$d-$n.status" &
+            pids+=($!)
+        done
+    done
+    wait "${pids[@]}"
+    local won_once=0 stored_once=0 anomaly="" statuses wins
+    for d in $(seq 1 "$devices"); do
+        statuses=$(cat "$work"/race-"$d"-*.status | tr '\n' ' ')
+        wins=$(grep -o 200 <<<"$statuses" | wc -l)
+        if ((wins == 1)) && [[ $(grep -oE '[0-9]{3}' <<<"$statuses" | grep -cvE '^(200|401)$') == 0 ]]; then
+            won_once=$((won_once + 1))
+        else
+            anomaly=${anomaly:-"device $d answered $statuses"}
+        fi
+        [[ $(chaos_psql -c "SELECT count(*) FROM certificates WHERE common_name = 'chaos-race-$stamp-$d'") == 1 ]] && stored_once=$((stored_once + 1))
+    done
+    echo "$devices $won_once $stored_once ${anomaly:-none}"
+}
 
 chaos_psql() { psql -X -q -tA -v ON_ERROR_STOP=1 "$SIGNET_DATABASE_URL" "$@"; }
 

@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure the token and the gate (prints figures; asserts nothing).",
-        subcommands: [TokenSignatures.self, Issuance.self, BenchStages.self, BenchEST.self, BenchCRL.self, BenchDevices.self, BenchLint.self, BenchLoad.self]
+        subcommands: [TokenSignatures.self, Issuance.self, BenchStages.self, BenchEST.self, BenchCRL.self, BenchDevices.self, BenchLint.self, BenchLoad.self, BenchOCSPCheck.self]
     )
 
     struct TokenSignatures: AsyncParsableCommand {

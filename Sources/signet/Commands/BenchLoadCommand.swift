@@ -21,8 +21,7 @@ struct BenchLoad: AsyncParsableCommand {
             Request n goes to server n mod (number of --url) and is an EST enrollment for a fresh \
             JITP device when n mod 100 < --est-percent, otherwise a REST sign. Requests start at \
             --rate per second (at most --connections in flight) until --seconds pass or --count \
-            requests are sent. With --ocsp-issuer, once every server answers /ready again, each \
-            certificate received is checked over OCSP and must be good.
+            requests are sent. `bench ocsp-check` then asks about each certificate recorded.
             """
     )
     @Option(help: "A server's base URL (repeat for several servers).") var url: [String] = []
@@ -40,7 +39,6 @@ struct BenchLoad: AsyncParsableCommand {
     @Option(help: "Seconds a request may take before the client gives up (counted as timeout).") var timeout: Int64 = 20
     @Option(help: "Common-name prefix of this run's certificates (unique per run).") var prefix = "load-\(Int(Date().timeIntervalSince1970))"
     @Option(help: "File to append each certificate received to (serial, kind, server, common name).") var record: String?
-    @Option(help: "Check every certificate received over OCSP afterwards, against this issuer (PEM).") var ocspIssuer: String?
 
     func validate() throws {
         guard !url.isEmpty else { throw ValidationError("give at least one --url") }
@@ -71,22 +69,5 @@ struct BenchLoad: AsyncParsableCommand {
         await load.run(rate: rate, connections: connections, seconds: seconds, count: count)
         received.close()
         print(load.tally.summary(label: "load"))
-        if let ocspIssuer {
-            try await waitUntilReady(client)
-            let issuer = try Certificate(pemEncoded: String(contentsOfFile: ocspIssuer, encoding: .utf8))
-            print(try await OCSPCheck(client: client, urls: url, issuer: issuer, connections: connections).run(load.certificates))
-        }
-    }
-
-    /// Waits (at most a minute) until every server answers /ready with 200.
-    private func waitUntilReady(_ client: HTTPClient) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        for base in url {
-            while true {
-                if let response = try? await client.execute(HTTPClientRequest(url: base + "/ready"), timeout: .seconds(5)), response.status == .ok { break }
-                guard ContinuousClock.now < deadline else { throw LoadError("\(base) did not answer /ready with 200 within a minute") }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-        }
     }
 }

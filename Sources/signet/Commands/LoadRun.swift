@@ -16,7 +16,6 @@ final class LoadRun: Sendable {
     let received: ReceivedCertificates
     let tally = LoadTally()
     private let next = Atomic<Int>(0), nextEST = Atomic<Int>(0), nextREST = Atomic<Int>(0)
-    private let kept = Mutex<[Certificate]>([])
 
     init(client: HTTPClient, plan: LoadPlan, restCA: String, token: String, dms: String, timeout: Int64,
          fleet: [ESTBenchFleet.Device], csrs: [String], received: ReceivedCertificates) {
@@ -31,7 +30,6 @@ final class LoadRun: Sendable {
         self.received = received
     }
 
-    var certificates: [Certificate] { kept.withLock { $0 } }
 
     /// Starts request n at start + n / rate, with at most `connections` in flight.
     func run(rate: Double, connections: Int, seconds: Double, count: Int) async {
@@ -68,7 +66,6 @@ final class LoadRun: Sendable {
         tally.record(outcome, after: ContinuousClock.now - begin, message: message)
         if let certificate {
             received.append(serial: certificate.serialNumber.bytes.lowercaseHex, kind: kind, server: server, commonName: certificate.commonName)
-            kept.withLock { $0.append(certificate) }
         }
     }
 
