@@ -92,7 +92,7 @@ public struct DeviceImport: Sendable {
                 case .failure(let error): invalid.append((row, error.description))
                 }
             }
-            try await registry.commitImportChunk(job: job.id, actor: job.actor, from: start, to: end, rows: devices, invalid: invalid)
+            try await registry.commitImportChunk(job: job, from: start, to: end, rows: devices, invalid: invalid)
             start = end
         }
         try await registry.finishJob(job.id)

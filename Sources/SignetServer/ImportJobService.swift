@@ -10,11 +10,13 @@ import SignetStore
 struct ImportJobService: Service {
     let registry: Registry
     let logger: Logger
+    /// This process, as recorded on the jobs and chunks it runs.
+    let runner = "server \(ProcessInfo.processInfo.hostName) pid \(ProcessInfo.processInfo.processIdentifier) \(UUID().uuidString.prefix(8).lowercased())"
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                if let job = try await registry.claimJob() {
+                if let job = try await registry.claimJob(runner: runner) {
                     try await DeviceImport.run(job, registry: registry, logger: logger) { Task.isShuttingDownGracefully || Task.isCancelled }
                     continue
                 }

@@ -24,11 +24,16 @@ public struct ClaimedJob: Sendable {
     public let actor: String
     public let input: [UInt8]
     public let nextRow: Int
+    /// Who claimed it (recorded on the job and on each chunk it commits).
+    public let runner: String
 }
 
 extension Registry {
-    /// How long a claimed job stays with its runner without progress.
-    static let jobLease = 60
+    /// How long a claimed job stays with its runner without progress. Each chunk renews it;
+    /// a chunk of 1,000 rows commits in well under a second, so a runner that died loses its
+    /// job within this bound. Should a live runner be slower, its next commit is refused (the
+    /// job names another runner), so two never both write.
+    static let jobLease = 15
 
     public func createJob(kind: String, actor: String, input: [UInt8], totalRows: Int) async throws -> UUID {
         let id = UUID()
@@ -60,29 +65,32 @@ extension Registry {
     }
 
     /// Takes the oldest unfinished job (or the one named) whose lease is free: a runner that
-    /// died loses its job to the next one.
-    public func claimJob(id: UUID? = nil) async throws -> ClaimedJob? {
+    /// died loses its job to the next one. `runner` names the claiming process.
+    public func claimJob(id: UUID? = nil, runner: String) async throws -> ClaimedJob? {
         let claim: PostgresQuery = """
-            UPDATE jobs SET status = 'RUNNING', lease_until = now() + make_interval(secs => \(Self.jobLease)), started_at = coalesce(started_at, now())
+            UPDATE jobs SET status = 'RUNNING', runner = \(runner), lease_until = now() + make_interval(secs => \(Self.jobLease)), started_at = coalesce(started_at, now())
             WHERE id = (SELECT id FROM jobs WHERE status IN ('PENDING', 'RUNNING') AND (lease_until IS NULL OR lease_until < now())
                         AND (\(id)::uuid IS NULL OR id = \(id)) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id, actor, input, next_row
             """
         for try await (id, actor, input, next) in try await client.timedQuery(claim, logger: logger).decode((UUID, String, ByteBuffer, Int).self) {
-            return ClaimedJob(id: id, actor: actor, input: input.bytes, nextRow: next)
+            return ClaimedJob(id: id, actor: actor, input: input.bytes, nextRow: next, runner: runner)
         }
         return nil
     }
 
     /// Registers one chunk of an import and records its progress in the same transaction.
     /// `rows` pairs each device with its row number; `invalid` are rows refused before
-    /// reaching the database. Fails (changing nothing) if another runner moved the job on.
-    public func commitImportChunk(job: UUID, actor: String, from start: Int, to next: Int, rows: [(row: Int, device: NewDevice)], invalid: [(row: Int, message: String)]) async throws {
+    /// reaching the database. Fails (changing nothing) if another runner claimed the job or
+    /// moved it on.
+    public func commitImportChunk(job: ClaimedJob, from start: Int, to next: Int, rows: [(row: Int, device: NewDevice)], invalid: [(row: Int, message: String)]) async throws {
+        let (actor, runner, job) = (job.actor, job.runner, job.id)
         try await client.transaction(logger: logger) { connection in
-            var position: Int?
-            for try await value in try await connection.query("SELECT next_row FROM jobs WHERE id = \(job) FOR UPDATE", logger: logger).decode(Int.self) {
-                position = value
+            var position: Int?, holder: String?
+            for try await (value, current) in try await connection.query("SELECT next_row, runner FROM jobs WHERE id = \(job) FOR UPDATE", logger: logger).decode((Int, String?).self) {
+                (position, holder) = (value, current)
             }
+            guard holder == runner else { throw EditError.conflict("job \(job) was taken over by \(holder ?? "nobody")") }
             guard position == start else { throw EditError.conflict("job \(job) moved on to row \(position ?? -1) elsewhere") }
             let rejections = try await register(rows.map(\.device), actor: actor, on: connection)
             let errors = invalid + rejections.map { (rows[$0.index].row, $0.reason) }
@@ -93,6 +101,7 @@ extension Registry {
                 )
             }
             let succeeded = rows.count - rejections.count
+            try await connection.query("INSERT INTO job_chunks (job_id, from_row, to_row, runner) VALUES (\(job), \(start), \(next), \(runner))", logger: logger)
             try await connection.query(
                 """
                 UPDATE jobs SET next_row = \(next), succeeded = succeeded + \(succeeded), failed = failed + \(errors.count),

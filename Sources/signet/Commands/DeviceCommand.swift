@@ -33,7 +33,7 @@ struct DeviceCommand: AsyncParsableCommand {
                 let id = try await registry.createJob(kind: "DEVICE_IMPORT", actor: "cli:\(NSUserName())", input: bytes, totalRows: rows)
                 print("job \(id.uuidString.lowercased()): \(rows) rows")
                 while true {
-                    if let claimed = try await registry.claimJob(id: id) {
+                    if let claimed = try await registry.claimJob(id: id, runner: "cli \(NSUserName())@\(ProcessInfo.processInfo.hostName) pid \(ProcessInfo.processInfo.processIdentifier)") {
                         try await DeviceImport.run(claimed, registry: registry, logger: Logger(label: "signet.import"))
                     }
                     guard let job = try await registry.job(id: id) else { throw ValidationError("job \(id) disappeared") }
