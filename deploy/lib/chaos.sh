@@ -91,6 +91,7 @@ chaos_server_start() {
         SIGNET_AUDIT_CHECKPOINT_FILE="$state/audit-checkpoints-$n.jsonl" \
         "$signet" serve >>"$state/log/server-$n.log" 2>&1 &
     echo $! >"$work/server-$n.pid"
+    disown $! # its SIGKILL is a scenario, not news for the terminal
     chaos_wait_ready "$n" 60 >/dev/null || { echo "chaos: server $n did not become ready (see $state/log/server-$n.log)" >&2; return 1; }
 }
 
@@ -98,7 +99,8 @@ chaos_server_kill() {
     local pid
     pid=$(cat "$work/server-$1.pid" 2>/dev/null) || return 0
     kill "-${2:-TERM}" "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    local i
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     rm -f "$work/server-$1.pid"
 }
 
@@ -178,6 +180,59 @@ chaos_race_passcodes() {
         [[ $(chaos_psql -c "SELECT count(*) FROM certificates WHERE common_name = 'chaos-race-$stamp-$d'") == 1 ]] && stored_once=$((stored_once + 1))
     done
     echo "$devices $won_once $stored_once ${anomaly:-none}"
+}
+
+# A CSV import of ROWS devices submitted to server 1; once a server has committed a chunk
+# of it, that server is killed (SIGKILL) and restarted. The job must then finish elsewhere,
+# with every row range committed exactly once and every device registered. Prints "rows
+# registered chunks runners killed_runner status" and fails when the job does not finish.
+chaos_import_kill() {
+    local stamp=$1 rows=$2 servers=$3 id i runner pid n victim=""
+    { echo "id,dms,tags,metadata,group"; seq 1 "$rows" | sed "s/.*/chaos-import-$stamp-&,chaos-passcodes,,,/"; } >"$work/import.csv"
+    id=$(curl -s --max-time 30 --cacert "$state/tls/root.pem" -H "Authorization: Bearer $admin_token" -H 'Content-Type: text/csv' \
+        --data-binary @"$work/import.csv" "$(chaos_url 1)/api/devmanager/v1/devices/batch" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+    for i in $(seq 1 300); do
+        runner=$(chaos_psql -c "SELECT runner FROM jobs WHERE id = '$id' AND next_row > 0 AND status = 'RUNNING'")
+        [[ -n $runner ]] && break
+        sleep 0.1
+    done
+    pid=$(sed -nE 's/.* pid ([0-9]+) .*/\1/p' <<<"$runner")
+    for n in $(seq 1 "$servers"); do [[ $(cat "$work/server-$n.pid" 2>/dev/null) == "$pid" ]] && victim=$n; done
+    if [[ -n $victim ]]; then
+        chaos_server_kill "$victim" KILL
+        chaos_server_start "$victim"
+    fi
+    for i in $(seq 1 1200); do
+        [[ $(chaos_psql -c "SELECT status FROM jobs WHERE id = '$id'") == DONE ]] && break
+        sleep 0.1
+    done
+    chaos_psql -F ' ' -c "SELECT $rows, (SELECT count(*) FROM devices WHERE id LIKE 'chaos-import-$stamp-%'),
+        (SELECT count(*) FROM job_chunks WHERE job_id = '$id'), (SELECT count(DISTINCT runner) FROM job_chunks WHERE job_id = '$id'),
+        ${victim:-0}, (SELECT status FROM jobs WHERE id = '$id'),
+        (SELECT CASE WHEN count(*) = 0 THEN 0 WHEN min(from_row) = 0 AND max(to_row) = $rows AND sum(to_row - from_row) = $rows
+                 AND bool_and(from_row = coalesce(previous, 0)) THEN 0 ELSE 1 END
+         FROM (SELECT from_row, to_row, lag(to_row) OVER (ORDER BY from_row) AS previous FROM job_chunks WHERE job_id = '$id') c)"
+}
+
+# OCSP signatures since SINCE for the issuing CA (pre-signed batches and single answers
+# signed on demand), against what needed one: each certificate issued since and each
+# revoked since. Waits up to 30 s until every such certificate has a stored response of its
+# current revision. Prints "signed needed uncovered": more signatures than needs means some
+# were signed twice (two pre-signers on one CA).
+chaos_ocsp_signatures() {
+    local since=$1 i needed signed uncovered
+    for i in $(seq 1 300); do
+        uncovered=$(chaos_psql -c "SELECT count(*) FROM certificates c WHERE issuer_ca_id = 'issuing' AND issued_at >= '$since'
+            AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
+                            AND o.revision = coalesce(c.revocation_seq, 0))")
+        ((uncovered == 0)) && break
+        sleep 0.1
+    done
+    needed=$(chaos_psql -c "SELECT (SELECT count(*) FROM certificates WHERE issuer_ca_id = 'issuing' AND issued_at >= '$since')
+                                 + (SELECT count(*) FROM certificates WHERE issuer_ca_id = 'issuing' AND revoked_at >= '$since')")
+    signed=$(chaos_psql -c "SELECT coalesce(sum(coalesce((regexp_match(detail, '\"detail\":\"([0-9]+) responses'))[1]::int, 1)), 0) FROM audit_log
+                            WHERE action = 'SIGN_OCSP' AND target = 'issuing' AND outcome = 'APPROVED' AND recorded_at >= '$since'")
+    echo "$signed $needed $uncovered"
 }
 
 chaos_psql() { psql -X -q -tA -v ON_ERROR_STOP=1 "$SIGNET_DATABASE_URL" "$@"; }
