@@ -7,6 +7,37 @@
 
 chaos_base_port=18440
 
+# The signet database on a tablespace of its own: a 1 GiB sparse ext4 file mounted on
+# DIR/small, which the disk-full scenario fills (root only: it mounts). Fresh each run.
+chaos_small_disk() (
+    set -euo pipefail
+    _signet_open_state "$state" existing
+    _signet_pg_load
+    printf 'DROP DATABASE IF EXISTS signet WITH (FORCE);\nDROP TABLESPACE IF EXISTS chaos_small;\n' | _signet_psql_admin
+    mountpoint -q "$state/small" && umount "$state/small"
+    ((EUID == 0)) || { echo "chaos: the disk-full scenario mounts a small file system and needs root" >&2; exit 1; }
+    mkdir -p "$state/small"
+    rm -f "$state/small.img"
+    truncate -s 1G "$state/small.img"
+    mkfs.ext4 -q -m 0 "$state/small.img"
+    mount -o loop "$state/small.img" "$state/small"
+    install -d -o postgres -g postgres -m 0700 "$state/small/pg"
+    printf "CREATE TABLESPACE chaos_small LOCATION '%s';\nCREATE DATABASE signet OWNER signet TABLESPACE chaos_small;\n" "$state/small/pg" |
+        _signet_psql_admin
+)
+
+chaos_small_disk_release() {
+    mountpoint -q "$state/small" 2>/dev/null && umount "$state/small" || true
+    rm -f "$state/small.img"
+}
+
+# Fills the small file system to its last block (root's file: PostgreSQL cannot remove it).
+chaos_disk_fill() {
+    local free
+    free=$(df --output=avail -B1 "$state/small" | tail -1)
+    fallocate -l "$free" "$state/small/fill" 2>/dev/null || dd if=/dev/zero of="$state/small/fill" bs=1M 2>/dev/null || true
+}
+
 # Bootstraps profiles, a root and an issuing CA in the token, the servers' TLS certificate,
 # the audit key, a JWT key, and a manufacturer CA with a JITP DMS that trusts it.
 chaos_bootstrap() {
@@ -84,7 +115,7 @@ chaos_url() { echo "https://127.0.0.1:$((chaos_base_port + $1))"; }
 # machines would.
 chaos_server_start() {
     local n=$1
-    env SIGNET_LISTEN_PORT=$((chaos_base_port + n)) \
+    env SIGNET_LISTEN_PORT=$((chaos_base_port + n)) SIGNET_DATABASE_URL="${chaos_database_url:-$SIGNET_DATABASE_URL}" \
         SIGNET_PKCS11_MODULE="$SIGNET_P11KIT_CLIENT_MODULE" P11_KIT_SERVER_ADDRESS="unix:path=$work/p11kit.sock" \
         SIGNET_TLS_CERTIFICATE_FILE="$state/tls/chain.pem" SIGNET_TLS_KEY_FILE="$state/tls/server.key" \
         SIGNET_JWKS_FILE="$state/jwks.json" SIGNET_PUBLIC_URL="$(chaos_url 1)" SIGNET_DATABASE_CONNECTIONS=8 \
@@ -110,6 +141,22 @@ chaos_wait_ready() {
     started=$(date +%s%N)
     while true; do
         curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$state/tls/root.pem" "$(chaos_url "$n")/ready" | grep -qx 200 && break
+        now=$(date +%s%N)
+        (((now - started) / 1000000000 >= limit)) && return 1
+        sleep 0.1
+    done
+    now=$(date +%s%N)
+    awk -v ns=$((now - started)) 'BEGIN { printf "%.1f\n", ns / 1e9 }'
+}
+
+# Seconds (to a tenth) until server 1 issues again (a REST sign answered 201), at most LIMIT.
+chaos_wait_issuing() {
+    local limit=$1 started now
+    [[ -s $work/probe.json ]] || printf '{"csr": "%s"}' "$(openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+        -subj /CN=chaos-probe -outform DER 2>/dev/null | base64 -w0)" >"$work/probe.json"
+    started=$(date +%s%N)
+    until curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$state/tls/root.pem" -H "Authorization: Bearer $token" \
+        -H 'Content-Type: application/json' -d @"$work/probe.json" "$(chaos_url 1)/api/ca/v1/cas/issuing/sign" | grep -qx 201; do
         now=$(date +%s%N)
         (((now - started) / 1000000000 >= limit)) && return 1
         sleep 0.1

@@ -71,7 +71,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Tells an unreachable database from a failed statement.
+/// Tells a database that cannot serve now from a failed statement.
 enum StoreAvailability {
     static func isUnavailable(_ error: any Error) -> Bool {
         if case StoreError.unavailable = error { return true }
@@ -79,11 +79,23 @@ enum StoreAvailability {
             switch error.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:
                 return true
+            case .server:
+                return error.serverInfo?[.sqlState].map(isUnavailableState) ?? false
             default:
                 return false
             }
         }
         let text = String(reflecting: error)
         return text.contains("ConnectionPoolError") || text.contains("connectionCreationCircuitBreakerTripped")
+    }
+
+    /// SQLSTATEs that say the server cannot do the work now, whatever the request: a full
+    /// disk, memory or connection slots (class 53), a shutdown or restart in progress (57P01–
+    /// 57P03), a lost connection (class 08), an I/O error (class 58), or a read-only server (a
+    /// standby that has not been promoted yet, 25006). The client's request was fine: it is a
+    /// 503 to retry, not a 500.
+    static func isUnavailableState(_ state: String) -> Bool {
+        state.hasPrefix("53") || state.hasPrefix("08") || state.hasPrefix("58")
+            || ["57P01", "57P02", "57P03", "25006"].contains(state)
     }
 }
