@@ -93,13 +93,18 @@ extension ByteBuffer {
 
 extension PostgresClient {
     /// `withTransaction` with the database deadline; an error thrown by `body` comes out as
-    /// itself (rolled back), not wrapped, so callers can tell a refused edit from a failed database.
+    /// itself (rolled back), not wrapped, so callers can tell a refused edit from a failed
+    /// database. So does a failed BEGIN or COMMIT: a connection lost at COMMIT (a crash, a
+    /// failover) must read as the database being unavailable, not as an unknown failure.
+    /// Whether such a COMMIT took effect is unknown; nothing is returned to the client.
     func transaction<Result: Sendable>(logger: Logger, deadline: Duration = databaseDeadline, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         try await withDeadline(deadline) {
             do {
                 return try await self.withTransaction(logger: logger) { connection in try await body(connection) }
             } catch let error as PostgresTransactionError {
-                if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
+                // A rollback that failed on a lost connection rolled back all the same.
+                if let closureError = error.closureError { throw closureError }
+                if let failure = error.beginError ?? error.commitError { throw failure }
                 throw error
             }
         }

@@ -13,6 +13,8 @@ chaos_small_disk() (
     set -euo pipefail
     _signet_open_state "$state" existing
     _signet_pg_load
+    # A failover scenario of an earlier run may have left the primary waiting for a standby.
+    printf "ALTER SYSTEM RESET synchronous_standby_names;\nSELECT pg_reload_conf();\n" | _signet_psql_admin >/dev/null
     printf 'DROP DATABASE IF EXISTS signet WITH (FORCE);\nDROP TABLESPACE IF EXISTS chaos_small;\n' | _signet_psql_admin
     mountpoint -q "$state/small" && umount "$state/small"
     ((EUID == 0)) || { echo "chaos: the disk-full scenario mounts a small file system and needs root" >&2; exit 1; }
@@ -24,6 +26,17 @@ chaos_small_disk() (
     install -d -o postgres -g postgres -m 0700 "$state/small/pg"
     printf "CREATE TABLESPACE chaos_small LOCATION '%s';\nCREATE DATABASE signet OWNER signet TABLESPACE chaos_small;\n" "$state/small/pg" |
         _signet_psql_admin
+)
+
+# Stops and deletes the state folder's cluster, if it has one; the next setup makes a new one.
+chaos_discard_cluster() (
+    [[ -s $state/pg.path ]] || exit 0
+    _signet_open_state "$state" existing
+    _signet_pg_load
+    _signet_pg_as_owner "$_PG_BIN/pg_ctl" stop -D "$_PG_DATA" -m immediate >/dev/null 2>&1 || true
+    rm -rf -- "$_PG_DATA" "$state/pg-standby" "$state/pg-standby-socket"
+    mountpoint -q "$state/small" 2>/dev/null && umount "$state/small"
+    rm -f "$state/small.img"
 )
 
 chaos_small_disk_release() {
@@ -282,7 +295,75 @@ chaos_ocsp_signatures() {
     echo "$signed $needed $uncovered"
 }
 
-chaos_psql() { psql -X -q -tA -v ON_ERROR_STOP=1 "$SIGNET_DATABASE_URL" "$@"; }
+# ---------------------------------------------------------------------------
+# A relay between the servers and PostgreSQL (deploy/lib/tcp-relay.py): latency for the
+# slow-database scenario, and the endpoint a failover manager moves to the new primary.
+# ---------------------------------------------------------------------------
+chaos_relay_port=18450
+
+chaos_relay_start() {
+    echo "127.0.0.1 $1 0" >"$work/relay.control"
+    python3 "$root/deploy/lib/tcp-relay.py" "$chaos_relay_port" "$work/relay.control" >>"$state/log/relay.log" 2>&1 &
+    echo $! >"$work/relay.pid"
+    disown $!
+    local i
+    for i in $(seq 1 50); do (echo >"/dev/tcp/127.0.0.1/$chaos_relay_port") 2>/dev/null && break; sleep 0.1; done
+    chaos_database_url=$(sed -E "s#@127\.0\.0\.1:[0-9]+/#@127.0.0.1:$chaos_relay_port/#" <<<"$SIGNET_DATABASE_URL")
+}
+
+# chaos_relay_set PORT DELAY_MS
+chaos_relay_set() { echo "127.0.0.1 $1 $2" >"$work/relay.control.tmp" && mv -f "$work/relay.control.tmp" "$work/relay.control"; sleep 0.5; }
+
+chaos_relay_stop() {
+    [[ -s $work/relay.pid ]] && kill "$(cat "$work/relay.pid")" 2>/dev/null || true
+    rm -f "$work/relay.pid"
+    chaos_database_url=""
+}
+
+# ---------------------------------------------------------------------------
+# A streaming standby of the chaos cluster, synchronous (the primary's commits wait for
+# it, so a failover loses no acknowledged row), on port SIGNET_PG_PORT + 1.
+# ---------------------------------------------------------------------------
+chaos_standby_start() (
+    set -euo pipefail
+    _signet_open_state "$state" existing
+    _signet_pg_load
+    local data=$state/pg-standby socket=$state/pg-standby-socket port=$((_PG_PORT + 1))
+    _signet_pg_as_owner "$_PG_BIN/pg_ctl" stop -D "$data" -m immediate >/dev/null 2>&1 || true
+    rm -rf -- "$data" "$socket" "$state/small/pg-standby"
+    install -d -o postgres -g postgres -m 0700 "$data" "$socket" "$state/small/pg-standby"
+    _signet_pg_as_owner "$_PG_BIN/pg_basebackup" -h "$_PG_SOCKET" -p "$_PG_PORT" -D "$data" -X stream -c fast \
+        -T "$state/small/pg=$state/small/pg-standby" >>"$state/log/setup.log" 2>&1
+    printf "port = %s\nunix_socket_directories = '%s'\nprimary_conninfo = 'host=%s port=%s application_name=chaos_standby'\n" \
+        "$port" "$socket" "$_PG_SOCKET" "$_PG_PORT" | _signet_pg_as_owner tee -a "$data/postgresql.auto.conf" >/dev/null
+    _signet_pg_as_owner touch "$data/standby.signal"
+    # Its output goes to a file this shell opens: the postgres user cannot reach DIR/log.
+    _signet_pg_as_owner "$_PG_BIN/pg_ctl" start -D "$data" -w -t 60 >>"$state/log/standby.log" 2>&1 </dev/null
+    printf "ALTER SYSTEM SET synchronous_standby_names = 'chaos_standby';\nSELECT pg_reload_conf();\n" | _signet_psql_admin >/dev/null
+    local i
+    for i in $(seq 1 100); do
+        [[ $(_signet_psql_admin -tA -c "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'chaos_standby'") == sync ]] && exit 0
+        sleep 0.1
+    done
+    echo "chaos: the standby did not become synchronous (see $state/log/standby.log)" >&2
+    exit 1
+)
+
+chaos_standby_promote() (
+    set -euo pipefail
+    _signet_open_state "$state" existing
+    _signet_pg_load
+    _signet_pg_as_owner "$_PG_BIN/pg_ctl" promote -D "$state/pg-standby" -w >/dev/null
+)
+
+chaos_standby_stop() (
+    _signet_open_state "$state" existing
+    _signet_pg_load
+    [[ -d $state/pg-standby ]] && _signet_pg_as_owner "$_PG_BIN/pg_ctl" stop -D "$state/pg-standby" -m fast >/dev/null 2>&1
+    rm -rf -- "$state/pg-standby" "$state/pg-standby-socket"
+)
+
+chaos_psql() { psql -X -q -tA -v ON_ERROR_STOP=1 "${chaos_database_url:-$SIGNET_DATABASE_URL}" "$@"; }
 
 # Checks one scenario's outcome against the database: every certificate a client received
 # is stored with its approved decision; none was received twice; what was stored but never
