@@ -366,6 +366,13 @@ chaos_standby_stop() (
     rm -rf -- "$state/pg-standby" "$state/pg-standby-socket"
 )
 
+# chaos_sync_names VALUE: sets synchronous_standby_names on the primary and reloads.
+chaos_sync_names() (
+    _signet_open_state "$state" existing
+    _signet_pg_load
+    printf "ALTER SYSTEM SET synchronous_standby_names = '%s';\nSELECT pg_reload_conf();\n" "$1" | _signet_psql_admin >/dev/null
+)
+
 chaos_psql() { psql -X -q -tA -v ON_ERROR_STOP=1 "${chaos_database_url:-$SIGNET_DATABASE_URL}" "$@"; }
 
 # Checks one scenario's outcome against the database: every certificate a client received
