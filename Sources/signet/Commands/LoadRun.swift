@@ -62,7 +62,7 @@ final class LoadRun: Sendable {
             kind = "rest"
         }
         let begin = ContinuousClock.now
-        let (outcome, message, certificate) = await send(request, kind: kind)
+        let (outcome, message, certificate) = await bounded { await self.send(request, kind: kind) }
         tally.record(outcome, after: ContinuousClock.now - begin, message: message)
         if let certificate {
             received.append(serial: certificate.serialNumber.bytes.lowercaseHex, kind: kind, server: server, commonName: certificate.commonName)
@@ -86,6 +86,27 @@ final class LoadRun: Sendable {
         request.headers.add(name: "Connection", value: "close")
         request.body = .bytes(ByteBuffer(string: device.csrBase64))
         return request
+    }
+
+    /// The answer, or `timeout` a second after the client's own deadline: a request the HTTP
+    /// client keeps queued (a server that stays down) must not hold the run past its bound.
+    private func bounded(_ send: @escaping @Sendable () async -> (LoadOutcome, String?, Certificate?)) async -> (LoadOutcome, String?, Certificate?) {
+        let limit = timeout
+        // Not a task group: it would wait for a request that ignores cancellation.
+        return await withCheckedContinuation { continuation in
+            let pending = OneAnswer(continuation)
+            let work = Task {
+                let answer = await send()
+                pending.take()?.resume(returning: answer)
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(limit + 1))
+                if let waiter = pending.take() {
+                    work.cancel()
+                    waiter.resume(returning: (.timeout, "no answer within \(limit + 1) s", nil))
+                }
+            }
+        }
     }
 
     private func send(_ request: HTTPClientRequest, kind: String) async -> (LoadOutcome, String?, Certificate?) {
@@ -119,6 +140,13 @@ final class LoadRun: Sendable {
         }
         return try Certificate(pemEncoded: pem)
     }
+}
+
+/// A continuation that the first of two racing tasks takes.
+final class OneAnswer: Sendable {
+    private let waiter: Mutex<CheckedContinuation<(LoadOutcome, String?, Certificate?), Never>?>
+    init(_ waiter: CheckedContinuation<(LoadOutcome, String?, Certificate?), Never>) { self.waiter = Mutex(waiter) }
+    func take() -> CheckedContinuation<(LoadOutcome, String?, Certificate?), Never>? { waiter.withLock { $0.take() } }
 }
 
 /// Which server and which protocol request n uses.
