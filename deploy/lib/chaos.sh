@@ -151,34 +151,40 @@ chaos_server_kill() {
     rm -f "$work/server-$1.pid"
 }
 
-# Seconds (to a tenth) until server N answers /ready with 200; fails after LIMIT seconds.
-chaos_wait_ready() {
-    local n=$1 limit=$2 started now
+# chaos_wait_until LIMIT COMMAND...: runs COMMAND every 0.1 s until it succeeds; prints the
+# seconds (to a tenth) that took, or fails after LIMIT seconds.
+chaos_wait_until() {
+    local limit=$1 started now
+    shift
     started=$(date +%s%N)
-    while true; do
-        curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$state/tls/root.pem" "$(chaos_url "$n")/ready" | grep -qx 200 && break
+    until "$@"; do
         now=$(date +%s%N)
         (((now - started) / 1000000000 >= limit)) && return 1
         sleep 0.1
     done
-    now=$(date +%s%N)
-    awk -v ns=$((now - started)) 'BEGIN { printf "%.1f\n", ns / 1e9 }'
+    chaos_seconds_since "$started"
 }
 
-# Seconds (to a tenth) until server 1 issues again (a REST sign answered 201), at most LIMIT.
+# Seconds (to a tenth) since a `date +%s%N` reading.
+chaos_seconds_since() { awk -v ns=$(($(date +%s%N) - $1)) 'BEGIN { printf "%.1f\n", ns / 1e9 }'; }
+
+chaos_is_ready() {
+    curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$state/tls/root.pem" "$(chaos_url "$1")/ready" | grep -qx 200
+}
+
+chaos_issues() {
+    curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$state/tls/root.pem" -H "Authorization: Bearer $token" \
+        -H 'Content-Type: application/json' -d @"$work/probe.json" "$(chaos_url 1)/api/ca/v1/cas/issuing/sign" | grep -qx 201
+}
+
+# Seconds until server N answers /ready with 200; fails after LIMIT seconds.
+chaos_wait_ready() { chaos_wait_until "$2" chaos_is_ready "$1"; }
+
+# Seconds until server 1 issues again (a REST sign answered 201), at most LIMIT.
 chaos_wait_issuing() {
-    local limit=$1 started now
     [[ -s $work/probe.json ]] || printf '{"csr": "%s"}' "$(openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
         -subj /CN=chaos-probe -outform DER 2>/dev/null | base64 -w0)" >"$work/probe.json"
-    started=$(date +%s%N)
-    until curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$state/tls/root.pem" -H "Authorization: Bearer $token" \
-        -H 'Content-Type: application/json' -d @"$work/probe.json" "$(chaos_url 1)/api/ca/v1/cas/issuing/sign" | grep -qx 201; do
-        now=$(date +%s%N)
-        (((now - started) / 1000000000 >= limit)) && return 1
-        sleep 0.1
-    done
-    now=$(date +%s%N)
-    awk -v ns=$((now - started)) 'BEGIN { printf "%.1f\n", ns / 1e9 }'
+    chaos_wait_until "$1" chaos_issues
 }
 
 # The slowest of the servers' times to ready, for a recovery figure.

@@ -38,12 +38,7 @@ struct BenchEST: AsyncParsableCommand {
     @Option(help: "CSRs prepared for REST (the run stops early when they are used up).") var count = 20_000
 
     func run() async throws {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
-        configuration.httpVersion = .http1Only
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let (client, tls) = try BenchHTTPClient.make(caFile: caFile, connections: connections)
         do {
             let fleet = try ESTBenchFleet.make(count: devices, prefix: prefix, manufacturerCert: manufacturerCert, manufacturerKey: manufacturerKey, tls: tls)
             let enrollURL = "\(url)/.well-known/est/\(dms)/simpleenroll"

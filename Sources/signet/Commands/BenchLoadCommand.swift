@@ -50,14 +50,8 @@ struct BenchLoad: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
-        configuration.httpVersion = .http1Only
         // A killed server refuses at once; a hung one is what --timeout is for.
-        configuration.timeout = .init(connect: .seconds(3))
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let (client, tls) = try BenchHTTPClient.make(caFile: caFile, connections: connections, connectTimeout: .seconds(3))
         defer { _ = client.shutdown() }
 
         let estCount = estPercent == 0 ? 0 : count * estPercent / 100 + 1
