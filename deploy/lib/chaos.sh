@@ -51,7 +51,12 @@ chaos_disk_fill() {
     chaos_psql -c "VACUUM certificates, audit_log, device_events, devices" >/dev/null 2>&1 || true
     local free
     free=$(df --output=avail -B1 "$state/small" | tail -1)
-    fallocate -l "$free" "$state/small/fill" 2>/dev/null || dd if=/dev/zero of="$state/small/fill" bs=1M 2>/dev/null || true
+    # fallocate of all that is free fails (its extent tree needs blocks too), and a 1 MiB dd
+    # leaves its last partial megabyte free: tens of pages, seconds of issuance. So most of
+    # it at once, then block by block until the file system refuses.
+    fallocate -l $((free > 8388608 ? free - 8388608 : 0)) "$state/small/fill" 2>/dev/null || true
+    dd if=/dev/zero of="$state/small/fill" bs=4096 oflag=append conv=notrunc status=none 2>/dev/null || true
+    sync -f "$state/small/fill"
 }
 
 # Bootstraps profiles, a root and an issuing CA in the token, the servers' TLS certificate,
