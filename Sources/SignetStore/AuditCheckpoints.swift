@@ -9,7 +9,7 @@ public struct AuditCheckpoints: Sendable {
     let logger: Logger
 
     public func save(_ signer: AuditSignerRecord) async throws {
-        try await client.timedQuery(
+        try await client.committedQuery(
             "INSERT INTO audit_signers (fingerprint, key_uri, ca_id, certificate) VALUES (\(signer.fingerprint), \(signer.keyURI), \(signer.caID), \(Data(signer.certificateDER)))",
             logger: logger
         )

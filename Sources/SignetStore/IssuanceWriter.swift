@@ -26,7 +26,7 @@ struct IssuanceWriter: Sendable {
                 case .certificate(let record): certificates.append(record)
                 }
             }
-            try await client.timedExecute(CombinedInsert(audit: audit, certificates: certificates, key: key), logger: logger)
+            try await client.committedExecute(CombinedInsert(audit: audit, certificates: certificates, key: key), logger: logger)
         }
     }
 

@@ -32,7 +32,7 @@ struct PostgresCAStore: CAStore {
     }
 
     func setOCSPSigner(caID: String, _ signer: OCSPSignerRecord?) async throws {
-        _ = try await client.timedQuery(
+        try await client.committedQuery(
             """
             UPDATE certificate_authorities SET ocsp_signer_key_uri = \(signer?.keyURI),
                 ocsp_signer_certificate = \(signer.map { ByteBuffer(bytes: $0.certificateDER) })
@@ -43,7 +43,7 @@ struct PostgresCAStore: CAStore {
     }
 
     func setAllowedProfiles(caID: String, _ profiles: [String]) async throws {
-        _ = try await client.timedQuery("UPDATE certificate_authorities SET allowed_profiles = \(profiles) WHERE id = \(caID)", logger: logger)
+        try await client.committedQuery("UPDATE certificate_authorities SET allowed_profiles = \(profiles) WHERE id = \(caID)", logger: logger)
     }
 
     func forget(ids: [String]) {}

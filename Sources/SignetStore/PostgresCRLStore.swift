@@ -21,7 +21,7 @@ struct PostgresCRLStore: CRLStore {
     static let keptPerKind = 2
 
     func publish(caID: String, _ build: @escaping @Sendable (CRLState, any CRLPublishing) async throws -> CRLPublication?) async throws -> [CRLDraft] {
-        _ = try await client.timedQuery("INSERT INTO crl_publication (ca_id) VALUES (\(caID)) ON CONFLICT (ca_id) DO NOTHING", logger: logger)
+        try await client.committedQuery("INSERT INTO crl_publication (ca_id) VALUES (\(caID)) ON CONFLICT (ca_id) DO NOTHING", logger: logger)
         for attempt in 1...Self.attempts {
             do {
                 return try await withDeadline(Self.publicationDeadline) {

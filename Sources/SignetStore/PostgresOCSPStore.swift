@@ -125,12 +125,11 @@ struct PostgresOCSPStore: OCSPStore {
             WHERE ocsp_refresh_leases.holder = EXCLUDED.holder OR ocsp_refresh_leases.until < now()
             RETURNING holder
             """
-        for try await _ in try await client.timedQuery(query, logger: logger) { return true }
-        return false
+        return !(try await client.committedQuery(query, logger: logger)).isEmpty
     }
 
     func purge(issuerCAID: String) async throws {
-        _ = try await client.timedQuery("DELETE FROM ocsp_responses WHERE issuer_ca_id = \(issuerCAID)", logger: logger)
+        try await client.committedQuery("DELETE FROM ocsp_responses WHERE issuer_ca_id = \(issuerCAID)", logger: logger)
     }
 
     static func status(_ row: (String, String, Date?, String?, Int64)) -> OCSPCertificateStatus {

@@ -6,10 +6,11 @@ import Testing
 
 /// A write returns only once it is committed: the issuance path signs under an approval it
 /// has written, and hands out a certificate it has written, on exactly that promise. A
-/// statement outside a transaction commits at the Sync after its CommandComplete; PostgreSQL
-/// sends both only with its ReadyForQuery, so PostgresNIO answers after the commit. A
-/// deferred constraint trigger that sleeps makes the commit take two seconds, on a database
-/// no server uses, so that an answer before the commit would show.
+/// statement outside a transaction commits at the Sync after its CommandComplete. PostgreSQL
+/// usually sends both with its ReadyForQuery, after the commit (the first test, where a
+/// deferred trigger that sleeps makes the commit take two seconds); but a flush of its
+/// output in between sends the CommandComplete early, and PostgresNIO reports success on it
+/// (the second). So the store commits every acknowledged write explicitly.
 @Suite struct DurableWriteTests {
     @Test func aPreparedAutocommitWriteReturnsOnlyOnceOtherSessionsSeeIt() async throws {
         let url = try TestEnvironment.variable("SIGNET_TEST_AUDIT_DATABASE_URL")
@@ -36,6 +37,62 @@ import Testing
         #expect(ContinuousClock.now - started >= .seconds(2), "the insert returned before its commit's trigger ran")
         #expect(try await visible(id), "committed when the insert returned")
         try await client.query("DROP TABLE durability_probe", logger: logger)
+    }
+
+    /// The gap itself: a warning raised at commit flushes the backend's output, and with it
+    /// the CommandComplete of a statement whose commit then fails (as a crashing backend's
+    /// farewell flushes it while the commit waits for the WAL or a standby). An autocommit
+    /// write is reported done; `committedExecute` reports the failure, and nothing is stored.
+    @Test func aWriteWhoseCommitFailsAfterTheBackendFlushedIsReportedFailed() async throws {
+        let url = try TestEnvironment.variable("SIGNET_TEST_AUDIT_DATABASE_URL")
+        var logger = Logger(label: "durable-write-test")
+        logger.logLevel = .critical
+        let database = try Database(url: url, auditKey: try AuditKey(file: try TestEnvironment.variable("SIGNET_AUDIT_KEY_FILE")), maximumConnections: 4, logger: logger)
+        let running = Task { await database.run() }
+        defer { running.cancel() }
+        let client = database.client
+        for statement: PostgresQuery in [
+            "DROP TABLE IF EXISTS commit_probe",
+            "CREATE TABLE commit_probe (id text PRIMARY KEY)",
+            "CREATE OR REPLACE FUNCTION commit_probe_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE WARNING 'flushing before the commit ends'; RAISE EXCEPTION 'the commit fails'; END $$",
+            "CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON commit_probe DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION commit_probe_refuse()",
+        ] { try await client.query(statement, logger: logger) }
+        // PostgresNIO closes the connection that got an error after its CommandComplete; a
+        // read the pool puts on it as it closes fails, and is asked again.
+        func stored(_ id: String) async throws -> Bool {
+            for attempt in 1...3 {
+                do {
+                    for try await count in try await client.query("SELECT count(*) FROM commit_probe WHERE id = \(id)", logger: logger).decode(Int.self) { return count == 1 }
+                    return false
+                } catch where attempt < 3 {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            return false
+        }
+
+        let autocommit = unique("autocommit")
+        let reportedDone = (try? await client.timedExecute(CommitProbeInsert(id: autocommit), logger: logger)) != nil
+        let autocommitStored = try await stored(autocommit)
+        #expect(reportedDone && !autocommitStored, "the premise: an autocommit write is reported done before a commit that fails")
+
+        let committed = unique("committed")
+        await #expect(throws: (any Error).self, "a commit that failed is reported as failed") {
+            try await client.committedExecute(CommitProbeInsert(id: committed), logger: logger)
+        }
+        let committedStored = try await stored(committed)
+        #expect(!committedStored)
+        try await client.query("DROP TABLE commit_probe", logger: logger)
+    }
+
+    struct CommitProbeInsert: PreparedWrite {
+        static let sql = "INSERT INTO commit_probe (id) VALUES ($1)"
+        let id: String
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(id)
+            return bindings
+        }
     }
 
     struct ProbeInsert: PreparedWrite {

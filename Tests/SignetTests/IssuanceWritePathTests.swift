@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresNIO
 import SignetCore
 import SignetStore
 import Testing
@@ -69,6 +70,31 @@ import Testing
               AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.id = c.decision_id AND d.outcome = 'APPROVED' AND d.serial_number = c.serial_number)
             """, as: Int.self)
         #expect(unapproved == [0])
+    }
+
+    /// A certificate whose commit fails after PostgreSQL already flushed the insert's
+    /// CommandComplete (a warning raised at commit does what a crashing backend's farewell
+    /// does while its commit waits for the WAL or a synchronous standby) is not handed out.
+    /// Before the write path committed explicitly, this sign answered 201 with a certificate
+    /// the database never had.
+    @Test func aCertificateWhoseCommitFailsIsNotHandedOut() async throws {
+        let server = try await ServerFixture.start()
+        let environment = server.gate.environment
+        let subject = unique("commit-refused")
+        let trigger = "refuse_" + subject.replacingOccurrences(of: "-", with: "_")
+        for statement in [
+            "CREATE OR REPLACE FUNCTION \(trigger)() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE WARNING 'flushing before the commit ends'; RAISE EXCEPTION 'the commit fails'; END $$",
+            "CREATE CONSTRAINT TRIGGER \(trigger) AFTER INSERT ON certificates DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.common_name = '\(subject)') EXECUTE FUNCTION \(trigger)()",
+        ] { _ = try await environment.rows(PostgresQuery(unsafeSQL: statement), as: Int.self) }
+        let body = try server.json(["csr": String(decoding: try OpenSSLCSR.make(subject: "/CN=\(subject)", in: server.scratch), as: UTF8.self)])
+        let answer = try server.curl("POST", "/api/ca/v1/cas/\(server.gate.subID)/sign", token: server.token(["operator"]), body: body)
+        for statement in ["DROP TRIGGER \(trigger) ON certificates", "DROP FUNCTION \(trigger)()"] {
+            _ = try await environment.rows(PostgresQuery(unsafeSQL: statement), as: Int.self)
+        }
+        #expect(answer.status >= 500, "a certificate whose commit failed was answered \(answer.status): \(answer.text)")
+        #expect(!answer.text.contains("BEGIN CERTIFICATE") && !answer.text.contains("serial_number"))
+        let stored = try await environment.rows("SELECT count(*) FROM certificates WHERE common_name = \(subject)", as: Int.self)
+        #expect(stored == [0])
     }
 
     /// 10,000 issuances, 16 at a time, then the chain sealed: `signet audit verify` finds it

@@ -54,10 +54,7 @@ extension Catalog {
         defer { database.profileCache.invalidate(id) }
         let referrers = try await profileReferrers(id: id)
         guard referrers.isEmpty else { throw EditError.conflict("profile '\(id)' is used by \(referrers.joined(separator: ", "))") }
-        var deleted = false
-        for try await _ in try await client.timedQuery("DELETE FROM issuance_profiles WHERE id = \(id) RETURNING id", logger: logger).decode(String.self) {
-            deleted = true
-        }
+        let deleted = !(try await client.committedQuery("DELETE FROM issuance_profiles WHERE id = \(id) RETURNING id", logger: logger)).isEmpty
         guard deleted else { throw EditError.notFound("no issuance profile with id '\(id)'") }
     }
 }

@@ -49,13 +49,12 @@ extension Registry {
     public func createDMS(_ record: DMSRecord) async throws {
         let settings = String(decoding: record.settings.encoded(), as: UTF8.self)
         let metadata = String(decoding: record.metadata.encoded(), as: UTF8.self)
-        var created = false
         let insert: PostgresQuery = """
             INSERT INTO dms (id, name, settings, preventive_delta, critical_delta, metadata)
             VALUES (\(record.id), \(record.name), \(settings)::jsonb, make_interval(secs => \(record.preventiveDelta)), make_interval(secs => \(record.criticalDelta)), \(metadata)::jsonb)
             ON CONFLICT (id) DO NOTHING RETURNING id
             """
-        for try await _ in try await client.timedQuery(insert, logger: logger).decode(String.self) { created = true }
+        let created = !(try await client.committedQuery(insert, logger: logger)).isEmpty
         guard created else { throw EditError.conflict("a DMS with id '\(record.id)' already exists; use PUT to change it") }
     }
 

@@ -37,7 +37,7 @@ extension Registry {
 
     public func createJob(kind: String, actor: String, input: [UInt8], totalRows: Int) async throws -> UUID {
         let id = UUID()
-        try await client.timedQuery(
+        try await client.committedQuery(
             "INSERT INTO jobs (id, kind, status, actor, input, total_rows) VALUES (\(id), \(kind), 'PENDING', \(actor), \(ByteBuffer(bytes: input)), \(totalRows))",
             logger: logger
         )
@@ -73,7 +73,8 @@ extension Registry {
                         AND (\(id)::uuid IS NULL OR id = \(id)) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING id, actor, input, next_row
             """
-        for try await (id, actor, input, next) in try await client.timedQuery(claim, logger: logger).decode((UUID, String, ByteBuffer, Int).self) {
+        for row in try await client.committedQuery(claim, logger: logger) {
+            let (id, actor, input, next) = try row.decode((UUID, String, ByteBuffer, Int).self)
             return ClaimedJob(id: id, actor: actor, input: input.bytes, nextRow: next, runner: runner)
         }
         return nil
@@ -115,11 +116,11 @@ extension Registry {
 
     /// Hands a job back unfinished, for any runner to resume from its last chunk.
     public func releaseJob(_ job: UUID) async throws {
-        try await client.timedQuery("UPDATE jobs SET lease_until = NULL WHERE id = \(job) AND status = 'RUNNING'", logger: logger)
+        try await client.committedQuery("UPDATE jobs SET lease_until = NULL WHERE id = \(job) AND status = 'RUNNING'", logger: logger)
     }
 
     public func finishJob(_ job: UUID, failed message: String? = nil) async throws {
-        try await client.timedQuery(
+        try await client.committedQuery(
             "UPDATE jobs SET status = \(message == nil ? "DONE" : "FAILED"), message = \(message), finished_at = now(), lease_until = NULL WHERE id = \(job)",
             logger: logger
         )
