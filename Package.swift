@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 let package = Package(
@@ -131,3 +132,21 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer targets (Fuzz/, run by deploy/fuzz) exist only when SIGNET_FUZZ is set: they
+// link only with -sanitize=fuzzer, so normal builds never see them.
+if ProcessInfo.processInfo.environment["SIGNET_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "signet-fuzz",
+            dependencies: [
+                "SignetCore", "SignetQuery", "SignetAuth", "SignetStore", "SignetDMS", "SignetEST", "SignetServer",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+            ],
+            path: "Fuzz/Sources"
+        )
+    )
+}

@@ -6,6 +6,10 @@ import Foundation
 /// caller waits for one round trip, as it would without batching.
 ///
 /// If a batch fails, its rows are retried one by one, so only a bad row fails its caller.
+/// A failure can be ambiguous: a connection lost at COMMIT (a crash, a failover) leaves the
+/// batch committed or not. A row whose retry fails is looked up (`committed`): one that is
+/// there was written, and its caller is told so rather than given the retry's duplicate-key
+/// error.
 ///
 /// Two statements in flight, not more: with four, 16 concurrent issuances found a free slot
 /// for almost every row and PostgreSQL committed about one row per statement; with two,
@@ -14,15 +18,18 @@ import Foundation
 /// writer behind a single slow statement.
 actor GroupCommit<Row: Sendable> {
     typealias Write = @Sendable ([Row]) async throws -> Void
+    typealias Committed = @Sendable (Row) async throws -> Bool
 
     private let write: Write
+    private let committed: Committed
     private let maxBatch: Int
     private let maxInFlight: Int
     private var pending: [(row: Row, waiter: CheckedContinuation<Void, any Error>)] = []
     private var inFlight = 0
 
-    init(maxBatch: Int = 128, maxInFlight: Int = 2, write: @escaping Write) {
+    init(maxBatch: Int = 128, maxInFlight: Int = 2, committed: @escaping Committed = { _ in false }, write: @escaping Write) {
         self.write = write
+        self.committed = committed
         self.maxBatch = maxBatch
         self.maxInFlight = maxInFlight
     }
@@ -53,13 +60,23 @@ actor GroupCommit<Row: Sendable> {
                     try await write([entry.row])
                     entry.waiter.resume()
                 } catch {
-                    entry.waiter.resume(throwing: error)
+                    await settle(entry, after: error)
                 }
             }
         } catch {
-            batch[0].waiter.resume(throwing: error)
+            await settle(batch[0], after: error)
         }
         inFlight -= 1
         startFlushes()
+    }
+
+    /// A row whose own write failed: written after all if an earlier, ambiguous attempt
+    /// committed it; otherwise the failure is its caller's.
+    private func settle(_ entry: (row: Row, waiter: CheckedContinuation<Void, any Error>), after error: any Error) async {
+        if (try? await committed(entry.row)) == true {
+            entry.waiter.resume()
+        } else {
+            entry.waiter.resume(throwing: error)
+        }
     }
 }

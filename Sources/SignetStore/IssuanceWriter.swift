@@ -18,7 +18,17 @@ struct IssuanceWriter: Sendable {
     private let group: GroupCommit<Row>
 
     init(client: PostgresClient, key: AuditKey, logger: Logger) {
-        group = GroupCommit { rows in
+        group = GroupCommit(committed: { row in
+            // The same row, not merely its key: a certificate under its own approval.
+            let query: PostgresQuery
+            switch row {
+            case .audit(let record): query = "SELECT 1 FROM audit_log WHERE id = \(record.id)"
+            case .certificate(let record):
+                query = "SELECT 1 FROM certificates WHERE serial_number = \(record.serialNumber) AND decision_id = \(record.decisionID)"
+            }
+            for try await _ in try await client.timedQuery(query, logger: logger) { return true }
+            return false
+        }) { rows in
             var audit: [AuditRecord] = [], certificates: [CertificateRecord] = []
             for row in rows {
                 switch row {

@@ -45,4 +45,30 @@ import Testing
         }
         #expect(outcomes.filter { !$0.value }.keys.sorted() == [13])
     }
+
+    /// A batch whose COMMIT took effect but whose answer was lost (a failover) is retried
+    /// row by row; each retry then fails on its own key. Rows found written are reported
+    /// written; a row that is not there still fails its caller.
+    @Test func rowsAnAmbiguousCommitWroteAreReportedWritten() async throws {
+        struct LostAnswer: Error {}
+        struct DuplicateKey: Error {}
+        let stored = Mutex(Set<Int>())
+        let group = GroupCommit<Int>(committed: { row in stored.withLock { $0.contains(row) } }) { rows in
+            try await Task.sleep(for: .milliseconds(5))
+            if rows.contains(13) { throw BadRow() }
+            let duplicate = stored.withLock { state in
+                if rows.contains(where: state.contains) { return true }
+                state.formUnion(rows)
+                return false
+            }
+            if duplicate { throw DuplicateKey() }
+            if rows.count > 1 { throw LostAnswer() }  // committed, but the caller cannot know
+        }
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { tasks in
+            for row in 0..<32 { tasks.addTask { (row, (try? await group.submit(row)) != nil) } }
+            return await tasks.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.filter { !$0.value }.keys.sorted() == [13])
+        #expect(stored.withLock { $0.count } == 31)
+    }
 }

@@ -34,6 +34,9 @@ chaos_discard_cluster() (
     _signet_open_state "$state" existing
     _signet_pg_load
     _signet_pg_as_owner "$_PG_BIN/pg_ctl" stop -D "$_PG_DATA" -m immediate >/dev/null 2>&1 || true
+    # A failed failover run keeps its standby (promoted or not) running too; its tablespace
+    # is on the small disk.
+    [[ -d $state/pg-standby ]] && { _signet_pg_as_owner "$_PG_BIN/pg_ctl" stop -D "$state/pg-standby" -m immediate >/dev/null 2>&1 || true; }
     rm -rf -- "$_PG_DATA" "$state/pg-standby" "$state/pg-standby-socket"
     mountpoint -q "$state/small" 2>/dev/null && umount "$state/small"
     rm -f "$state/small.img"

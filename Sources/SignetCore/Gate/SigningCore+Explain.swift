@@ -21,7 +21,7 @@ extension SigningCore {
             let signer = try await caID.asyncMap { try await signingCA($0, log: &log) }
             let profile = try await profile(profileID, purpose: "explanation", log: &log)
             if let signer { try checkProfileUse(profile, by: signer, requester: requester, log: &log) }
-            let requested = try readCSR(csr, profile: profile.profile, decision: &decision, log: &log)
+            let requested = try Self.readCSR(csr, profile: profile.profile, decision: &decision, log: &log)
             let plan = try IssuancePolicy.evaluate(
                 profile: profile.profile, request: requested, issuer: signer?.context,
                 urls: .under(base: publicBaseURL, caID: caID ?? ""), now: clock(), log: &log

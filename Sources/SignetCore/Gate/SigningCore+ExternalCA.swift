@@ -42,7 +42,7 @@ extension SigningCore {
             try checkAllowed(stored.profile.id, by: parent.record, log: &log)
             var effective = stored.profile
             effective.pathLength = try pathLength(effective.pathLength, under: parent.certificate, log: &log)
-            let requested = try readCSR(request.csr, profile: effective, decision: &decision, log: &log)
+            let requested = try Self.readCSR(request.csr, profile: effective, decision: &decision, log: &log)
             let plan = try IssuancePolicy.evaluate(
                 profile: effective, request: requested, issuer: parent.context,
                 urls: .under(base: publicBaseURL, caID: parent.record.id), now: clock(), log: &log

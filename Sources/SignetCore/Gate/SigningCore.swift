@@ -60,7 +60,7 @@ public final class SigningCore: Sendable {
                 try checkProfileUse(profile, by: signer, requester: requester, log: &log)
                 return (signer, profile)
             }
-            var requested = try IssuanceStages.time(.csr) { try readCSR(csr, profile: profile.profile, decision: &decision, log: &log) }
+            var requested = try IssuanceStages.time(.csr) { try Self.readCSR(csr, profile: profile.profile, decision: &decision, log: &log) }
             requested.deviceID = deviceID
             let plan = try IssuanceStages.time(.policy) {
                 try IssuancePolicy.evaluate(
@@ -133,7 +133,7 @@ public final class SigningCore: Sendable {
 
     /// Decodes the CSR and checks it in order of cost: its structure and key baseline from the
     /// raw DER, the proof of possession, then the subject and requested names.
-    func readCSR(_ input: [UInt8], profile: IssuanceProfile, decision: inout DecisionDraft, log: inout RuleLog) throws -> RequestedCertificate {
+    static func readCSR(_ input: [UInt8], profile: IssuanceProfile, decision: inout DecisionDraft, log: inout RuleLog) throws -> RequestedCertificate {
         guard let der = CSRReading.der(from: input) else {
             throw log.fail("csr.decode", "the CSR is neither PEM, DER nor base64 of DER", kind: .malformed)
         }

@@ -66,6 +66,13 @@ public enum OCSPRequestReader {
     /// RFC 8954 2.1: a nonce of 1 to 32 octets.
     static let maximumNonceLength = 32
 
+    /// The DER of a GET request's path segment (RFC 6960 appendix A.1: the URL encoding of
+    /// the base64 of the DER), or nil when the segment is not that.
+    public static func der(getPath encoded: Substring) -> [UInt8]? {
+        guard let text = String(encoded).removingPercentEncoding, let der = Data(base64Encoded: text) else { return nil }
+        return Array(der)
+    }
+
     public static func read(_ der: [UInt8]) throws -> OCSPRequestInfo {
         let root: ASN1Node
         do { root = try DER.parse(der) } catch { throw OCSPRequestError("not DER: \(error)") }

@@ -45,7 +45,12 @@ enum RequestBody {
     /// `T` knows. One parse: the key check runs inside the decoder.
     static func json<T: Decodable>(_ type: T.Type, _ request: Request, context: SignetRequestContext, allowedKeys: Set<String>) async throws -> T {
         try requireJSON(request)
-        let data = Data(try await jsonBytes(request, context: context))
+        return try decode(type, from: try await jsonBytes(request, context: context), allowedKeys: allowedKeys)
+    }
+
+    /// `json(_:_:context:allowedKeys:)` once the bytes are read (and free of U+0000).
+    static func decode<T: Decodable>(_ type: T.Type, from body: [UInt8], allowedKeys: Set<String>) throws -> T {
+        let data = Data(body)
         let decoder = JSONDecoder()
         decoder.userInfo[StrictBody<T>.allowedKeysKey] = allowedKeys
         do {

@@ -90,7 +90,7 @@ enum CARoutes {
         }
         routes.add(.post, "\(prefix)/cas/{id}/sign", roles: [.operator]) { request, context in
             let id = try context.parameters.require("id")
-            let body = try await RequestBody.json(SignBody.self, request, context: context, allowedKeys: ["csr", "profile_id"])
+            let body = try await RequestBody.json(SignBody.self, request, context: context, allowedKeys: SignBody.keys)
             let issued = try await services.core.issue(csr: Array(body.csr.utf8), caID: id, profileID: body.profileID, requester: context.requester)
             var response = try Response.json(CertificateResource(issued.record, metadata: .object([:])), status: .created)
             response.headers[.signetDecision] = issued.decisionID.uuidString.lowercased()
@@ -100,6 +100,7 @@ enum CARoutes {
 }
 
 struct SignBody: Decodable {
+    static let keys: Set<String> = ["csr", "profile_id"]
     let csr: String
     let profileID: String?
     enum CodingKeys: String, CodingKey { case csr, profileID = "profile_id" }

@@ -38,10 +38,10 @@ enum PublicationRoutes {
         routes.add(.get, "/ocsp/{request}", roles: nil, matching: "/ocsp/**") { request, context in
             // Everything after /ocsp/, still percent-encoded: base64 may contain '/' and '+'.
             let encoded = request.uri.path.dropFirst("/ocsp/".count)
-            guard let text = String(encoded).removingPercentEncoding, let der = Data(base64Encoded: text) else {
+            guard let der = OCSPRequestReader.der(getPath: encoded) else {
                 return await ocsp([], cacheHeaders: false, services: services, context: context) // malformedRequest
             }
-            return await ocsp(Array(der), cacheHeaders: true, services: services, context: context)
+            return await ocsp(der, cacheHeaders: true, services: services, context: context)
         }
     }
 
