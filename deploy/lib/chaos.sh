@@ -307,7 +307,9 @@ chaos_ocsp_signatures() {
     done
     needed=$(chaos_psql -c "SELECT (SELECT count(*) FROM certificates WHERE issuer_ca_id = 'issuing' AND issued_at >= '$since')
                                  + (SELECT count(*) FROM certificates WHERE issuer_ca_id = 'issuing' AND revoked_at >= '$since')")
-    signed=$(chaos_psql -c "SELECT coalesce(sum(coalesce((regexp_match(detail, '\"detail\":\"([0-9]+) responses'))[1]::int, 1)), 0) FROM audit_log
+    # Pre-signed batches record "N responses"; an on-demand answer is a decision of its own.
+    signed=$(chaos_psql -c "SELECT coalesce(sum((regexp_match(detail, '\"detail\":\"([0-9]+) responses'))[1]::int) FILTER (WHERE detail ~ '\"detail\":\"[0-9]+ responses'), 0)
+                                 || ' ' || count(*) FILTER (WHERE detail !~ '\"detail\":\"[0-9]+ responses') FROM audit_log
                             WHERE action = 'SIGN_OCSP' AND target = 'issuing' AND outcome = 'APPROVED' AND recorded_at >= '$since'")
     echo "$signed $needed $uncovered"
 }
