@@ -109,6 +109,12 @@ import Testing
         let server = est.server
         let tokens = try Self.tokens(server)
         let bodies = try Bodies(est)
+        // The fresh CA's first CRLs are published in the background: an open route must not
+        // answer 404 to one caller and 200 to the next because publication fell in between.
+        for crl in ["/crl/\(est.registry.ca.caID)", "/crl/\(est.registry.ca.caID)/delta"] {
+            let due = ContinuousClock.now + .seconds(30)
+            while try server.curl("GET", crl).status != 200, ContinuousClock.now < due { try await Task.sleep(for: .milliseconds(100)) }
+        }
         var cells: [Cell] = []
         for spec in table.specs.sorted(by: { ($0.path, $0.method.rawValue) < ($1.path, $1.method.rawValue) }) {
             let route = "\(spec.method.rawValue) \(spec.path)"
