@@ -7,9 +7,9 @@ import Foundation
 ///
 /// If a batch fails, its rows are retried one by one, so only a bad row fails its caller.
 /// A failure can be ambiguous: a connection lost at COMMIT (a crash, a failover) leaves the
-/// batch committed or not. A row whose retry fails is looked up (`committed`): one that is
-/// there was written, and its caller is told so rather than given the retry's duplicate-key
-/// error.
+/// batch committed or not. A row whose retry fails is handed to `committed` with the error:
+/// one it finds written is reported written, rather than failing on the retry's duplicate
+/// key.
 ///
 /// Two statements in flight, not more: with four, 16 concurrent issuances found a free slot
 /// for almost every row and PostgreSQL committed about one row per statement; with two,
@@ -18,7 +18,7 @@ import Foundation
 /// writer behind a single slow statement.
 actor GroupCommit<Row: Sendable> {
     typealias Write = @Sendable ([Row]) async throws -> Void
-    typealias Committed = @Sendable (Row) async throws -> Bool
+    typealias Committed = @Sendable (Row, any Error) async throws -> Bool
 
     private let write: Write
     private let committed: Committed
@@ -27,7 +27,7 @@ actor GroupCommit<Row: Sendable> {
     private var pending: [(row: Row, waiter: CheckedContinuation<Void, any Error>)] = []
     private var inFlight = 0
 
-    init(maxBatch: Int = 128, maxInFlight: Int = 2, committed: @escaping Committed = { _ in false }, write: @escaping Write) {
+    init(maxBatch: Int = 128, maxInFlight: Int = 2, committed: @escaping Committed = { _, _ in false }, write: @escaping Write) {
         self.write = write
         self.committed = committed
         self.maxBatch = maxBatch
@@ -73,7 +73,7 @@ actor GroupCommit<Row: Sendable> {
     /// A row whose own write failed: written after all if an earlier, ambiguous attempt
     /// committed it; otherwise the failure is its caller's.
     private func settle(_ entry: (row: Row, waiter: CheckedContinuation<Void, any Error>), after error: any Error) async {
-        if (try? await committed(entry.row)) == true {
+        if (try? await committed(entry.row, error)) == true {
             entry.waiter.resume()
         } else {
             entry.waiter.resume(throwing: error)

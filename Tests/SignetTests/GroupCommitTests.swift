@@ -53,7 +53,7 @@ import Testing
         struct LostAnswer: Error {}
         struct DuplicateKey: Error {}
         let stored = Mutex(Set<Int>())
-        let group = GroupCommit<Int>(committed: { row in stored.withLock { $0.contains(row) } }) { rows in
+        let group = GroupCommit<Int>(committed: { row, _ in stored.withLock { $0.contains(row) } }) { rows in
             try await Task.sleep(for: .milliseconds(5))
             if rows.contains(13) { throw BadRow() }
             let duplicate = stored.withLock { state in
