@@ -37,11 +37,11 @@ public struct AuditChain: Sendable {
     public func seal(limit: Int = 10_000) async throws -> SealOutcome {
         let key = self.key, logger = self.logger
         return try await client.transaction(logger: logger) { connection in
-            let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(\(Self.sealLock))", logger: logger)
+            let locked = try await connection.fetch("SELECT pg_try_advisory_xact_lock(\(Self.sealLock))", logger: logger)
             for try await got in locked.decode(Bool.self) where !got { return .lockBusy }
             var sequence: Int64 = 0
             var previous = "", previousHash: String? = AuditChainHash.start
-            for try await (seq, mac, hash) in try await connection.query(
+            for try await (seq, mac, hash) in try await connection.fetch(
                 "SELECT chain_seq, chain_mac, chain_hash FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1", logger: logger
             ).decode((Int64, String, String?).self) {
                 (sequence, previous, previousHash) = (seq, mac, hash)
@@ -64,7 +64,7 @@ public struct AuditChain: Sendable {
                 hashes.append(hash)
             }
             guard !ids.isEmpty else { return .sealed(count: 0, refused: refused) }
-            try await connection.query(
+            try await connection.fetch(
                 """
                 UPDATE audit_log a SET chain_seq = u.seq, chain_mac = u.mac, chain_hash = u.hash
                 FROM unnest(\(ids)::uuid[], \(sequences)::bigint[], \(macs)::text[], \(hashes)::text[]) AS u(id, seq, mac, hash) WHERE a.id = u.id
@@ -78,12 +78,12 @@ public struct AuditChain: Sendable {
     /// Gives rows sealed before the hash chain existed their `chain_hash`, in chain order.
     private static func backfillHashes(_ connection: PostgresConnection, limit: Int, logger: Logger) async throws -> Int {
         var first: Int64?
-        for try await seq in try await connection.query(
+        for try await seq in try await connection.fetch(
             "SELECT min(chain_seq) FROM audit_log WHERE chain_seq IS NOT NULL AND chain_hash IS NULL", logger: logger
         ).decode(Int64?.self) { first = seq }
         guard let first else { return 0 }
         var hash = AuditChainHash.start
-        for try await previous in try await connection.query(
+        for try await previous in try await connection.fetch(
             "SELECT chain_hash FROM audit_log WHERE chain_seq = \(first - 1)", logger: logger
         ).decode(String.self) { hash = previous }
         var ids: [UUID] = [], hashes: [String] = []
@@ -94,7 +94,7 @@ public struct AuditChain: Sendable {
             hashes.append(hash)
         }
         guard !ids.isEmpty else { return 0 }
-        try await connection.query(
+        try await connection.fetch(
             "UPDATE audit_log a SET chain_hash = u.hash FROM unnest(\(ids)::uuid[], \(hashes)::text[]) AS u(id, hash) WHERE a.id = u.id",
             logger: logger
         )
@@ -129,14 +129,14 @@ struct AuditRows {
         """
 
     static func read(_ connection: PostgresConnection, _ tail: String, logger: Logger) async throws -> [Row] {
-        try await decode(try await connection.query(PostgresQuery(unsafeSQL: select + " " + tail), logger: logger))
+        try await decode(try await connection.fetch(PostgresQuery(unsafeSQL: select + " " + tail), logger: logger))
     }
 
     static func read(_ client: PostgresClient, _ tail: String, logger: Logger) async throws -> [Row] {
         try await decode(try await client.timedQuery(PostgresQuery(unsafeSQL: select + " " + tail), logger: logger))
     }
 
-    private static func decode(_ sequence: PostgresRowSequence) async throws -> [Row] {
+    private static func decode(_ sequence: FetchedRows) async throws -> [Row] {
         var rows: [Row] = []
         for try await row in sequence {
             let c = try row.makeRandomAccess()

@@ -80,7 +80,7 @@ public struct AuditCheckpoints: Sendable {
         let logger = self.logger
         let latest = try await latest()
         return try await client.transaction(logger: logger) { connection in
-            let locked = try await connection.query("SELECT pg_try_advisory_xact_lock(\(AuditChain.sealLock))", logger: logger)
+            let locked = try await connection.fetch("SELECT pg_try_advisory_xact_lock(\(AuditChain.sealLock))", logger: logger)
             for try await got in locked.decode(Bool.self) where !got { return .lockBusy }
             var expected = (latest?.sequence ?? 0) + 1
             var hash = latest?.head ?? AuditChainHash.start
@@ -104,7 +104,7 @@ public struct AuditCheckpoints: Sendable {
             guard head > (latest?.sequence ?? 0) else { return .unchanged }
             let checkpoint = try await sign(head, hash)
             guard checkpoint.sequence == head, checkpoint.head == hash else { return .broken("the signed checkpoint is not the head") }
-            try await connection.query(
+            try await connection.fetch(
                 """
                 INSERT INTO audit_checkpoints (sequence, head, made_at, signer, signature)
                 VALUES (\(checkpoint.sequence), \(checkpoint.head), to_timestamp(\(Int64(checkpoint.time.timeIntervalSince1970))), \(checkpoint.signer), \(Data(checkpoint.signature)))

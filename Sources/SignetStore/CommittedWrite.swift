@@ -16,14 +16,11 @@ import PostgresNIO
 /// is durable (and on the synchronous standby). Every write that a client is told about, or
 /// that an irreversible step (a signature, a passcode shown once) follows, goes this way.
 extension PostgresClient {
-    /// A prepared write, committed by an explicit COMMIT before it returns.
+    /// A prepared write, committed by an explicit COMMIT before it returns; its result must be
+    /// small (see `PostgresConnection.rows(_:small:logger:)`).
     @discardableResult
     func committedExecute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row] where Statement.Row: Sendable {
-        try await transaction(logger: logger) { connection in
-            var rows: [Statement.Row] = []
-            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
-            return rows
-        }
+        try await transaction(logger: logger) { connection in try await connection.rows(statement, small: true, logger: logger) }
     }
 
     /// A write, committed by an explicit COMMIT before it returns; its rows (RETURNING), read
@@ -31,9 +28,7 @@ extension PostgresClient {
     @discardableResult
     func committedQuery(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
         try await transaction(logger: logger) { connection in
-            var rows: [PostgresRow] = []
-            for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
-            return rows
+            try await connection.fetch(query, logger: logger).rows
         }
     }
 }

@@ -92,20 +92,36 @@ extension ByteBuffer {
 }
 
 extension PostgresClient {
-    /// `withTransaction` with the database deadline; an error thrown by `body` comes out as
+    /// A transaction with the database deadline; an error thrown by `body` comes out as
     /// itself (rolled back), not wrapped, so callers can tell a refused edit from a failed
     /// database. So does a failed BEGIN or COMMIT: a connection lost at COMMIT (a crash, a
     /// failover) must read as the database being unavailable, not as an unknown failure.
     /// Whether such a COMMIT took effect is unknown; nothing is returned to the client.
+    ///
+    /// Its own BEGIN and COMMIT rather than PostgresNIO's `withTransaction`: they go through
+    /// `fetch`, so a connection that closed before BEGIN is swapped for another (nothing was
+    /// sent), and one that closed later fails the transaction at once instead of leaving
+    /// its COMMIT unanswered.
     func transaction<Result: Sendable>(logger: Logger, deadline: Duration = databaseDeadline, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         try await withDeadline(deadline) {
-            do {
-                return try await self.withTransaction(logger: logger) { connection in try await body(connection) }
-            } catch let error as PostgresTransactionError {
-                // A rollback that failed on a lost connection rolled back all the same.
-                if let closureError = error.closureError { throw closureError }
-                if let failure = error.beginError ?? error.commitError { throw failure }
-                throw error
+            try await self.withOpenConnection { connection in
+                try await connection.fetch("BEGIN", logger: logger)
+                do {
+                    let value: Result
+                    do {
+                        value = try await body(connection)
+                    } catch {
+                        // A rollback that fails on a lost connection rolled back all the same.
+                        _ = try? await connection.fetch("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                    try await connection.fetch("COMMIT", logger: logger)
+                    return value
+                } catch StoreError.connectionClosed {
+                    // Part of the transaction was sent: the server rolls it back when the
+                    // connection goes, and it must not be run again on another.
+                    throw StoreError.unavailable("the database connection closed during a transaction")
+                }
             }
         }
     }

@@ -126,7 +126,7 @@ final class DeadlineWatch: Sendable {
 extension PostgresClient {
     /// `query` with the database deadline.
     @discardableResult
-    func timedQuery(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        try await withDeadline(databaseDeadline) { try await self.query(query, logger: logger) }
+    func timedQuery(_ query: PostgresQuery, logger: Logger) async throws -> FetchedRows {
+        try await withDeadline(databaseDeadline) { try await self.fetch(query, logger: logger) }
     }
 }

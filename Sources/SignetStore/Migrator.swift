@@ -32,12 +32,12 @@ public struct Migrator: Sendable {
     public func run() async throws {
         let migrations = try Self.bundled()
         try await client.withConnection { connection in
-            _ = try await connection.query("SELECT pg_advisory_lock(4242001)", logger: logger)
+            _ = try await connection.fetch("SELECT pg_advisory_lock(4242001)", logger: logger)
             do {
                 try await apply(migrations, on: connection)
-                _ = try await connection.query("SELECT pg_advisory_unlock(4242001)", logger: logger)
+                _ = try await connection.fetch("SELECT pg_advisory_unlock(4242001)", logger: logger)
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(4242001)", logger: logger)
+                _ = try? await connection.fetch("SELECT pg_advisory_unlock(4242001)", logger: logger)
                 throw error
             }
         }
@@ -47,33 +47,33 @@ public struct Migrator: Sendable {
         // Only when missing: a role without CREATE on the schema (a restricted runtime role,
         // see README) may start once the owner has migrated.
         var exists = false
-        for try await present in try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) {
+        for try await present in try await connection.fetch("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) {
             exists = present
         }
         if !exists {
-            _ = try await connection.query(
+            _ = try await connection.fetch(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
                 logger: logger
             )
         }
         var applied = Set<Int>()
-        for try await version in try await connection.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+        for try await version in try await connection.fetch("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
             applied.insert(version)
         }
         for migration in migrations where !applied.contains(migration.version) {
             logger.info("applying migration", metadata: ["file": "\(migration.name)"])
-            _ = try await connection.query("BEGIN", logger: logger)
+            _ = try await connection.fetch("BEGIN", logger: logger)
             do {
                 for statement in Self.statements(migration.sql) {
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    _ = try await connection.fetch(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                _ = try await connection.query(
+                _ = try await connection.fetch(
                     "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
                     logger: logger
                 )
-                _ = try await connection.query("COMMIT", logger: logger)
+                _ = try await connection.fetch("COMMIT", logger: logger)
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await connection.fetch("ROLLBACK", logger: logger)
                 throw StoreError.migration("\(migration.name) failed: \(String(reflecting: error))")
             }
         }
@@ -108,6 +108,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case corruptRow(String)
     case invalidAuditKey(String)
     case unavailable(String)
+    /// The pooled connection had closed before the statement was sent (the database
+    /// restarted, or closed it); the statement never reached the database.
+    case connectionClosed
 
     public var description: String {
         switch self {
@@ -116,6 +119,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .corruptRow(let why): "unexpected row in the database: \(why)"
         case .invalidAuditKey(let why): "the audit key is unusable: \(why)"
         case .unavailable(let why): why
+        case .connectionClosed: "the database connection had closed before the statement was sent"
         }
     }
 }

@@ -9,7 +9,7 @@ struct PostgresCAStore: CAStore {
 
     func insert(_ ca: CARecord, certificate: CertificateRecord?) async throws {
         try await client.transaction(logger: logger) { connection in
-            try await connection.query(
+            try await connection.fetch(
                 """
                 INSERT INTO certificate_authorities (id, kind, parent_id, level, certificate, key_uri, profile_id, ca_issuance_profile_id, allowed_profiles, status)
                 VALUES (\(ca.id), \(ca.kind.rawValue), \(ca.parentID), \(ca.level), \(ByteBuffer(bytes: ca.certificateDER)),
@@ -18,7 +18,7 @@ struct PostgresCAStore: CAStore {
                 logger: logger
             )
             if let certificate {
-                _ = try await connection.execute(PostgresCertificateStore.BatchInsert(records: [certificate]), logger: logger)
+                _ = try await connection.rows(PostgresCertificateStore.BatchInsert(records: [certificate]), small: true, logger: logger)
             }
         }
     }

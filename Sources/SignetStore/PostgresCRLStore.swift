@@ -44,7 +44,7 @@ struct PostgresCRLStore: CRLStore {
             FROM crl_publication p LEFT JOIN crl_state s ON s.ca_id = p.ca_id WHERE p.ca_id = \(caID) FOR UPDATE OF p
             """
         var read: CRLState?
-        for try await (revision, number, published, fullNumber, fullRevision, fullDue, deltaDue) in try await connection.query(current, logger: logger)
+        for try await (revision, number, published, fullNumber, fullRevision, fullDue, deltaDue) in try await connection.fetch(current, logger: logger)
             .decode((Int64, Int64, Int64, Int64?, Int64?, Date?, Date?).self) {
             read = CRLState(revision: revision, lastNumber: number, publishedRevision: published, fullNumber: fullNumber,
                             fullRevision: fullRevision, fullDueAt: fullDue, deltaDueAt: deltaDue)
@@ -56,7 +56,7 @@ struct PostgresCRLStore: CRLStore {
             FROM crl_revisions WHERE ca_id = \(caID) AND revision > \(read.fullRevision ?? -1) AND revision <= \(read.revision)
             """
         var state = read
-        for try await (oldest, newest) in try await connection.query(waiting, logger: logger).decode((Double?, Double?).self) {
+        for try await (oldest, newest) in try await connection.fetch(waiting, logger: logger).decode((Double?, Double?).self) {
             state = CRLState(revision: read.revision, lastNumber: read.lastNumber, publishedRevision: read.publishedRevision, fullNumber: read.fullNumber,
                              fullRevision: read.fullRevision, fullDueAt: read.fullDueAt, deltaDueAt: read.deltaDueAt,
                              oldestUnlistedChangeAge: oldest, newestUnlistedChangeAge: newest)
@@ -65,7 +65,7 @@ struct PostgresCRLStore: CRLStore {
         var full: CRLDraft?
         for draft in publication.drafts {
             if draft.kind == .full { full = draft }
-            try await connection.query(
+            try await connection.fetch(
                 """
                 INSERT INTO crls (ca_id, crl_number, kind, base_crl_number, revision, this_update, next_update, entries, decision_id, size)
                 VALUES (\(caID), \(draft.number), \(draft.kind.rawValue), \(draft.baseNumber), \(draft.revision), \(draft.thisUpdate),
@@ -77,7 +77,7 @@ struct PostgresCRLStore: CRLStore {
         guard let last = publication.drafts.max(by: { $0.number < $1.number }) else { return [] }
         // Only the latest CRL of each kind is served; the one before stays for a client that
         // is mid-download. Older ones keep their row (number, revision, decision), not their bytes.
-        try await connection.query(
+        try await connection.fetch(
             """
             DELETE FROM crl_chunks k USING crls c
             WHERE k.ca_id = \(caID) AND c.ca_id = k.ca_id AND c.crl_number = k.crl_number
@@ -88,9 +88,9 @@ struct PostgresCRLStore: CRLStore {
         )
         if let full {
             // Revocations only ever insert newer revisions here, so this deletes under no one.
-            try await connection.query("DELETE FROM crl_revisions WHERE ca_id = \(caID) AND revision <= \(full.revision)", logger: logger)
+            try await connection.fetch("DELETE FROM crl_revisions WHERE ca_id = \(caID) AND revision <= \(full.revision)", logger: logger)
         }
-        try await connection.query(
+        try await connection.fetch(
             """
             UPDATE crl_publication SET crl_number = \(last.number), published_revision = \(last.revision),
                 full_number = COALESCE(\(full?.number), full_number), full_revision = COALESCE(\(full?.revision), full_revision),
@@ -104,13 +104,13 @@ struct PostgresCRLStore: CRLStore {
 
     /// BEGIN ISOLATION LEVEL REPEATABLE READ … COMMIT, rolled back if `body` throws.
     static func inRepeatableRead<T>(_ connection: PostgresConnection, logger: Logger, _ body: () async throws -> T) async throws -> T {
-        try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: logger)
+        try await connection.fetch("BEGIN ISOLATION LEVEL REPEATABLE READ", logger: logger)
         do {
             let result = try await body()
-            try await connection.query("COMMIT", logger: logger)
+            try await connection.fetch("COMMIT", logger: logger)
             return result
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            _ = try? await connection.fetch("ROLLBACK", logger: logger)
             throw error
         }
     }
@@ -163,11 +163,11 @@ private struct TransactionPublishing: CRLPublishing {
     let logger: Logger
 
     func record(_ decision: DecisionRecord) async throws {
-        _ = try await connection.execute(PostgresAuditLog.BatchInsert(records: [decision.auditRecord], key: auditKey), logger: logger)
+        _ = try await connection.rows(PostgresAuditLog.BatchInsert(records: [decision.auditRecord], key: auditKey), small: true, logger: logger)
     }
 
     func writeChunk(crlNumber: Int64, sequence: Int, bytes: [UInt8]) async throws {
-        try await connection.query(
+        try await connection.fetch(
             "INSERT INTO crl_chunks (ca_id, crl_number, sequence, bytes) VALUES (\(caID), \(crlNumber), \(sequence), \(ByteBuffer(bytes: bytes)))",
             logger: logger
         )
@@ -175,7 +175,7 @@ private struct TransactionPublishing: CRLPublishing {
 
     func readChunk(crlNumber: Int64, sequence: Int) async throws -> [UInt8] {
         let query: PostgresQuery = "SELECT bytes FROM crl_chunks WHERE ca_id = \(caID) AND crl_number = \(crlNumber) AND sequence = \(sequence)"
-        for try await bytes in try await connection.query(query, logger: logger).decode(ByteBuffer.self) { return bytes.bytes }
+        for try await bytes in try await connection.fetch(query, logger: logger).decode(ByteBuffer.self) { return bytes.bytes }
         throw StoreError.corruptRow("CRL \(crlNumber) of \(caID) has no chunk \(sequence)")
     }
 
@@ -198,7 +198,7 @@ private struct TransactionPublishing: CRLPublishing {
         }
         var entries: [CRLEntry] = []
         entries.reserveCapacity(limit)
-        for try await (serial, status, revokedAt, reason, invalidity) in try await connection.query(query, logger: logger)
+        for try await (serial, status, revokedAt, reason, invalidity) in try await connection.fetch(query, logger: logger)
             .decode((String, String, Date?, String?, Date?).self) {
             entries.append(CRLEntry(
                 serialNumber: serial, revokedAt: revokedAt, reason: reason.flatMap { RevocationReason(name: $0) },

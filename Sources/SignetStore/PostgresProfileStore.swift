@@ -12,14 +12,14 @@ struct PostgresProfileStore: ProfileStore {
         let document = try String(decoding: JSONEncoder.canonical.encode(stored.profile), as: UTF8.self)
         let id = stored.profile.id
         return try await client.transaction(logger: logger) { connection in
-            try await connection.query(
+            try await connection.fetch(
                 """
                 INSERT INTO issuance_profile_versions (id, version, document)
                 VALUES (\(id), \(stored.version), \(document)::jsonb) ON CONFLICT DO NOTHING
                 """,
                 logger: logger
             )
-            let rows = try await connection.query(
+            let rows = try await connection.fetch(
                 """
                 INSERT INTO issuance_profiles (id, version, document) VALUES (\(id), \(stored.version), \(document)::jsonb)
                 ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, document = EXCLUDED.document, updated_at = now()

@@ -18,7 +18,7 @@ struct PostgresRevocationStore: RevocationStore {
                 FROM certificates c WHERE c.serial_number = \(serialNumber) FOR UPDATE OF c
                 """
             var current: RevocationState?
-            for try await (serial, issuer, status, reason, revokedAt, invalidity, certifiesCA) in try await connection.query(query, logger: logger)
+            for try await (serial, issuer, status, reason, revokedAt, invalidity, certifiesCA) in try await connection.fetch(query, logger: logger)
                 .decode((String, String, String, String?, Date?, Date?, String?).self) {
                 current = RevocationState(
                     serialNumber: serial, issuerCAID: issuer, isRevoked: status == "REVOKED",
@@ -28,7 +28,7 @@ struct PostgresRevocationStore: RevocationStore {
             guard let current else { return nil }
             let next = try decide(current)
             let revision = try await Self.bumpRevision(caID: current.issuerCAID, connection: connection, logger: logger)
-            try await connection.query(
+            try await connection.fetch(
                 """
                 UPDATE certificates SET status = \(next.isRevoked ? "REVOKED" : "ACTIVE"), revocation_reason = \(next.reason?.name),
                     revoked_at = \(next.revokedAt), invalidity_date = \(next.invalidityDate), revocation_seq = \(revision)
@@ -44,7 +44,7 @@ struct PostgresRevocationStore: RevocationStore {
         try await client.transaction(logger: logger) { connection in
             var status: String?
             var parent: String?
-            for try await (found, parentID) in try await connection.query(
+            for try await (found, parentID) in try await connection.fetch(
                 "SELECT status, parent_id FROM certificate_authorities WHERE id = \(id) FOR UPDATE", logger: logger
             ).decode((String, String?).self) {
                 status = found
@@ -60,14 +60,14 @@ struct PostgresRevocationStore: RevocationStore {
                 )
                 SELECT id FROM tree ORDER BY id
                 """
-            for try await caID in try await connection.query(descendants, logger: logger).decode(String.self) { tree.append(caID) }
-            try await connection.query("UPDATE certificate_authorities SET status = 'REVOKED' WHERE id = ANY(\(tree)) AND status = 'ACTIVE'", logger: logger)
+            for try await caID in try await connection.fetch(descendants, logger: logger).decode(String.self) { tree.append(caID) }
+            try await connection.fetch("UPDATE certificate_authorities SET status = 'REVOKED' WHERE id = ANY(\(tree)) AND status = 'ACTIVE'", logger: logger)
 
             var revoked = 0
             // The CA's own certificate, on its issuer's CRL (a root's is its own).
             let ownIssuer = parent ?? id
             let ownRevision = try await Self.bumpRevision(caID: ownIssuer, connection: connection, logger: logger)
-            for try await count in try await connection.query(
+            for try await count in try await connection.fetch(
                 """
                 WITH changed AS (
                     UPDATE certificates c SET status = 'REVOKED', revocation_reason = \(reason.name), revoked_at = \(time), revocation_seq = \(ownRevision)
@@ -81,7 +81,7 @@ struct PostgresRevocationStore: RevocationStore {
             // Everything the CAs in the tree issued, subordinate CA certificates included.
             for caID in tree {
                 let revision = try await Self.bumpRevision(caID: caID, connection: connection, logger: logger)
-                for try await count in try await connection.query(
+                for try await count in try await connection.fetch(
                     """
                     WITH changed AS (
                         UPDATE certificates SET status = 'REVOKED', revocation_reason = 'CessationOfOperation', revoked_at = \(time), revocation_seq = \(revision)
@@ -109,7 +109,7 @@ struct PostgresRevocationStore: RevocationStore {
             INSERT INTO crl_revisions (ca_id, revision, changed_at) SELECT ca_id, revision, clock_timestamp() FROM bumped
             RETURNING revision
             """
-        for try await revision in try await connection.query(query, logger: logger).decode(Int64.self) { return revision }
+        for try await revision in try await connection.fetch(query, logger: logger).decode(Int64.self) { return revision }
         throw StoreError.corruptRow("crl_state for \(caID) returned no revision")
     }
 }

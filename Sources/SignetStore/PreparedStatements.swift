@@ -39,13 +39,12 @@ enum ArrayInsert {
 }
 
 extension PostgresClient {
-    /// Executes a prepared statement with the database deadline and returns all its rows.
+    /// Executes a prepared statement with the database deadline and returns all its rows; its
+    /// result must be small (see `PostgresConnection.rows(_:small:logger:)`).
     @discardableResult
     func timedExecute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row] where Statement.Row: Sendable {
         try await withDeadline(databaseDeadline) {
-            var rows: [Statement.Row] = []
-            for try await row in try await self.execute(statement, logger: logger) { rows.append(row) }
-            return rows
+            try await self.withConnection { connection in try await connection.rows(statement, small: true, logger: logger) }
         }
     }
 }

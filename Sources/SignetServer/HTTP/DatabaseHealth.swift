@@ -35,7 +35,7 @@ final class DatabaseHealth: Service, Sendable {
 
     func ping(within deadline: Duration) async -> Bool {
         let client = self.client, logger = self.logger
-        return (try? await withDeadline(deadline) { try await client.query("SELECT 1", logger: logger) }) != nil
+        return (try? await withDeadline(deadline) { try await client.fetch("SELECT 1", logger: logger) }) != nil
     }
 }
 

@@ -75,6 +75,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 enum StoreAvailability {
     static func isUnavailable(_ error: any Error) -> Bool {
         if case StoreError.unavailable = error { return true }
+        if case StoreError.connectionClosed = error { return true }
         if let error = error as? PSQLError {
             switch error.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:

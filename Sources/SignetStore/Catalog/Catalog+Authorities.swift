@@ -28,12 +28,12 @@ extension Catalog {
         defer { database.caCache.invalidate(id) }
         try await client.transaction(logger: logger) { connection in
             var found = false
-            for try await _ in try await connection.query("SELECT 1 FROM certificate_authorities WHERE id = \(id) AND status <> 'DELETED' FOR UPDATE", logger: logger).decode(Int.self) {
+            for try await _ in try await connection.fetch("SELECT 1 FROM certificate_authorities WHERE id = \(id) AND status <> 'DELETED' FOR UPDATE", logger: logger).decode(Int.self) {
                 found = true
             }
             guard found else { throw EditError.notFound("no CA with id '\(id)'") }
             var children: [String] = []
-            for try await child in try await connection.query("SELECT id FROM certificate_authorities WHERE parent_id = \(id) AND status <> 'DELETED' ORDER BY id", logger: logger).decode(String.self) {
+            for try await child in try await connection.fetch("SELECT id FROM certificate_authorities WHERE parent_id = \(id) AND status <> 'DELETED' ORDER BY id", logger: logger).decode(String.self) {
                 children.append(child)
             }
             guard children.isEmpty else { throw EditError.conflict("CA '\(id)' has subordinate CAs \(children); retire them first") }
@@ -43,13 +43,13 @@ extension Catalog {
                 SELECT count(*) FROM certificates c JOIN certificate_authorities a ON a.id = c.issuer_ca_id
                 WHERE c.issuer_ca_id = \(id) AND c.status = 'ACTIVE' AND c.not_after > now() AND c.der <> a.certificate
                 """
-            for try await count in try await connection.query(activeIssued, logger: logger).decode(Int.self) { active = count }
+            for try await count in try await connection.fetch(activeIssued, logger: logger).decode(Int.self) { active = count }
             if active > 0 && !cascade {
                 throw EditError.conflict("CA '\(id)' has \(active) active certificates; pass cascade=true to revoke them with it")
             }
             // A revocation change like any other: its issuer's revision moves, so stored OCSP responses lapse.
             let revision = try await PostgresRevocationStore.bumpRevision(caID: id, connection: connection, logger: logger)
-            try await connection.query(
+            try await connection.fetch(
                 """
                 UPDATE certificates c SET status = 'REVOKED', revoked_at = now(), revocation_reason = 'CessationOfOperation', revocation_seq = \(revision)
                 FROM certificate_authorities a
@@ -57,7 +57,7 @@ extension Catalog {
                 """,
                 logger: logger
             )
-            try await connection.query("UPDATE certificate_authorities SET status = 'DELETED' WHERE id = \(id)", logger: logger)
+            try await connection.fetch("UPDATE certificate_authorities SET status = 'DELETED' WHERE id = \(id)", logger: logger)
         }
     }
 

@@ -16,7 +16,7 @@ extension Catalog {
     public func createProfile(_ stored: StoredProfile) async throws {
         let document = String(decoding: try JSONEncoder.canonical.encode(stored.profile), as: UTF8.self)
         try await client.transaction(logger: logger) { connection in
-            let inserted = try await connection.query(
+            let inserted = try await connection.fetch(
                 """
                 INSERT INTO issuance_profiles (id, version, document) VALUES (\(stored.profile.id), \(stored.version), \(document)::jsonb)
                 ON CONFLICT (id) DO NOTHING RETURNING id
@@ -26,7 +26,7 @@ extension Catalog {
             var created = false
             for try await _ in inserted.decode(String.self) { created = true }
             guard created else { throw EditError.conflict("a profile with id '\(stored.profile.id)' already exists; use PUT to change it") }
-            try await connection.query(
+            try await connection.fetch(
                 "INSERT INTO issuance_profile_versions (id, version, document) VALUES (\(stored.profile.id), \(stored.version), \(document)::jsonb) ON CONFLICT DO NOTHING",
                 logger: logger
             )

@@ -50,7 +50,7 @@ public struct Catalog: Sendable {
         try await client.transaction(logger: logger) { connection in
             var current: JSONValue?
             let select = PostgresQuery(unsafeSQL: "SELECT metadata::text FROM \(table) WHERE \(idColumn) = $1 FOR UPDATE", binds: Self.binds(id))
-            for try await text in try await connection.query(select, logger: logger).decode(String.self) {
+            for try await text in try await connection.fetch(select, logger: logger).decode(String.self) {
                 current = try JSONValue(parsing: Data(text.utf8))
             }
             guard let current else { return nil }
@@ -65,7 +65,7 @@ public struct Catalog: Sendable {
                 unsafeSQL: "UPDATE \(table) SET \(assignments.joined(separator: ", ")) WHERE \(idColumn) = $1",
                 binds: Self.binds(id, String(decoding: encoded, as: UTF8.self))
             )
-            try await connection.query(update, logger: logger)
+            try await connection.fetch(update, logger: logger)
             try await then?(connection)
             return patched
         }

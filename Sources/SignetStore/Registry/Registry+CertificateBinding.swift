@@ -21,10 +21,10 @@ extension Registry {
             let version = (state.previous?.version ?? 0) + 1
             let event = binding.event(version: version)
             let detail = Self.versionDetail(slot: slot, version: version, rollbackOf: rollbackOf, "certificate \(serialNumber)")
-            _ = try await connection.execute(BindWrite(
+            _ = try await connection.rows(BindWrite(
                 deviceID: deviceID, slot: slot, serialNumber: serialNumber, version: version, windows: windows,
                 actor: actor, rollbackOf: rollbackOf, event: event, detail: detail
-            ), logger: logger)
+            ), small: true, logger: logger)
             return BindOutcome(event: event, version: version, previousSerial: state.previous?.credential)
         }
     }
@@ -57,7 +57,7 @@ extension Registry {
 
     func bindingState(deviceID: String, slot: String, serialNumber: String, on connection: PostgresConnection) async throws -> BindingState {
         var state = BindingState()
-        for try await row in try await connection.execute(BindingRead(deviceID: deviceID, slot: slot, serialNumber: serialNumber), logger: logger) {
+        for row in try await connection.rows(BindingRead(deviceID: deviceID, slot: slot, serialNumber: serialNumber), small: true, logger: logger) {
             if let enabled = row.0, let decommissioned = row.1, let owner = row.2 { state.device = (enabled, decommissioned, owner) }
             if let preventive = row.3, let critical = row.4 { state.windows = (preventive, critical) }
             if let status = row.5, let expired = row.6 { state.certificate = (status, expired) }

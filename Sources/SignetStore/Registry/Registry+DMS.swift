@@ -72,7 +72,7 @@ extension Registry {
                 logger: logger
             )
             guard updated else { throw EditError.notFound("no DMS with id '\(id)'") }
-            try await connection.query(
+            try await connection.fetch(
                 """
                 UPDATE devices SET preventive_at = identity_not_after - make_interval(secs => \(preventiveDelta)),
                     critical_at = identity_not_after - make_interval(secs => \(criticalDelta))
@@ -80,7 +80,7 @@ extension Registry {
                 """,
                 logger: logger
             )
-            try await connection.query(
+            try await connection.fetch(
                 """
                 UPDATE device_slots s SET preventive_at = s.not_after - make_interval(secs => \(preventiveDelta)),
                     critical_at = s.not_after - make_interval(secs => \(criticalDelta))
@@ -99,13 +99,13 @@ extension Registry {
                 throw EditError.notFound("no DMS with id '\(id)'")
             }
             var owned = 0
-            for try await count in try await connection.query(
+            for try await count in try await connection.fetch(
                 "SELECT count(*) FROM devices WHERE dms_owner = \(id) AND decommissioned_at IS NULL", logger: logger
             ).decode(Int.self) { owned = count }
             guard owned == 0 else {
                 throw EditError.conflict("DMS '\(id)' owns \(owned) device(s) that are not decommissioned")
             }
-            try await connection.query("DELETE FROM dms WHERE id = \(id)", logger: logger)
+            try await connection.fetch("DELETE FROM dms WHERE id = \(id)", logger: logger)
         }
     }
 

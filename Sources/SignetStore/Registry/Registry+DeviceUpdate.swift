@@ -29,7 +29,7 @@ extension Registry {
     public func updateDevice(id: String, _ change: DeviceChange, actor: String) async throws -> [String] {
         try await client.transaction(logger: logger) { connection in
             var found: (owner: String, group: String?, tags: [String], metadata: String, decommissioned: Bool)?
-            for try await row in try await connection.query(
+            for try await row in try await connection.fetch(
                 "SELECT dms_owner, device_group, tags, metadata::text, decommissioned_at IS NOT NULL FROM devices WHERE id = \(id) FOR UPDATE", logger: logger
             ).decode((String, String?, [String], String, Bool).self) { found = row }
             guard let current = found else { throw EditError.notFound("no device with id '\(id)'") }
@@ -60,7 +60,7 @@ extension Registry {
             if owner != current.owner { changes.append("dms_owner '\(current.owner)' → '\(owner)'") }
             guard !changes.isEmpty else { return [] }
 
-            try await connection.query(
+            try await connection.fetch(
                 """
                 UPDATE devices SET dms_owner = \(owner), device_group = \(group), tags = \(tags), metadata = \(String(decoding: encoded, as: UTF8.self))::jsonb,
                     updated_at = now()
@@ -76,14 +76,14 @@ extension Registry {
 
     /// Recomputes a device's and its slots' window boundaries from the windows of DMS `owner`.
     func moveWindows(deviceID: String, to owner: String, on connection: PostgresConnection) async throws {
-        try await connection.query(
+        try await connection.fetch(
             """
             UPDATE devices d SET preventive_at = d.identity_not_after - m.preventive_delta, critical_at = d.identity_not_after - m.critical_delta
             FROM dms m WHERE m.id = \(owner) AND d.id = \(deviceID) AND d.identity_serial IS NOT NULL
             """,
             logger: logger
         )
-        try await connection.query(
+        try await connection.fetch(
             """
             UPDATE device_slots s SET preventive_at = s.not_after - m.preventive_delta, critical_at = s.not_after - m.critical_delta
             FROM dms m WHERE m.id = \(owner) AND s.device_id = \(deviceID) AND s.not_after IS NOT NULL

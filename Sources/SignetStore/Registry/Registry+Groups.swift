@@ -65,7 +65,7 @@ extension Registry {
     /// re-parentings cannot build a cycle between them; the parent chain is checked inside it.
     public func saveGroup(_ group: DeviceGroupRecord, create: Bool) async throws {
         try await client.transaction(logger: logger) { connection in
-            try await connection.query("LOCK TABLE device_groups IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+            try await connection.fetch("LOCK TABLE device_groups IN SHARE ROW EXCLUSIVE MODE", logger: logger)
             let exists = try await connection.exists("SELECT id FROM device_groups WHERE id = \(group.id)", logger: logger)
             if create, exists { throw EditError.conflict("a device group with id '\(group.id)' already exists; use PUT to change it") }
             if !create, !exists { throw EditError.notFound("no device group with id '\(group.id)'") }
@@ -77,7 +77,7 @@ extension Registry {
                         UNION ALL SELECT g.id, g.parent_id, c.depth + 1 FROM device_groups g JOIN chain c ON g.id = c.parent_id WHERE c.depth < 64
                     ) SELECT id FROM chain ORDER BY depth
                     """
-                for try await id in try await connection.query(ancestors, logger: logger).decode(String.self) { path.append(id) }
+                for try await id in try await connection.fetch(ancestors, logger: logger).decode(String.self) { path.append(id) }
                 guard !path.isEmpty else { throw EditError.invalid("parent_id '\(parent)' is not a device group") }
                 if let loop = path.firstIndex(of: group.id) {
                     let cycle = ([group.id] + path[...loop]).joined(separator: " → ")
@@ -85,12 +85,12 @@ extension Registry {
                 }
             }
             if create {
-                try await connection.query(
+                try await connection.fetch(
                     "INSERT INTO device_groups (id, name, description, parent_id, criteria) VALUES (\(group.id), \(group.name), \(group.description), \(group.parentID), \(group.criteria))",
                     logger: logger
                 )
             } else {
-                try await connection.query(
+                try await connection.fetch(
                     "UPDATE device_groups SET name = \(group.name), description = \(group.description), parent_id = \(group.parentID), criteria = \(group.criteria), updated_at = now() WHERE id = \(group.id)",
                     logger: logger
                 )
@@ -101,9 +101,9 @@ extension Registry {
     /// Deletes a group that has no child groups and is not the required group of a live device.
     public func deleteGroup(id: String) async throws {
         try await client.transaction(logger: logger) { connection in
-            try await connection.query("LOCK TABLE device_groups IN SHARE ROW EXCLUSIVE MODE", logger: logger)
+            try await connection.fetch("LOCK TABLE device_groups IN SHARE ROW EXCLUSIVE MODE", logger: logger)
             var children: [String] = []
-            for try await child in try await connection.query("SELECT id FROM device_groups WHERE parent_id = \(id) ORDER BY id", logger: logger).decode(String.self) {
+            for try await child in try await connection.fetch("SELECT id FROM device_groups WHERE parent_id = \(id) ORDER BY id", logger: logger).decode(String.self) {
                 children.append(child)
             }
             guard children.isEmpty else { throw EditError.conflict("device group '\(id)' is the parent of \(children.joined(separator: ", "))") }
@@ -112,7 +112,7 @@ extension Registry {
                 SELECT count(*) FROM devices d JOIN dms m ON m.id = d.dms_owner
                 WHERE d.device_group = \(id) AND d.decommissioned_at IS NULL AND m.settings #>> '{device_settings,require_group}' = 'true'
                 """
-            for try await count in try await connection.query(required, logger: logger).decode(Int.self) { members = count }
+            for try await count in try await connection.fetch(required, logger: logger).decode(Int.self) { members = count }
             guard members == 0 else {
                 throw EditError.conflict("device group '\(id)' holds \(members) device(s) of DMSs that require a group; move them first")
             }

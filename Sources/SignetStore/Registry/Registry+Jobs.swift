@@ -88,7 +88,7 @@ extension Registry {
         let (actor, runner, job) = (job.actor, job.runner, job.id)
         try await client.transaction(logger: logger) { connection in
             var position: Int?, holder: String?
-            for try await (value, current) in try await connection.query("SELECT next_row, runner FROM jobs WHERE id = \(job) FOR UPDATE", logger: logger).decode((Int, String?).self) {
+            for try await (value, current) in try await connection.fetch("SELECT next_row, runner FROM jobs WHERE id = \(job) FOR UPDATE", logger: logger).decode((Int, String?).self) {
                 (position, holder) = (value, current)
             }
             guard holder == runner else { throw EditError.conflict("job \(job) was taken over by \(holder ?? "nobody")") }
@@ -96,14 +96,14 @@ extension Registry {
             let rejections = try await register(rows.map(\.device), actor: actor, on: connection)
             let errors = invalid + rejections.map { (rows[$0.index].row, $0.reason) }
             if !errors.isEmpty {
-                try await connection.query(
+                try await connection.fetch(
                     "INSERT INTO job_errors (job_id, row_number, message) SELECT \(job), unnest(\(errors.map(\.row))::int[]), unnest(\(errors.map(\.message))::text[])",
                     logger: logger
                 )
             }
             let succeeded = rows.count - rejections.count
-            try await connection.query("INSERT INTO job_chunks (job_id, from_row, to_row, runner) VALUES (\(job), \(start), \(next), \(runner))", logger: logger)
-            try await connection.query(
+            try await connection.fetch("INSERT INTO job_chunks (job_id, from_row, to_row, runner) VALUES (\(job), \(start), \(next), \(runner))", logger: logger)
+            try await connection.fetch(
                 """
                 UPDATE jobs SET next_row = \(next), succeeded = succeeded + \(succeeded), failed = failed + \(errors.count),
                     lease_until = now() + make_interval(secs => \(Self.jobLease))

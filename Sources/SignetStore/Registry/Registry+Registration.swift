@@ -40,7 +40,7 @@ extension Registry {
         let knownDMS = Set(requiring.keys)
         let groups = try await existingGroups(Set(devices.compactMap(\.group)), on: connection)
         var taken: [String: String] = [:]
-        for try await (id, reason) in try await connection.execute(TakenIDs(ids: ids), logger: logger) { taken[id] = reason }
+        for (id, reason) in try await connection.rows(TakenIDs(ids: ids), small: ids.count == 1, logger: logger) { taken[id] = reason }
 
         var rejections: [Rejection] = []
         var accepted: [NewDevice] = []
@@ -63,7 +63,7 @@ extension Registry {
         guard !accepted.isEmpty else { return rejections }
 
         var inserted = Set<String>()
-        for try await id in try await connection.execute(DeviceInsert(devices: accepted, actor: actor), logger: logger) { inserted.insert(id) }
+        for id in try await connection.rows(DeviceInsert(devices: accepted, actor: actor), small: accepted.count == 1, logger: logger) { inserted.insert(id) }
         // A concurrent registration took the id between the check and the insert.
         for (index, device) in zip(acceptedIndices, accepted) where !inserted.contains(device.id) {
             rejections.append(Rejection(index: index, kind: .idTaken, reason: "device '\(device.id)' is already registered"))
@@ -77,7 +77,7 @@ extension Registry {
     /// devices to be in a group.
     func dmsRequiringGroups(_ ids: [String], on connection: PostgresConnection) async throws -> [String: Bool] {
         var found: [String: Bool] = [:]
-        for try await (id, requires) in try await connection.execute(DMSGroupRequirement(ids: ids), logger: logger) { found[id] = requires }
+        for (id, requires) in try await connection.rows(DMSGroupRequirement(ids: ids), small: ids.count == 1, logger: logger) { found[id] = requires }
         return found
     }
 
@@ -87,7 +87,7 @@ extension Registry {
         guard !ids.isEmpty else { return [] }
         var found = Set<String>()
         let query: PostgresQuery = "SELECT id FROM device_groups WHERE id = ANY(\(ids.sorted())) ORDER BY id FOR SHARE"
-        for try await id in try await connection.query(query, logger: logger).decode(String.self) { found.insert(id) }
+        for try await id in try await connection.fetch(query, logger: logger).decode(String.self) { found.insert(id) }
         return found
     }
 

@@ -28,7 +28,7 @@ extension Registry {
     /// The slot's active version and its serial or reference; nil for a new slot. A slot
     /// keeps its type: one holding another type of credential is a conflict.
     func activeVersion(_ deviceID: String, slot: String, type: String, on connection: PostgresConnection) async throws -> (credential: String?, version: Int)? {
-        for try await (serial, reference, version, held) in try await connection.query(
+        for try await (serial, reference, version, held) in try await connection.fetch(
             "SELECT serial_number, secret_ref, active_version, type FROM device_slots WHERE device_id = \(deviceID) AND slot = \(slot)", logger: logger
         ).decode((String?, String?, Int, String).self) {
             try Self.checkSlotType(slot, holds: held, wanted: type)
@@ -42,7 +42,7 @@ extension Registry {
         _ version: Int, of slot: String, device deviceID: String, serialNumber: String?, secretRef: String?, binding: SlotBinding, actor: String,
         rollbackOf: Int? = nil, detail: String, on connection: PostgresConnection
     ) async throws -> DeviceEventKind {
-        try await connection.query(
+        try await connection.fetch(
             """
             INSERT INTO device_slot_versions (device_id, slot, version, serial_number, secret_ref, actor, rollback_of)
             VALUES (\(deviceID), \(slot), \(version), \(serialNumber), \(secretRef), \(actor), \(rollbackOf))
@@ -86,12 +86,12 @@ extension Registry {
             let previous = try await activeVersion(deviceID, slot: slot, type: type, on: connection)
             let version = (previous?.version ?? 0) + 1
             if previous == nil {
-                try await connection.query(
+                try await connection.fetch(
                     "INSERT INTO device_slots (device_id, slot, type, active_version, secret_ref) VALUES (\(deviceID), \(slot), \(type), 1, \(secretRef))",
                     logger: logger
                 )
             } else {
-                try await connection.query(
+                try await connection.fetch(
                     "UPDATE device_slots SET active_version = \(version), secret_ref = \(secretRef), updated_at = now() WHERE device_id = \(deviceID) AND slot = \(slot)",
                     logger: logger
                 )

@@ -38,7 +38,7 @@ public enum DeviceEventKind: String, Sendable, CaseIterable {
 extension PostgresConnection {
     /// Appends one event to a device's history (inside the caller's transaction).
     func recordEvent(_ kind: DeviceEventKind, device: String, actor: String, detail: String = "", logger: Logger) async throws {
-        try await query(
+        try await fetch(
             "INSERT INTO device_events (device_id, kind, actor, detail) VALUES (\(device), \(kind.rawValue), \(actor), \(detail))",
             logger: logger
         )
@@ -46,7 +46,6 @@ extension PostgresConnection {
 
     /// Whether a query returned at least one row.
     func exists(_ query: PostgresQuery, logger: Logger) async throws -> Bool {
-        for try await _ in try await self.query(query, logger: logger) { return true }
-        return false
+        !(try await fetch(query, logger: logger).rows.isEmpty)
     }
 }

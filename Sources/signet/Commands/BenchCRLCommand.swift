@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PostgresNIO
 import SignetCore
+import SignetStore
 
 /// `signet bench crl`: how long a full CRL takes, and how much memory, as revocations grow.
 struct BenchCRL: AsyncParsableCommand {
@@ -43,7 +44,7 @@ struct BenchCRL: AsyncParsableCommand {
         var remaining = count
         while remaining > 0 {
             let batch = min(remaining, 20_000)
-            _ = try await client.query("""
+            _ = try await client.fetch("""
                 INSERT INTO certificates (serial_number, issuer_ca_id, subject, key_type, key_size, not_before, not_after, status,
                                           revoked_at, revocation_reason, revocation_seq, profile_id, profile_version, requester, decision_id, der)
                 SELECT md5(random()::text || g::text), \(caID), 'CN=bench-revoked', 'ECDSA', 256, now(), now() + interval '30 days', 'REVOKED',
@@ -53,7 +54,7 @@ struct BenchCRL: AsyncParsableCommand {
             remaining -= batch
         }
         // Statistics as autovacuum would have them after revocations that came gradually.
-        _ = try await client.query("ANALYZE certificates")
+        _ = try await client.fetch("ANALYZE certificates")
     }
 }
 

@@ -63,7 +63,7 @@ struct BenchDevices: AsyncParsableCommand {
             try await registry.createDMS(DMSRecord(id: dms, name: "Bench fleet", settings: settings, preventiveDelta: 30 * 86_400, criticalDelta: 7 * 86_400))
         }
         var existing = 0
-        for try await value in try await client.query("SELECT count(*) FROM devices WHERE dms_owner = \(dms)", logger: .init(label: "bench")).decode(Int.self) { existing = value }
+        for try await value in try await client.fetch("SELECT count(*) FROM devices WHERE dms_owner = \(dms)", logger: .init(label: "bench")).decode(Int.self) { existing = value }
         guard existing < count else { return }
         print("seeding \(count - existing) devices …")
         let started = ContinuousClock.now
@@ -71,7 +71,7 @@ struct BenchDevices: AsyncParsableCommand {
         var from = existing + 1
         while from <= count {
             let to = min(count, from + chunk - 1)
-            try await client.query(
+            try await client.fetch(
                 """
                 INSERT INTO devices (id, dms_owner, device_group, tags, metadata, enabled, created_at, decommissioned_at,
                                      identity_serial, identity_revoked, identity_not_after, preventive_at, critical_at)
@@ -89,7 +89,7 @@ struct BenchDevices: AsyncParsableCommand {
             print("  \(to) devices")
             from = to + 1
         }
-        try await client.query("ANALYZE devices", logger: .init(label: "bench"))
+        try await client.fetch("ANALYZE devices", logger: .init(label: "bench"))
         print("seeded in \(ContinuousClock.now - started)")
     }
 }
