@@ -13,6 +13,9 @@ final class SessionPool: @unchecked Sendable {
         let generation: Int
         let capacity: Int
         let mechanisms: Set<CK_MECHANISM_TYPE>
+        /// The module restart this connection was made after: its session handles mean
+        /// nothing once the module has been restarted again, and may name new sessions.
+        let moduleEpoch: Int
     }
 
     private let module: PKCS11Module
@@ -29,6 +32,9 @@ final class SessionPool: @unchecked Sendable {
     private var generation = 0
     private var everConnected = false
     private var loginBackoff = LoginBackoff()
+    /// How many times this pool finalised and initialised the module: callers that waited
+    /// for the same restart compare it, so that only the first of them restarts the module.
+    private var moduleRestarts = 0
     /// Every `C_Login` this pool made, for operators and tests to see that a refused PIN is
     /// not retried on every call.
     private(set) var loginAttempts = 0
@@ -45,14 +51,14 @@ final class SessionPool: @unchecked Sendable {
         let (handle, connection) = try checkout()
         do {
             let result = try body(TokenSession(module: module, handle: handle), connection)
-            checkin(handle, generation: connection.generation)
+            checkin(handle, of: connection)
             return result
         } catch let error as TokenError where error.isTokenLoss {
             invalidate(generation: connection.generation)
-            checkin(handle, generation: connection.generation)
+            checkin(handle, of: connection)
             throw error
         } catch {
-            checkin(handle, generation: connection.generation)
+            checkin(handle, of: connection)
             throw error
         }
     }
@@ -111,11 +117,14 @@ final class SessionPool: @unchecked Sendable {
         }
     }
 
-    private func checkin(_ handle: CK_SESSION_HANDLE, generation sessionGeneration: Int) {
+    private func checkin(_ handle: CK_SESSION_HANDLE, of sessionConnection: Connection) {
         condition.lock()
-        if sessionGeneration != generation {
+        if sessionConnection.generation != generation {
+            // A restart since then closed it already, and its handle may now be another
+            // caller's session.
+            let stillOpen = sessionConnection.moduleEpoch == moduleRestarts
             condition.unlock()
-            _ = module.functions.pointee.C_CloseSession(handle)
+            if stillOpen { _ = module.functions.pointee.C_CloseSession(handle) }
             condition.lock()
         } else {
             idle.append(handle)
@@ -149,7 +158,9 @@ final class SessionPool: @unchecked Sendable {
         } catch let error as TokenError where error.isTokenLoss || (everConnected && error == .tokenNotFound(label: label)) {
             // The module's own link may be gone (a network HSM client keeps reporting an
             // empty or dead slot list): start it again, once no call is inside it.
-            try reinitializeModuleLocked(after: error)
+            try restartModuleLocked(after: error)
+            // Another caller may have connected while this one waited.
+            if let connection { return connection }
             do {
                 slot = try module.slot(forTokenLabel: label)
             } catch TokenError.tokenNotFound where everConnected {
@@ -168,7 +179,8 @@ final class SessionPool: @unchecked Sendable {
             slot: slot,
             generation: generation,
             capacity: Self.capacity(requested: requestedCapacity, tokenMaximum: info.ulMaxSessionCount),
-            mechanisms: try module.mechanisms(slot: slot)
+            mechanisms: try module.mechanisms(slot: slot),
+            moduleEpoch: moduleRestarts
         )
         self.connection = connection
         everConnected = true
@@ -176,15 +188,30 @@ final class SessionPool: @unchecked Sendable {
     }
 
     /// `C_Finalize` must not run while another thread is inside the module: wait briefly for
-    /// callers still holding sessions of the lost connection, and give up (fail fast) if they linger.
-    private func reinitializeModuleLocked(after error: TokenError) throws {
+    /// callers still holding sessions of the lost connection, and give up (fail fast) if they
+    /// linger. The wait releases the lock, so callers that found the module dead pile up
+    /// here together; only the first to wake restarts it. One that woke after a restart, or
+    /// after another caller connected, must not restart it again: that would finalise the
+    /// connection just made, and under load the pile would keep the token unusable.
+    private func restartModuleLocked(after error: TokenError) throws {
+        let restarts = moduleRestarts
         let deadline = Date().addingTimeInterval(2)
-        while outstanding > 0 {
+        while outstanding > 0, connection == nil, moduleRestarts == restarts {
             guard condition.wait(until: deadline) else {
                 throw error.isTokenLoss ? error : TokenError.unavailable(function: "C_GetSlotList", code: ReturnCode(UInt(CKR_TOKEN_NOT_PRESENT)))
             }
         }
+        guard connection == nil, moduleRestarts == restarts else { return }
+        moduleRestarts += 1
+        condition.broadcast()
         try module.reinitialize()
+    }
+
+    /// How many times this pool restarted the module.
+    func moduleRestartCount() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return moduleRestarts
     }
 
     /// The pool never exceeds the token's reported session maximum, one of which is the anchor.

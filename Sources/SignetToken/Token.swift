@@ -46,6 +46,8 @@ public final class Token: Sendable {
     public var keyGenerationCount: Int { generationCounter.load(ordering: .relaxed) }
     /// `C_Login` calls made since it was created.
     public var loginAttempts: Int { pool.loginAttemptCount() }
+    /// How many times the module was finalised and initialised again to reconnect.
+    public var moduleRestarts: Int { pool.moduleRestartCount() }
 
     func countKeyGeneration() { generationCounter.add(1, ordering: .relaxed) }
 

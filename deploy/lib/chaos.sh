@@ -111,7 +111,10 @@ PY
 }
 
 # The token over a Unix socket. SIGKILL for the server and the per-client children it
-# forks: every link to the token drops at once.
+# forks: every link to the token drops at once. The server is stopped first so that it
+# cannot fork a child between the children's end and its own: a child that outlived it
+# would keep a client's link open (its call waiting for an answer that never comes), which
+# is not the outage this scenario means.
 chaos_token_start() {
     rm -f "$work/p11kit.sock"
     p11-kit server -f -n "$work/p11kit.sock" --provider "$SIGNET_PKCS11_MODULE" "pkcs11:token=$SIGNET_TOKEN_LABEL" \
@@ -126,6 +129,7 @@ chaos_token_start() {
 chaos_token_stop() {
     local pid
     pid=$(cat "$work/p11kit.pid" 2>/dev/null) || return 0
+    kill -STOP "$pid" 2>/dev/null || true
     pkill -KILL -P "$pid" 2>/dev/null || true
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true

@@ -11,8 +11,12 @@ final class P11KitServer: @unchecked Sendable {
     init(module: String, tokenLabel: String) {
         self.module = module
         self.tokenLabel = tokenLabel
-        socketPath = FileManager.default.temporaryDirectory.appendingPathComponent(unique("p11kit")).path
+        socketPath = Self.socketPath
     }
+
+    /// One path for every server of the test process: p11-kit-client.so reads
+    /// `P11_KIT_SERVER_ADDRESS` once per process, so every test's server must be found there.
+    static let socketPath = FileManager.default.temporaryDirectory.appendingPathComponent("p11kit-\(getpid()).sock").path
 
     /// The value p11-kit-client.so reads from `P11_KIT_SERVER_ADDRESS`.
     var address: String { "unix:path=\(socketPath)" }
@@ -35,6 +39,8 @@ final class P11KitServer: @unchecked Sendable {
     /// Ends the server and the per-connection children it forked: every client link drops.
     func stop() {
         guard let process else { return }
+        // Stopped first, so that it cannot fork a child that outlives it between the two kills.
+        kill(process.processIdentifier, SIGSTOP)
         _ = try? Tool.run("pkill", ["-KILL", "-P", "\(process.processIdentifier)"])
         kill(process.processIdentifier, SIGKILL) // SIGTERM may be blocked in children of the test process
         process.waitUntilExit()
