@@ -75,7 +75,7 @@ extension SigningCore {
             if cacheable, statuses[request.certIDs[0].serialNumber] == nil {
                 return try await answerUnknown(responder, certID: items[0].0, key: unknownKey)
             }
-            let signed = try await signOCSP(responder, items: items, nonceExtension: nonce, requester: Self.ocspRequester)
+            let signed = try await signOCSP(responder, items: items, serials: request.certIDs.map(\.serialNumber), nonceExtension: nonce, requester: Self.ocspRequester)
             if cacheable, let known = statuses[request.certIDs[0].serialNumber] {
                 try await stores.ocsp.save([StoredOCSPResponse(
                     issuerCAID: caID, serialNumber: known.serialNumber, hashAlgorithm: request.certIDs[0].hashAlgorithm,
@@ -114,7 +114,7 @@ extension SigningCore {
             ocspLimits.forgetWindow(caID: responder.caID)
             throw error
         }
-        let signed = try await signOCSP(responder, items: [(certID, .unknown)], nonceExtension: nil, requester: nil)
+        let signed = try await signOCSP(responder, items: [(certID, .unknown)], serials: [], nonceExtension: nil, requester: nil)
         ocspLimits.keep(key, .init(der: signed.der, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate,
                                    refreshAt: signed.nextUpdate.addingTimeInterval(-settings.ocspRefreshBefore)), now: clock())
         return OCSPAnswer(der: signed.der, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate)
@@ -222,12 +222,16 @@ extension SigningCore {
     /// Builds, lints, records and signs one response for a request. A nil requester means
     /// an earlier decision covers it (the unknown-serial window): the lint still stands
     /// before the token, but only a refusal is recorded.
-    private func signOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], nonceExtension: [UInt8]?, requester: Requester?) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
+    /// - Parameter serials: the certificates answered for, named in the decision (none for
+    ///   an `unknown` answer, whose decision covers its window's budget).
+    private func signOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], serials: [String], nonceExtension: [UInt8]?, requester: Requester?) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
         let prepared = prepareOCSP(responder, items: items, nonceExtension: nonceExtension)
         var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: requester ?? Self.ocspRequester)
         decision.policy = ("revocation-settings", revocationSettings.versionHash)
+        if serials.count == 1 { decision.serialNumber = serials[0] }
+        let answered = zip(serials, items).map { "\($0.0): \($0.1.1)" }
         try await recordOCSPDecision(decision, [
-            RuleOutcome(rule: "ocsp.status", passed: true, detail: items.map { "\($0.1)" }.joined(separator: ", ") + (nonceExtension == nil ? "" : "; nonce echoed")),
+            RuleOutcome(rule: "ocsp.status", passed: true, detail: (answered.isEmpty ? items.map { "\($0.1)" } : answered).joined(separator: ", ") + (nonceExtension == nil ? "" : "; nonce echoed")),
         ], lint: OCSPLint.lint(responseData: prepared.data), what: "the OCSP response", approvalRecorded: requester == nil)
         return try await signPrepared(responder, prepared)
     }

@@ -54,6 +54,25 @@ import Testing
         #expect((text.output + text.error).contains("Cert Status: unknown") && (text.output + text.error).contains("Response verify OK"), "\(text.output) \(text.error)")
     }
 
+    /// A response signed on demand is a decision about one certificate: an auditor with only
+    /// the database finds it by the serial. (A nonce keeps the answer from being a stored one.)
+    @Test func anOnDemandAnswerNamesItsCertificateInItsDecision() async throws {
+        let fixture = try await RevocationFixture.make("ocsp-on-demand-serial")
+        let environment = try await TestEnvironment.get()
+        let certificate = try fixture.issue()
+        let (core, token) = try await Self.core { $0.ocspNonce = .honour }
+        let before = token.signatureCount
+        let answer = try await core.answerOCSP(try fixture.requestBytes(["-cert", certificate.file], extra: ["-nonce"]))
+        #expect(answer.errorStatus == nil)
+        #expect(token.signatureCount == before + 1, "signed on demand")
+        let decisions = try await environment.rows(
+            "SELECT (rules -> 0 ->> 'detail') FROM decisions WHERE ca_id = \(fixture.caID) AND action = 'SIGN_OCSP' AND requester = 'ocsp' AND serial_number = \(certificate.serial)",
+            as: String.self
+        )
+        #expect(decisions.count == 1, "one on-demand decision names \(certificate.serial)")
+        #expect(decisions.first?.contains("\(certificate.serial): good") == true, "\(decisions)")
+    }
+
     @Test func noncesAreIgnoredByDefaultAndEchoedWithinARateWhenHonoured() async throws {
         let fixture = try await RevocationFixture.make("ocsp-nonce-limit")
         let certificate = try fixture.issue()
