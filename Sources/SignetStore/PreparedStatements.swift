@@ -44,7 +44,7 @@ extension PostgresClient {
     @discardableResult
     func timedExecute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger) async throws -> [Statement.Row] where Statement.Row: Sendable {
         try await withDeadline(databaseDeadline) {
-            try await self.withConnection { connection in try await connection.rows(statement, small: true, logger: logger) }
+            try await self.withOpenConnection { connection in try await connection.rows(statement, small: true, logger: logger) }
         }
     }
 }
