@@ -6,27 +6,31 @@ import SignetCore
 /// Pre-signed OCSP responses. A stored response counts only while its `revision` equals
 /// the certificate's `revocation_seq`, checked when it is read and, under a share lock on
 /// the certificate, when it is written: a response signed before a revocation is never served after it.
+/// It also counts only while its `responder` is the CA's current one, checked when it is read:
+/// a batch that a pre-signer finished after the responder changed (and its responses were
+/// purged) is stored but never served, and is signed again.
 struct PostgresOCSPStore: OCSPStore {
     let client: PostgresClient
     let logger: Logger
 
     func response(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, validAfter: Date) async throws -> StoredOCSPResponse? {
         let lookup = ResponseLookup(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm.rawValue, validAfter: validAfter)
-        return try await client.timedExecute(lookup, logger: logger).first.map { revision, producedAt, nextUpdate, der in
+        return try await client.timedExecute(lookup, logger: logger).first.map { revision, responder, producedAt, nextUpdate, der in
             StoredOCSPResponse(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm,
-                               revision: revision, producedAt: producedAt, nextUpdate: nextUpdate, der: der.bytes)
+                               revision: revision, responder: responder, producedAt: producedAt, nextUpdate: nextUpdate, der: der.bytes)
         }
     }
 
     /// The responder's one read per request, prepared once per connection.
     struct ResponseLookup: PostgresPreparedStatement {
         static let sql = """
-            SELECT o.revision, o.produced_at, o.next_update, o.der FROM ocsp_responses o
+            SELECT o.revision, o.responder, o.produced_at, o.next_update, o.der FROM ocsp_responses o
             JOIN certificates c ON c.serial_number = o.serial_number AND c.issuer_ca_id = o.issuer_ca_id
+            JOIN certificate_authorities ca ON ca.id = o.issuer_ca_id AND o.responder = COALESCE(ca.ocsp_signer_key_uri, '')
             WHERE o.issuer_ca_id = $1 AND o.serial_number = $2 AND o.hash_algorithm = $3
               AND o.revision = COALESCE(c.revocation_seq, 0) AND o.next_update > $4
             """
-        typealias Row = (Int64, Date, Date, ByteBuffer)
+        typealias Row = (Int64, String, Date, Date, ByteBuffer)
         let issuerCAID: String
         let serialNumber: String
         let hashAlgorithm: String
@@ -58,7 +62,7 @@ struct PostgresOCSPStore: OCSPStore {
 
     static let insert = MultiRowInsert(
         table: "ocsp_responses",
-        columns: ["issuer_ca_id", "serial_number", "hash_algorithm", "revision", "produced_at", "next_update", "der"],
+        columns: ["issuer_ca_id", "serial_number", "hash_algorithm", "revision", "responder", "produced_at", "next_update", "der"],
         // A VALUES list in a SELECT has no column types to infer from.
         placeholder: ["revision": { "\($0)::bigint" }, "produced_at": { "\($0)::timestamptz" }, "next_update": { "\($0)::timestamptz" }, "der": { "\($0)::bytea" }]
     )
@@ -72,6 +76,7 @@ struct PostgresOCSPStore: OCSPStore {
                 binds.append(r.serialNumber)
                 binds.append(r.hashAlgorithm.rawValue)
                 binds.append(r.revision)
+                binds.append(r.responder)
                 binds.append(r.producedAt)
                 binds.append(r.nextUpdate)
                 binds.append(ByteBuffer(bytes: r.der))
@@ -82,7 +87,7 @@ struct PostgresOCSPStore: OCSPStore {
                 JOIN certificates c ON c.serial_number = v.serial_number AND c.issuer_ca_id = v.issuer_ca_id AND COALESCE(c.revocation_seq, 0) = v.revision
                 FOR SHARE OF c
                 ON CONFLICT (issuer_ca_id, serial_number, hash_algorithm) DO UPDATE
-                SET revision = EXCLUDED.revision, produced_at = EXCLUDED.produced_at, next_update = EXCLUDED.next_update, der = EXCLUDED.der
+                SET revision = EXCLUDED.revision, responder = EXCLUDED.responder, produced_at = EXCLUDED.produced_at, next_update = EXCLUDED.next_update, der = EXCLUDED.der
                 """
             _ = try await client.timedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
         }
@@ -92,9 +97,11 @@ struct PostgresOCSPStore: OCSPStore {
         // An index walk from issuedFrom on (issuer_ca_id, issued_at), never a scan of the CA.
         let query: PostgresQuery = """
             SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0), c.issued_at FROM certificates c
+            JOIN certificate_authorities ca ON ca.id = c.issuer_ca_id
             WHERE c.issuer_ca_id = \(issuerCAID) AND c.issued_at >= \(issuedFrom) AND c.not_after > now()
               AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
-                              AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND o.revision = COALESCE(c.revocation_seq, 0))
+                              AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND o.revision = COALESCE(c.revocation_seq, 0)
+                              AND o.responder = COALESCE(ca.ocsp_signer_key_uri, ''))
             ORDER BY c.issued_at LIMIT \(limit)
             """
         var result: [(OCSPCertificateStatus, Date)] = []

@@ -8,6 +8,8 @@ import X509
 /// Who signs a CA's OCSP responses: the CA key, or its delegated responder.
 struct OCSPResponder: Sendable {
     let caID: String
+    /// As stored with its responses: '' for the CA key, else the delegated key's URI.
+    let storedName: String
     let keyID: [UInt8]
     let publicKey: Certificate.PublicKey
     /// SHA-1 of the responder key's BIT STRING: the ResponderID byKey.
@@ -79,7 +81,7 @@ extension SigningCore {
         let issuerNameHash = OCSPHashAlgorithm.sha1.digest(nameDER)
         let issuerKeyHash = OCSPHashAlgorithm.sha1.digest(caKeyBits)
         guard let delegated = signer.record.ocspSigner else {
-            return OCSPResponder(caID: caID, keyID: signer.keyID, publicKey: signer.certificate.publicKey, keyHash: issuerKeyHash,
+            return OCSPResponder(caID: caID, storedName: "", keyID: signer.keyID, publicKey: signer.certificate.publicKey, keyHash: issuerKeyHash,
                                  certificates: [], issuerNameHash: issuerNameHash, issuerKeyHash: issuerKeyHash)
         }
         let certificate = try parsedCertificate(delegated.certificateDER)
@@ -89,7 +91,7 @@ extension SigningCore {
             throw OCSPResponderUnavailable(caID: caID)
         }
         return OCSPResponder(
-            caID: caID, keyID: uri.id, publicKey: certificate.publicKey,
+            caID: caID, storedName: delegated.keyURI, keyID: uri.id, publicKey: certificate.publicKey,
             keyHash: OCSPHashAlgorithm.sha1.digest(OCSPIssuerIndex.keyBits(certificate.publicKey)),
             certificates: [delegated.certificateDER], issuerNameHash: issuerNameHash, issuerKeyHash: issuerKeyHash
         )

@@ -21,15 +21,19 @@ public struct StoredOCSPResponse: Sendable, Hashable {
     public let serialNumber: String
     public let hashAlgorithm: OCSPHashAlgorithm
     public let revision: Int64
+    /// The key that signed it: '' for the CA's own key, else the delegated responder's key
+    /// URI. Served only while that is still the CA's responder.
+    public let responder: String
     public let producedAt: Date
     public let nextUpdate: Date
     public let der: [UInt8]
 
-    public init(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, revision: Int64, producedAt: Date, nextUpdate: Date, der: [UInt8]) {
+    public init(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, revision: Int64, responder: String, producedAt: Date, nextUpdate: Date, der: [UInt8]) {
         self.issuerCAID = issuerCAID
         self.serialNumber = serialNumber
         self.hashAlgorithm = hashAlgorithm
         self.revision = revision
+        self.responder = responder
         self.producedAt = producedAt
         self.nextUpdate = nextUpdate
         self.der = der
@@ -37,15 +41,15 @@ public struct StoredOCSPResponse: Sendable, Hashable {
 }
 
 public protocol OCSPStore: Sendable {
-    /// A stored response that still matches the certificate's revocation state and is
-    /// valid beyond `validAfter`.
+    /// A stored response that still matches the certificate's revocation state and the CA's
+    /// current responder, and is valid beyond `validAfter`.
     func response(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, validAfter: Date) async throws -> StoredOCSPResponse?
     /// The status of each serial the CA issued; serials it never issued are absent.
     func statuses(issuerCAID: String, serialNumbers: [String]) async throws -> [String: OCSPCertificateStatus]
     /// Stores responses; one whose certificate changed since it was read is dropped.
     func save(_ responses: [StoredOCSPResponse]) async throws
     /// Unexpired certificates of the CA issued at or after `issuedFrom` without a current
-    /// response, in order of issue, with when each was issued (to continue from).
+    /// response (one for their revocation state, signed by the CA's current responder), in order of issue, with when each was issued (to continue from).
     func unsignedCertificates(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, issuedFrom: Date, limit: Int) async throws -> [(OCSPCertificateStatus, Date)]
     /// Unexpired certificates of the CA whose response expires before `refreshBefore`.
     func expiringResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus]

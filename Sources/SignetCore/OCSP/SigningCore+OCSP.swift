@@ -79,7 +79,7 @@ extension SigningCore {
             if cacheable, let known = statuses[request.certIDs[0].serialNumber] {
                 try await stores.ocsp.save([StoredOCSPResponse(
                     issuerCAID: caID, serialNumber: known.serialNumber, hashAlgorithm: request.certIDs[0].hashAlgorithm,
-                    revision: known.revision, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate, der: signed.der
+                    revision: known.revision, responder: responder.storedName, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate, der: signed.der
                 )])
             }
             return OCSPAnswer(der: signed.der, producedAt: nonce == nil ? signed.producedAt : nil, nextUpdate: nonce == nil ? signed.nextUpdate : nil)
@@ -178,7 +178,7 @@ extension SigningCore {
             let signed = try await signPrepared(responder, response)
             responses.append(StoredOCSPResponse(
                 issuerCAID: responder.caID, serialNumber: status.serialNumber, hashAlgorithm: .sha1,
-                revision: status.revision, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate, der: signed.der
+                revision: status.revision, responder: responder.storedName, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate, der: signed.der
             ))
         }
         try await stores.ocsp.save(responses)
