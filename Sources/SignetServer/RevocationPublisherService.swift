@@ -26,7 +26,7 @@ struct RevocationPublisherService: Service {
 
     func run() async throws {
         var failedUntil: [String: Date] = [:]
-        var ocspWatermarks: [String: Date] = [:]
+        var ocspWatermarks: [String: OCSPRefreshMark] = [:]
         var pass = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let now = Date()
@@ -53,19 +53,20 @@ struct RevocationPublisherService: Service {
     }
 
     /// Pre-signs responses for new certificates and renews expiring ones, CA by CA.
-    private func refreshOCSP(_ watermarks: inout [String: Date]) async throws {
+    private func refreshOCSP(_ watermarks: inout [String: OCSPRefreshMark]) async throws {
         for ca in try await database.stores.cas.cas() where ca.status == .active && ca.keyURI != nil {
             guard try await core.signsFor(caID: ca.id),
                   try await database.stores.ocsp.claimRefresh(issuerCAID: ca.id, holder: processID, for: Self.refreshLease) else { continue }
             let started = Date()
-            try await core.refreshOCSP(caID: ca.id, issuedFrom: watermarks[ca.id] ?? .distantPast)
+            var (_, next) = try await core.refreshOCSP(caID: ca.id, from: watermarks[ca.id] ?? .start)
             // Everything issued before this pass is signed now. issued_at is a transaction's
             // start, so a late commit can carry an earlier time: next time, look back a little
             // before this pass began. Signed ones no longer match, but each is still probed on
             // every pass within the look-back, so it is kept short: certificate inserts are
             // single statements under a 5 s deadline. A certificate committed later than that
             // is signed on its first OCSP request instead (the responder signs what it lacks).
-            watermarks[ca.id] = started.addingTimeInterval(-Self.commitLag)
+            next.issuedFrom = started.addingTimeInterval(-Self.commitLag)
+            watermarks[ca.id] = next
         }
     }
 }

@@ -111,6 +111,24 @@ struct PostgresOCSPStore: OCSPStore {
         return result
     }
 
+    func changedCertificates(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, fromRevision: Int64, limit: Int) async throws -> [OCSPCertificateStatus] {
+        // An index walk of certificates_revocation_seq from fromRevision on.
+        let query: PostgresQuery = """
+            SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, c.revocation_seq FROM certificates c
+            JOIN certificate_authorities ca ON ca.id = c.issuer_ca_id
+            WHERE c.issuer_ca_id = \(issuerCAID) AND c.revocation_seq >= \(fromRevision) AND c.not_after > now()
+              AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
+                              AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND o.revision = c.revocation_seq
+                              AND o.responder = COALESCE(ca.ocsp_signer_key_uri, ''))
+            ORDER BY c.revocation_seq LIMIT \(limit)
+            """
+        var result: [OCSPCertificateStatus] = []
+        for try await row in try await client.timedQuery(query, logger: logger).decode((String, String, Date?, String?, Int64).self) {
+            result.append(Self.status(row))
+        }
+        return result
+    }
+
     func expiringResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus] {
         let query: PostgresQuery = """
             SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0) FROM ocsp_responses o

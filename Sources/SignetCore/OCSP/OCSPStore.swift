@@ -15,6 +15,21 @@ public struct OCSPCertificateStatus: Sendable, Hashable {
     }
 }
 
+/// Where a CA's pre-signer goes on from: the issue time of the last certificate it signed
+/// (less a look-back for late commits) and the last revocation revision it signed.
+public struct OCSPRefreshMark: Sendable, Hashable {
+    public var issuedFrom: Date
+    public var revision: Int64
+
+    public init(issuedFrom: Date, revision: Int64) {
+        self.issuedFrom = issuedFrom
+        self.revision = revision
+    }
+
+    /// Everything: a process's first pass also signs what another left unsigned.
+    public static let start = OCSPRefreshMark(issuedFrom: .distantPast, revision: 0)
+}
+
 /// A signed, complete OCSPResponse for one certificate, ready to serve.
 public struct StoredOCSPResponse: Sendable, Hashable {
     public let issuerCAID: String
@@ -51,6 +66,9 @@ public protocol OCSPStore: Sendable {
     /// Unexpired certificates of the CA issued at or after `issuedFrom` without a current
     /// response (one for their revocation state, signed by the CA's current responder), in order of issue, with when each was issued (to continue from).
     func unsignedCertificates(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, issuedFrom: Date, limit: Int) async throws -> [(OCSPCertificateStatus, Date)]
+    /// Unexpired certificates of the CA whose revocation state changed at `fromRevision` or
+    /// later (their `revocation_seq`) without a current response, in order of revision.
+    func changedCertificates(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, fromRevision: Int64, limit: Int) async throws -> [OCSPCertificateStatus]
     /// Unexpired certificates of the CA whose response expires before `refreshBefore`.
     func expiringResponses(issuerCAID: String, hashAlgorithm: OCSPHashAlgorithm, refreshBefore: Date, limit: Int) async throws -> [OCSPCertificateStatus]
     /// Drops the CA's stored responses (its responder changed).

@@ -120,30 +120,37 @@ extension SigningCore {
         return OCSPAnswer(der: signed.der, producedAt: signed.producedAt, nextUpdate: signed.nextUpdate)
     }
 
-    /// Signs responses for these certificates ahead of requests (after a revocation change,
-    /// or for certificates without a current one).
-    func presignOCSP(caID: String, serialNumbers: [String]) async throws {
-        guard let responder = try await ocspResponder(caID: caID) else { return }
-        let statuses = try await stores.ocsp.statuses(issuerCAID: caID, serialNumbers: serialNumbers)
-        try await presign(responder, statuses: serialNumbers.compactMap { statuses[$0] })
-    }
-
-    /// Pre-signs responses for certificates issued from `issuedFrom` on that have none, a
+    /// Pre-signs responses for certificates issued from `mark.issuedFrom` on that have none,
+    /// then for certificates whose revocation state changed at `mark.revision` or later, a
     /// batch at a time, then renews responses that expire within the refresh window.
-    /// Returns how many were signed and the issue time to continue from next time.
+    /// Returns how many were signed and where to continue from next time.
+    ///
+    /// This is the only pre-signer: a revocation change is re-signed here, by the process
+    /// holding the CA's lease, not also by the process that made the change (the two raced
+    /// and signed the same response twice). Until then the responder signs on request.
     @discardableResult
-    public func refreshOCSP(caID: String, issuedFrom: Date, batch: Int = 500) async throws -> (signed: Int, continueFrom: Date) {
-        guard let responder = try await ocspResponder(caID: caID) else { return (0, issuedFrom) }
+    public func refreshOCSP(caID: String, from mark: OCSPRefreshMark, batch: Int = 500) async throws -> (signed: Int, next: OCSPRefreshMark) {
+        guard let responder = try await ocspResponder(caID: caID) else { return (0, mark) }
         var signed = 0
-        var from = issuedFrom
+        var next = mark
         while true {
-            let unsigned = try await stores.ocsp.unsignedCertificates(issuerCAID: caID, hashAlgorithm: .sha1, issuedFrom: from, limit: batch)
+            let unsigned = try await stores.ocsp.unsignedCertificates(issuerCAID: caID, hashAlgorithm: .sha1, issuedFrom: next.issuedFrom, limit: batch)
             try await presign(responder, statuses: unsigned.map(\.0))
             signed += unsigned.count
             // Certificates committed together share an issue time: continue from it (>=);
             // the ones already signed no longer match.
-            if let last = unsigned.last?.1 { from = last }
+            if let last = unsigned.last?.1 { next.issuedFrom = last }
             if unsigned.count < batch { break }
+        }
+        while true {
+            // Revisions are assigned under the CA's revision row lock, so they commit in order:
+            // nothing below the last one seen can appear later. Many certificates share the
+            // revision of a CA revocation; continue from it (>=), as above.
+            let changed = try await stores.ocsp.changedCertificates(issuerCAID: caID, hashAlgorithm: .sha1, fromRevision: next.revision, limit: batch)
+            try await presign(responder, statuses: changed)
+            signed += changed.count
+            if let last = changed.last?.revision { next.revision = last }
+            if changed.count < batch { break }
         }
         while true {
             let refreshBefore = clock().addingTimeInterval(revocationSettings.ocspRefreshBefore)
@@ -152,7 +159,7 @@ extension SigningCore {
             signed += expiring.count
             if expiring.count < batch { break }
         }
-        return (signed, from)
+        return (signed, next)
     }
 
     private func presign(_ responder: OCSPResponder, statuses: [OCSPCertificateStatus]) async throws {

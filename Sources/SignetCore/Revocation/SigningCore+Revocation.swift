@@ -3,7 +3,9 @@ import Foundation
 extension SigningCore {
     /// Revokes a certificate. Revocation is final except for CertificateHold, which
     /// `unhold` can lift. A CA's own certificate is revoked through `revokeCA`, so that
-    /// the CA and everything below it stop together.
+    /// the CA and everything below it stop together. OCSP needs no step here: a stored
+    /// response of an older revision is no longer served (the responder signs on request
+    /// until the CA's pre-signer re-signs the certificate on its next pass).
     public func revoke(serialNumber: String, reason: RevocationReason, invalidityDate: Date? = nil, requester: Requester) async throws -> RevocationState {
         let serial = serialNumber.lowercased()
         var decision = DecisionDraft(action: .revoke, caID: "", requester: requester)
@@ -45,7 +47,6 @@ extension SigningCore {
             }
             decision.caID = changed.issuerCAID
             try await stores.decisions.record(decision.record(.approved, rules: [RuleOutcome(rule: "revocation.allowed", passed: true, detail: reason.name)], serialNumber: serial))
-            revocationChanged(caID: changed.issuerCAID, serialNumber: serial)
             return changed
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)
@@ -81,7 +82,6 @@ extension SigningCore {
             }
             decision.caID = changed.issuerCAID
             try await stores.decisions.record(decision.record(.approved, rules: [RuleOutcome(rule: "revocation.on_hold", passed: true, detail: "hold lifted")], serialNumber: serial))
-            revocationChanged(caID: changed.issuerCAID, serialNumber: serial)
             return changed
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)
@@ -112,22 +112,10 @@ extension SigningCore {
             try await stores.decisions.record(decision.record(.approved, rules: [
                 RuleOutcome(rule: "revocation.allowed", passed: true, detail: "\(reason.name); CAs \(outcome.revokedCAs); \(outcome.revokedCertificates) certificates"),
             ]))
-            revocationChanged(caID: id, serialNumber: nil)
             return outcome
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)
             throw GateError.refused(refusal)
-        }
-    }
-
-    /// Re-signs the changed certificate's OCSP response. (CRL publishers see the change in
-    /// the CA's revision on their next pass.)
-    func revocationChanged(caID: String, serialNumber: String?) {
-        guard let serialNumber else { return }
-        Task { [self] in
-            do { try await presignOCSP(caID: caID, serialNumbers: [serialNumber]) } catch {
-                logger.warning("OCSP response not re-signed after a revocation change; it will be signed on request", metadata: ["serial": "\(serialNumber)", "error": "\(error)"])
-            }
         }
     }
 }
