@@ -82,16 +82,31 @@ public final class PKCS11Module: @unchecked Sendable {
     /// The slot holding an initialised token with this label. Slot ids are not stable across
     /// processes (or reconnections), so tokens are always found by label.
     func slot(forTokenLabel label: String) throws -> CK_SLOT_ID {
-        var count: CK_ULONG = 0
-        try check(functions.pointee.C_GetSlotList(CK_BBOOL(CK_TRUE), nil, &count), "C_GetSlotList")
-        var slots = [CK_SLOT_ID](repeating: 0, count: Int(count))
-        try check(functions.pointee.C_GetSlotList(CK_BBOOL(CK_TRUE), &slots, &count), "C_GetSlotList")
-        for slot in slots.prefix(Int(count)) {
+        for slot in try presentSlots() {
             var info = CK_TOKEN_INFO()
             guard functions.pointee.C_GetTokenInfo(slot, &info) == CKR_OK else { continue }
             if paddedString(info.label) == label { return slot }
         }
         throw TokenError.tokenNotFound(label: label)
+    }
+
+    /// The slots holding a token. The list can grow between asking its length and reading
+    /// it (a token coming back, a network HSM's client reconnecting), which is
+    /// CKR_BUFFER_TOO_SMALL: ask again with room for more. A module that never gives a
+    /// list is a token out of reach (unavailable, so the pool restarts the module), not a
+    /// request that failed.
+    func presentSlots() throws -> [CK_SLOT_ID] {
+        var count: CK_ULONG = 0
+        var rv = functions.pointee.C_GetSlotList(CK_BBOOL(CK_TRUE), nil, &count)
+        var capacity = max(Int(count), 8)
+        for _ in 0..<4 where rv == CKR_OK || rv == CKR_BUFFER_TOO_SMALL {
+            var slots = [CK_SLOT_ID](repeating: 0, count: capacity)
+            var filled = CK_ULONG(capacity)
+            rv = functions.pointee.C_GetSlotList(CK_BBOOL(CK_TRUE), &slots, &filled)
+            if rv == CKR_OK { return Array(slots.prefix(Int(filled))) }
+            if rv == CKR_BUFFER_TOO_SMALL { capacity = max(Int(filled), capacity * 2) }
+        }
+        throw TokenError.unavailable(function: "C_GetSlotList", code: ReturnCode(rv))
     }
 
     func tokenInfo(slot: CK_SLOT_ID) throws -> CK_TOKEN_INFO {
