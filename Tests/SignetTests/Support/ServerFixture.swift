@@ -56,7 +56,24 @@ struct ServerFixture: Sendable {
         let rootFile = try scratch.write("root.pem", try gate.pem(gate.root))
         let (issuer, _) = JWTIssuer.generate(keyID: "test-key")
         let jwks = try scratch.write("jwks.json", Array(issuer.jwks))
-        let port = Int.random(in: 20_000..<40_000)
+        // Below the kernel's ephemeral range (32768 on), where outgoing connections take ports;
+        // a port another test's server took is tried again with another.
+        for attempt in 1...5 {
+            let port = Int.random(in: 20_000..<32_000)
+            do {
+                return try await start(port: port, gate: gate, scratch: scratch, keyFile: keyFile, chain: chain, rootFile: rootFile,
+                                       issuer: issuer, jwks: jwks, extraEnvironment: extraEnvironment)
+            } catch let error as PortInUse where attempt < 5 {
+                _ = error
+            }
+        }
+        throw TestSetupError("no free port for a test server")
+    }
+
+    struct PortInUse: Error {}
+
+    private static func start(port: Int, gate: GateFixture, scratch: Scratch, keyFile: String, chain: String, rootFile: String,
+                              issuer: JWTIssuer, jwks: String, extraEnvironment: [String: String]) async throws -> ServerFixture {
         // The file name marks the process so deploy/test can make sure none outlives the run.
         let configFile = try scratch.write("signet-test-server.json", Array(try JSONSerialization.data(withJSONObject: [
             "listen_port": port,
@@ -92,6 +109,11 @@ struct ServerFixture: Sendable {
         // Generous: a server starts after its migrations, and CI machines can be busy.
         for _ in 0..<600 {
             if let result = try? curl("GET", "/health"), result.status == 200 { return }
+            if !process.isRunning {
+                let text = String(decoding: (try? scratch.read("server.log")) ?? [], as: UTF8.self)
+                if text.contains("Address already in use") { throw PortInUse() }
+                throw TestSetupError("signet serve on port \(port) exited (\(process.terminationStatus)): \(text)")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestSetupError("signet serve did not answer on port \(port): \(String(decoding: (try? scratch.read("server.log")) ?? [], as: UTF8.self))")
