@@ -429,14 +429,16 @@ chaos_crl_gaps() {
 chaos_field() { sed -nE "s/^load:.* $2=([0-9]+).*/\1/p" "$1"; }
 
 # While FILE exists, samples the servers' sessions left idle inside a transaction for more
-# than 2 s (a pooled connection handed back with its transaction open: what ran on it after
-# would never commit). Appends one line per such session to OUT: pid, age, last statement.
+# than SECONDS (a pooled connection handed back with its transaction open: what ran on it
+# after would never commit). Appends one line per such session to OUT: pid, age, last
+# statement. Where the relay delays packets, a transaction's next statement is that long
+# on its way, so the bound must exceed the round trip.
 chaos_watch_transactions() {
-    local out=$1 running=$2
+    local out=$1 running=$2 seconds=$3
     while [[ -e $running ]]; do
         chaos_psql -F ' | ' -c "SELECT pid, round(extract(epoch FROM now() - state_change)::numeric, 1), left(query, 120)
             FROM pg_stat_activity WHERE usename = 'signet' AND state LIKE 'idle in transaction%'
-            AND now() - state_change > interval '2 seconds'" >>"$out" 2>/dev/null || true
+            AND now() - state_change > interval '$seconds seconds'" >>"$out" 2>/dev/null || true
         sleep 0.5
     done
 }
