@@ -7,14 +7,22 @@ import Testing
 /// A CA's responses are pre-signed by one pre-signer only, the lease holder's, for new
 /// certificates and for revocation changes alike. The process that revokes signs nothing
 /// itself: when it did, it raced the pre-signer and the same response was signed twice.
-/// The server here pre-signs nothing (`ocsp_presign` off), so the test's own core, on a
-/// token object whose signature counter is exact, is the only pre-signer.
+/// The test holds the CA's pre-signing lease itself, so the test servers' pre-signers
+/// leave the CA alone and the test's own core, on a token object whose signature counter
+/// is exact, is its only pre-signer.
 @Suite struct OCSPPresignerTests {
     @Test func aRevocationChangeIsSignedOnceByThePresignerNotByTheRevokingProcess() async throws {
-        let server = try await ServerFixture.start(extraEnvironment: ["SIGNET_OCSP_PRESIGN": "false"])
-        defer { ServerProcesses.shared.process(port: server.port)?.terminate() }
-        let fixture = try await RevocationFixture.make("ocsp-one-presigner", server: server)
+        let fixture = try await RevocationFixture.make("ocsp-one-presigner")
         let environment = try await TestEnvironment.get()
+        _ = try await environment.rows(
+            """
+            INSERT INTO ocsp_refresh_leases (ca_id, holder, until) VALUES (\(fixture.caID), \(UUID()), now() + interval '10 minutes')
+            ON CONFLICT (ca_id) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until RETURNING 1
+            """,
+            as: Int.self
+        )
+        // A server's pass that claimed the CA before the lease was taken finishes first.
+        try await Task.sleep(for: .seconds(2))
         let certificate = try fixture.issue()
         let (core, token) = try await OCSPLimitTests.core()
         func current() async throws -> StoredOCSPResponse? {
