@@ -59,18 +59,16 @@ struct TestEnvironment: Sendable {
         try await Self.migration.run { try await database.migrate() }
     }
 
-    /// Rows from a query, for assertions that look at the database directly.
+    /// Rows from a query, for assertions that look at the database directly. Read as the
+    /// store reads (`fetch`): a pooled connection that a test's fault closed is not written
+    /// to (PostgresNIO never answers a statement on one, and the test would wait forever).
     func rows<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type) async throws -> [T] {
-        var result: [T] = []
-        for try await value in try await database.client.query(query).decode(T.self) { result.append(value) }
-        return result
+        try await database.client.fetch(query).rows.map { try $0.decode(T.self) }
     }
 
     /// Rows of several columns, decoded as a tuple.
     func rows<each T: PostgresDecodable>(_ query: PostgresQuery, as type: (repeat each T).Type) async throws -> [(repeat each T)] {
-        var result: [(repeat each T)] = []
-        for try await row in try await database.client.query(query) { result.append(try row.decode((repeat each T).self)) }
-        return result
+        try await database.client.fetch(query).rows.map { try $0.decode((repeat each T).self) }
     }
 }
 
