@@ -13,6 +13,11 @@ struct PostgresOCSPStore: OCSPStore {
     let client: PostgresClient
     let logger: Logger
 
+    /// A stored response `o` is current for its certificate `c` of CA `ca`: signed for the
+    /// certificate's revocation state, by the CA's responder now. One definition for serving
+    /// and for finding what the pre-signer must sign.
+    static let isCurrent = "o.revision = COALESCE(c.revocation_seq, 0) AND o.responder = COALESCE(ca.ocsp_signer_key_uri, '')"
+
     func response(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, validAfter: Date) async throws -> StoredOCSPResponse? {
         let lookup = ResponseLookup(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm.rawValue, validAfter: validAfter)
         return try await client.timedExecute(lookup, logger: logger).first.map { revision, responder, producedAt, nextUpdate, der in
@@ -26,9 +31,9 @@ struct PostgresOCSPStore: OCSPStore {
         static let sql = """
             SELECT o.revision, o.responder, o.produced_at, o.next_update, o.der FROM ocsp_responses o
             JOIN certificates c ON c.serial_number = o.serial_number AND c.issuer_ca_id = o.issuer_ca_id
-            JOIN certificate_authorities ca ON ca.id = o.issuer_ca_id AND o.responder = COALESCE(ca.ocsp_signer_key_uri, '')
+            JOIN certificate_authorities ca ON ca.id = o.issuer_ca_id
             WHERE o.issuer_ca_id = $1 AND o.serial_number = $2 AND o.hash_algorithm = $3
-              AND o.revision = COALESCE(c.revocation_seq, 0) AND o.next_update > $4
+              AND \(PostgresOCSPStore.isCurrent) AND o.next_update > $4
             """
         typealias Row = (Int64, String, Date, Date, ByteBuffer)
         let issuerCAID: String
@@ -100,8 +105,7 @@ struct PostgresOCSPStore: OCSPStore {
             JOIN certificate_authorities ca ON ca.id = c.issuer_ca_id
             WHERE c.issuer_ca_id = \(issuerCAID) AND c.issued_at >= \(issuedFrom) AND c.not_after > now()
               AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
-                              AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND o.revision = COALESCE(c.revocation_seq, 0)
-                              AND o.responder = COALESCE(ca.ocsp_signer_key_uri, ''))
+                              AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND \(unescaped: Self.isCurrent))
             ORDER BY c.issued_at LIMIT \(limit)
             """
         var result: [(OCSPCertificateStatus, Date)] = []
@@ -118,8 +122,7 @@ struct PostgresOCSPStore: OCSPStore {
             JOIN certificate_authorities ca ON ca.id = c.issuer_ca_id
             WHERE c.issuer_ca_id = \(issuerCAID) AND c.revocation_seq >= \(fromRevision) AND c.not_after > now()
               AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
-                              AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND o.revision = c.revocation_seq
-                              AND o.responder = COALESCE(ca.ocsp_signer_key_uri, ''))
+                              AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND \(unescaped: Self.isCurrent))
             ORDER BY c.revocation_seq LIMIT \(limit)
             """
         var result: [OCSPCertificateStatus] = []
