@@ -131,35 +131,38 @@ extension SigningCore {
     @discardableResult
     public func refreshOCSP(caID: String, from mark: OCSPRefreshMark, batch: Int = 500) async throws -> (signed: Int, next: OCSPRefreshMark) {
         guard let responder = try await ocspResponder(caID: caID) else { return (0, mark) }
-        var signed = 0
         var next = mark
-        while true {
+        // Certificates committed together share an issue time: continue from it (>=); the
+        // ones already signed no longer match.
+        var signed = try await presignInBatches(responder, batch: batch) {
             let unsigned = try await stores.ocsp.unsignedCertificates(issuerCAID: caID, hashAlgorithm: .sha1, issuedFrom: next.issuedFrom, limit: batch)
-            try await presign(responder, statuses: unsigned.map(\.0))
-            signed += unsigned.count
-            // Certificates committed together share an issue time: continue from it (>=);
-            // the ones already signed no longer match.
             if let last = unsigned.last?.1 { next.issuedFrom = last }
-            if unsigned.count < batch { break }
+            return unsigned.map(\.0)
         }
-        while true {
-            // Revisions are assigned under the CA's revision row lock, so they commit in order:
-            // nothing below the last one seen can appear later. Many certificates share the
-            // revision of a CA revocation; continue from it (>=), as above.
+        // Revisions are assigned under the CA's revision row lock, so they commit in order:
+        // nothing below the last one seen can appear later. Many certificates share the
+        // revision of a CA revocation; continue from it (>=), as above.
+        signed += try await presignInBatches(responder, batch: batch) {
             let changed = try await stores.ocsp.changedCertificates(issuerCAID: caID, hashAlgorithm: .sha1, fromRevision: next.revision, limit: batch)
-            try await presign(responder, statuses: changed)
-            signed += changed.count
             if let last = changed.last?.revision { next.revision = last }
-            if changed.count < batch { break }
+            return changed
         }
-        while true {
+        signed += try await presignInBatches(responder, batch: batch) {
             let refreshBefore = clock().addingTimeInterval(revocationSettings.ocspRefreshBefore)
-            let expiring = try await stores.ocsp.expiringResponses(issuerCAID: caID, hashAlgorithm: .sha1, refreshBefore: refreshBefore, limit: batch)
-            try await presign(responder, statuses: expiring)
-            signed += expiring.count
-            if expiring.count < batch { break }
+            return try await stores.ocsp.expiringResponses(issuerCAID: caID, hashAlgorithm: .sha1, refreshBefore: refreshBefore, limit: batch)
         }
         return (signed, next)
+    }
+
+    /// Pre-signs what `nextBatch` finds until a batch comes back short; how many it signed.
+    private func presignInBatches(_ responder: OCSPResponder, batch: Int, _ nextBatch: () async throws -> [OCSPCertificateStatus]) async throws -> Int {
+        var signed = 0
+        while true {
+            let statuses = try await nextBatch()
+            try await presign(responder, statuses: statuses)
+            signed += statuses.count
+            if statuses.count < batch { return signed }
+        }
     }
 
     private func presign(_ responder: OCSPResponder, statuses: [OCSPCertificateStatus]) async throws {
