@@ -63,7 +63,7 @@ struct AuditSealerService: Service {
                     for id in refused where refusedSeen.insert(id).inserted {
                         logger.error("audit record without Signet's MAC left unsealed (inserted or altered outside Signet)", metadata: ["record": "\(id)"])
                     }
-                    if count == 10_000 { continue }
+                    if count == AuditChain.batchLimit { continue }
                 }
             } catch {
                 logger.warning("audit sealing failed; will retry", metadata: ["error": "\(error)"])

@@ -209,6 +209,7 @@ public struct ServerConfiguration: Sendable, Codable {
         settings.ocspValidity = try seconds(ocspValidity, .ocspValidity)
         settings.ocspRefreshBefore = try seconds(ocspRefreshBefore, .ocspRefreshBefore)
         settings.ocspMaxCertIDs = ocspMaxCertIDs
+        settings.ocspAtIssuance = ocspPresign
         do {
             settings.ocspNonce = try OCSPNoncePolicy(setting: ocspNonce)
             try settings.validate()

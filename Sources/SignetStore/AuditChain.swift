@@ -16,6 +16,11 @@ public struct AuditChain: Sendable {
 
     static let sealLock: Int64 = 4_242_002
 
+    /// The most rows one sealing pass links. A pass is one transaction under the database
+    /// deadline (5 s): a backlog of 10,000 rows read back, MAC-checked and updated in one
+    /// pass ran past it in a test run, and a backlog that no pass can finish is never sealed.
+    public static let batchLimit = 2_000
+
     /// What one sealing pass did.
     public enum SealOutcome: Sendable, Equatable {
         /// `count` rows linked; `refused` unsealed rows whose MAC does not verify were left out
@@ -28,13 +33,13 @@ public struct AuditChain: Sendable {
     /// Seals up to `limit` unsealed rows, oldest first. Returns how many it sealed (0 when
     /// another process holds the sealing lock).
     @discardableResult
-    public func sealPending(limit: Int = 10_000) async throws -> Int {
+    public func sealPending(limit: Int = AuditChain.batchLimit) async throws -> Int {
         if case .sealed(let count, _) = try await seal(limit: limit) { return count }
         return 0
     }
 
     /// One sealing pass. Rows sealed before chain hashes existed get theirs first.
-    public func seal(limit: Int = 10_000) async throws -> SealOutcome {
+    public func seal(limit: Int = AuditChain.batchLimit) async throws -> SealOutcome {
         let key = self.key, logger = self.logger
         return try await client.transaction(logger: logger) { connection in
             let locked = try await connection.fetch("SELECT pg_try_advisory_xact_lock(\(Self.sealLock))", logger: logger)

@@ -3,7 +3,7 @@ import PostgresNIO
 import SignetCore
 
 /// The one durable write path of issuance: audit rows (the gate's approvals, refusals and
-/// the API calls) and certificates, group-committed together.
+/// the API calls) and certificates with their first OCSP responses, group-committed together.
 ///
 /// An issuance makes two durable writes in order, its approval before the token signs and
 /// its certificate after. Under load, the approvals of some issuances and the certificates
@@ -12,7 +12,8 @@ import SignetCore
 struct IssuanceWriter: Sendable {
     enum Row: Sendable {
         case audit(AuditRecord)
-        case certificate(CertificateRecord)
+        /// A certificate, and the OCSP response signed with it (committed with it or not at all).
+        case certificate(CertificateRecord, StoredOCSPResponse?)
     }
 
     private let group: GroupCommit<Row>
@@ -26,20 +27,22 @@ struct IssuanceWriter: Sendable {
             let query: PostgresQuery
             switch row {
             case .audit(let record): query = "SELECT 1 FROM audit_log WHERE id = \(record.id)"
-            case .certificate(let record):
+            case .certificate(let record, _):
                 query = "SELECT 1 FROM certificates WHERE serial_number = \(record.serialNumber) AND decision_id = \(record.decisionID)"
             }
             for try await _ in try await client.timedQuery(query, logger: logger) { return true }
             return false
         }) { rows in
-            var audit: [AuditRecord] = [], certificates: [CertificateRecord] = []
+            var audit: [AuditRecord] = [], certificates: [CertificateRecord] = [], responses: [StoredOCSPResponse] = []
             for row in rows {
                 switch row {
                 case .audit(let record): audit.append(record)
-                case .certificate(let record): certificates.append(record)
+                case .certificate(let record, let response):
+                    certificates.append(record)
+                    if let response { responses.append(response) }
                 }
             }
-            try await client.committedExecute(CombinedInsert(audit: audit, certificates: certificates, key: key), logger: logger)
+            try await client.committedExecute(CombinedInsert(audit: audit, certificates: certificates, responses: responses, key: key), logger: logger)
         }
     }
 
@@ -48,19 +51,41 @@ struct IssuanceWriter: Sendable {
         try await group.submit(row)
     }
 
-    /// Both inserts in one statement: a data-modifying WITH runs whether or not the main
-    /// query reads it, and an empty array inserts nothing.
+    /// The three inserts in one statement: a data-modifying WITH runs whether or not the
+    /// main query reads it, and an empty array inserts nothing. A response's certificate is
+    /// new in the same statement, so no response can be there already but one this very
+    /// write committed before its caller saw the answer (a retry): that one is kept.
     struct CombinedInsert: PreparedWrite {
-        static let sql = "WITH audit AS (\(PostgresAuditLog.BatchInsert.sql)) "
-            + ArrayInsert.sql(into: "certificates", columns: PostgresCertificateStore.BatchInsert.columns, firstParameter: PostgresAuditLog.BatchInsert.columns.count + 1)
+        static let responseColumns: [(name: String, type: String)] = [
+            ("issuer_ca_id", "text"), ("serial_number", "text"), ("hash_algorithm", "text"), ("revision", "int8"),
+            ("responder", "text"), ("produced_at", "timestamptz"), ("next_update", "timestamptz"), ("der", "bytea"),
+        ]
+        static let sql = {
+            let audit = PostgresAuditLog.BatchInsert.columns.count, certificates = PostgresCertificateStore.BatchInsert.columns
+            return "WITH audit AS (\(PostgresAuditLog.BatchInsert.sql)), "
+                + "certificate AS (\(ArrayInsert.sql(into: "certificates", columns: certificates, firstParameter: audit + 1))) "
+                + ArrayInsert.sql(into: "ocsp_responses", columns: responseColumns, firstParameter: audit + certificates.count + 1)
+                + " ON CONFLICT DO NOTHING"
+        }()
         let audit: [AuditRecord]
         let certificates: [CertificateRecord]
+        let responses: [StoredOCSPResponse]
         let key: AuditKey
 
         func makeBindings() throws -> PostgresBindings {
-            var binds = PostgresBindings(capacity: PostgresAuditLog.BatchInsert.columns.count + PostgresCertificateStore.BatchInsert.columns.count)
+            var binds = PostgresBindings(
+                capacity: PostgresAuditLog.BatchInsert.columns.count + PostgresCertificateStore.BatchInsert.columns.count + Self.responseColumns.count
+            )
             PostgresAuditLog.BatchInsert.bind(audit, key: key, to: &binds)
             PostgresCertificateStore.BatchInsert.bind(certificates, to: &binds)
+            binds.append(responses.map(\.issuerCAID))
+            binds.append(responses.map(\.serialNumber))
+            binds.append(responses.map(\.hashAlgorithm.rawValue))
+            binds.append(responses.map(\.revision))
+            binds.append(responses.map(\.responder))
+            binds.append(responses.map(\.producedAt))
+            binds.append(responses.map(\.nextUpdate))
+            binds.append(responses.map { ByteBuffer(bytes: $0.der) })
             return binds
         }
     }

@@ -44,8 +44,8 @@ struct PostgresCertificateStore: CertificateStore {
     }
 
     /// Commits the certificate (batched with concurrent inserts); returns once it is durable.
-    func insert(_ certificate: CertificateRecord) async throws {
-        try await writer.write(.certificate(certificate))
+    func insert(_ certificate: CertificateRecord, firstOCSPResponse: StoredOCSPResponse?) async throws {
+        try await writer.write(.certificate(certificate, firstOCSPResponse))
     }
 
     func certificate(serialNumber: String) async throws -> CertificateRecord? {

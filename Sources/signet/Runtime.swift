@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SignetCore
+import SignetServer
 import SignetStore
 import SignetToken
 
@@ -59,8 +60,11 @@ struct Runtime {
             defer { group.cancelAll() }
             try await database.migrate()
             let stores = database.stores
+            // The server's OCSP settings from the same environment, so that a certificate
+            // issued here gets what the server would give it (its first OCSP response).
+            let revocation = try ServerConfiguration.load(file: nil, environment: settings.environment).revocationSettings()
             let core = token.map {
-                SigningCore(token: $0, stores: stores, publicBaseURL: settings.environment["SIGNET_PUBLIC_URL"], logger: logger)
+                SigningCore(token: $0, stores: stores, publicBaseURL: settings.environment["SIGNET_PUBLIC_URL"], revocationSettings: revocation, logger: logger)
             }
             return try await body(Runtime(database: database, stores: stores, token: token, core: core))
         }

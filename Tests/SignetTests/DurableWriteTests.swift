@@ -25,10 +25,9 @@ import Testing
             "CREATE TABLE durability_probe (id text PRIMARY KEY)",
             "CREATE OR REPLACE FUNCTION durability_probe_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(2); RETURN NULL; END $$",
             "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON durability_probe DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION durability_probe_slow_commit()",
-        ] { try await client.query(statement, logger: logger) }
+        ] { try await client.fetch(statement, logger: logger) }
         func visible(_ id: String) async throws -> Bool {
-            for try await count in try await client.query("SELECT count(*) FROM durability_probe WHERE id = \(id)", logger: logger).decode(Int.self) { return count == 1 }
-            return false
+            try await client.fetch("SELECT count(*) FROM durability_probe WHERE id = \(id)", logger: logger).rows.first?.decode(Int.self) == 1
         }
 
         let id = unique("probe")
@@ -36,7 +35,7 @@ import Testing
         for try await _ in try await client.execute(ProbeInsert(id: id), logger: logger) {}
         #expect(ContinuousClock.now - started >= .seconds(2), "the insert returned before its commit's trigger ran")
         #expect(try await visible(id), "committed when the insert returned")
-        try await client.query("DROP TABLE durability_probe", logger: logger)
+        try await client.fetch("DROP TABLE durability_probe", logger: logger)
     }
 
     /// The gap itself: a warning raised at commit flushes the backend's output, and with it
@@ -56,19 +55,12 @@ import Testing
             "CREATE TABLE commit_probe (id text PRIMARY KEY)",
             "CREATE OR REPLACE FUNCTION commit_probe_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE WARNING 'flushing before the commit ends'; RAISE EXCEPTION 'the commit fails'; END $$",
             "CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON commit_probe DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION commit_probe_refuse()",
-        ] { try await client.query(statement, logger: logger) }
-        // PostgresNIO closes the connection that got an error after its CommandComplete; a
-        // read the pool puts on it as it closes fails, and is asked again.
+        ] { try await client.fetch(statement, logger: logger) }
+        // PostgresNIO closes the connection that got an error after its CommandComplete: read
+        // as the store reads (`fetch`), which never writes to a closed pooled connection (a
+        // raw query written to one is never answered, and the test waited forever).
         func stored(_ id: String) async throws -> Bool {
-            for attempt in 1...3 {
-                do {
-                    for try await count in try await client.query("SELECT count(*) FROM commit_probe WHERE id = \(id)", logger: logger).decode(Int.self) { return count == 1 }
-                    return false
-                } catch where attempt < 3 {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-            }
-            return false
+            try await client.fetch("SELECT count(*) FROM commit_probe WHERE id = \(id)", logger: logger).rows.first?.decode(Int.self) == 1
         }
 
         let autocommit = unique("autocommit")
@@ -82,7 +74,7 @@ import Testing
         }
         let committedStored = try await stored(committed)
         #expect(!committedStored)
-        try await client.query("DROP TABLE commit_probe", logger: logger)
+        try await client.fetch("DROP TABLE commit_probe", logger: logger)
     }
 
     struct CommitProbeInsert: PreparedWrite {

@@ -17,6 +17,7 @@ public final class IssuanceStages: Sendable {
         case decision = "decision recorded (durable)"
         case token = "token signature"
         case verify = "signature verified"
+        case firstOCSP = "first OCSP response signed and verified"
         case store = "certificate stored (durable)"
         /// The whole certificate construction: TBS, lint, decision and token together
         /// (`tbs` is what remains of it once the other three are taken out).

@@ -25,9 +25,16 @@ extension SigningCore {
     /// swift-certificates hands the TBS bytes to the key, so linting and recording happen in
     /// the key's `beforeSigning`: the certificate is built once and the bytes linted are the
     /// bytes signed.
-    func sign(_ plan: CertificatePlan, by signer: SignerKey, decision: DecisionDraft, log: RuleLog) async throws -> (Certificate, UUID) {
+    ///
+    /// With `firstOCSP`, the approval also covers the certificate's first OCSP response
+    /// (good), which is signed after the certificate and returned beside it.
+    func sign(
+        _ plan: CertificatePlan, by signer: SignerKey, decision: DecisionDraft, log: RuleLog, firstOCSP responder: OCSPResponder? = nil
+    ) async throws -> (certificate: Certificate, approvalID: UUID, firstOCSP: StoredOCSPResponse?) {
         let serial = SerialNumbers.random()
         let approvalID = TimeOrdered.uuid()
+        let firstOCSP = responder.flatMap { prepareFirstOCSP($0, serialNumber: SerialNumbers.hex(serial)) }
+        let firstOCSPOutcome = firstOCSP.map(firstOCSPRule)
         var key = TokenSigningKey(token: token, keyID: signer.keyID, publicKey: signer.publicKey)
         let algorithm = key.defaultSignatureAlgorithm
         let algorithmIdentifier = try Self.algorithmIdentifier(algorithm)
@@ -37,6 +44,7 @@ extension SigningCore {
             try IssuanceStages.time(.lint) {
                 try log.apply(CertificateLint.lint(tbs: tbs[...], signatureAlgorithm: algorithmIdentifier[...]), to: "the certificate")
             }
+            if let firstOCSPOutcome { log.pass(firstOCSPOutcome.rule, firstOCSPOutcome.detail) }
             try await IssuanceStages.time(.decision) {
                 try await decisions.record(decision.record(.approved, rules: log.outcomes, serialNumber: SerialNumbers.hex(serial), id: approvalID))
             }
@@ -64,17 +72,20 @@ extension SigningCore {
             try await recordFailure("token.signature_verification", "the signature did not verify against CA '\(signer.caID)'", decision: decision, log: log)
             throw GateError.signatureNotVerified(caID: signer.caID)
         }
-        return (certificate, approvalID)
+        let response: StoredOCSPResponse?
+        if let firstOCSP { response = await IssuanceStages.time(.firstOCSP) { await signFirstOCSP(firstOCSP) } } else { response = nil }
+        return (certificate, approvalID, response)
     }
 
     /// Signs `plan` as ``sign(_:by:decision:log:)`` does and describes the certificate as the
     /// row the store keeps (not yet stored: each caller stores it with what belongs beside it).
     func certify(
-        _ plan: CertificatePlan, by signer: SignerKey, issuerCAID: String, profile: StoredProfile, requester: Requester, decision: DecisionDraft, log: RuleLog
-    ) async throws -> (certificate: Certificate, record: CertificateRecord) {
-        let (certificate, decisionID) = try await sign(plan, by: signer, decision: decision, log: log)
-        let record = try CertificateRecord(certificate, plan: plan, issuerCAID: issuerCAID, profile: profile, requester: requester, decisionID: decisionID)
-        return (certificate, record)
+        _ plan: CertificatePlan, by signer: SignerKey, issuerCAID: String, profile: StoredProfile, requester: Requester, decision: DecisionDraft, log: RuleLog,
+        firstOCSP responder: OCSPResponder? = nil
+    ) async throws -> (certificate: Certificate, record: CertificateRecord, firstOCSP: StoredOCSPResponse?) {
+        let signed = try await sign(plan, by: signer, decision: decision, log: log, firstOCSP: responder)
+        let record = try CertificateRecord(signed.certificate, plan: plan, issuerCAID: issuerCAID, profile: profile, requester: requester, decisionID: signed.approvalID)
+        return (signed.certificate, record, signed.firstOCSP)
     }
 
     func recordRefusal(_ refusal: Refusal, decision: DecisionDraft) async throws {

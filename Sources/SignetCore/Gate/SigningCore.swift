@@ -72,8 +72,11 @@ public final class SigningCore: Sendable {
                     log: &log
                 )
             }
-            let (certificate, record) = try await certify(plan, by: signer.signer, issuerCAID: caID, profile: profile, requester: requester, decision: decision, log: log)
-            try await IssuanceStages.time(.store) { try await stores.certificates.insert(record) }
+            let responder = await firstOCSPResponder(caID: caID)
+            let (certificate, record, firstOCSP) = try await certify(
+                plan, by: signer.signer, issuerCAID: caID, profile: profile, requester: requester, decision: decision, log: log, firstOCSP: responder
+            )
+            try await IssuanceStages.time(.store) { try await stores.certificates.insert(record, firstOCSPResponse: firstOCSP) }
             return Issued(certificate: certificate, record: record, decisionID: record.decisionID)
         } catch let refusal as Refusal {
             // Refused before the CSR was read (or unreadable): the fingerprint of what was sent.

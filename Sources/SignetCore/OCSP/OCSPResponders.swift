@@ -19,6 +19,17 @@ struct OCSPResponder: Sendable {
     /// CertID hashes of the CA for SHA-1, used for pre-signed responses.
     let issuerNameHash: [UInt8]
     let issuerKeyHash: [UInt8]
+
+    /// The SHA-1 CertID of one of the CA's certificates (serial in lowercase hex), as the
+    /// responses signed ahead of requests name it.
+    func sha1CertID(serialNumber: String) -> [UInt8] {
+        DERBytes.sequence(
+            DERBytes.sequence(DERBytes.oid(OCSPHashAlgorithm.sha1.oid), DERBytes.null),
+            DERBytes.octetString(issuerNameHash),
+            DERBytes.octetString(issuerKeyHash),
+            DERBytes.tlv(0x02, CRLEncoding.hexBytes(serialNumber))
+        )
+    }
 }
 
 /// Finds the CA a CertID names, by the hashes of its name and key. Reloaded from the store

@@ -170,13 +170,7 @@ extension SigningCore {
         var decision = DecisionDraft(action: .signOCSP, caID: responder.caID, requester: Self.systemRequester)
         decision.policy = ("revocation-settings", revocationSettings.versionHash)
         let prepared = statuses.map { status in
-            let certID = DERBytes.sequence(
-                DERBytes.sequence(DERBytes.oid(OCSPHashAlgorithm.sha1.oid), DERBytes.null),
-                DERBytes.octetString(responder.issuerNameHash),
-                DERBytes.octetString(responder.issuerKeyHash),
-                DERBytes.tlv(0x02, CRLEncoding.hexBytes(status.serialNumber))
-            )
-            return prepareOCSP(responder, items: [(certID, status.status)], nonceExtension: nil)
+            prepareOCSP(responder, items: [(responder.sha1CertID(serialNumber: status.serialNumber), status.status)], nonceExtension: nil)
         }
         var lint = LintReport()
         for response in prepared { lint.merge(OCSPLint.lint(responseData: response.data)) }
@@ -201,7 +195,7 @@ extension SigningCore {
         let nextUpdate: Date
     }
 
-    private func prepareOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], nonceExtension: [UInt8]?) -> PreparedOCSP {
+    func prepareOCSP(_ responder: OCSPResponder, items: [([UInt8], OCSPCertStatus)], nonceExtension: [UInt8]?) -> PreparedOCSP {
         let now = Date(timeIntervalSince1970: clock().timeIntervalSince1970.rounded(.down))
         let nextUpdate = now.addingTimeInterval(revocationSettings.ocspValidity)
         let singles = items.map { OCSPEncoding.singleResponse(certID: $0.0, status: $0.1, thisUpdate: now, nextUpdate: nextUpdate) }
@@ -224,7 +218,7 @@ extension SigningCore {
         if !approvalRecorded { try await stores.decisions.record(decision.record(.approved, rules: outcomes)) }
     }
 
-    private func signPrepared(_ responder: OCSPResponder, _ prepared: PreparedOCSP) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
+    func signPrepared(_ responder: OCSPResponder, _ prepared: PreparedOCSP) async throws -> (der: [UInt8], producedAt: Date, nextUpdate: Date) {
         let signature = try await signStructure(prepared.data, keyID: responder.keyID, publicKey: responder.publicKey, signerName: responder.caID)
         return (OCSPEncoding.successful(responseData: prepared.data, signature: signature, certificates: responder.certificates), prepared.producedAt, prepared.nextUpdate)
     }

@@ -25,6 +25,10 @@ public struct RevocationSettings: Sendable, Hashable {
     public var ocspNonce: OCSPNoncePolicy = .ignore
     /// The most CertIDs one request may ask about (`ocsp_max_certids`); more is `malformedRequest`.
     public var ocspMaxCertIDs = 1
+    /// Whether the gate signs a new certificate's first OCSP response (good) as it issues
+    /// it, stored in the certificate's own commit (the server's `ocsp_presign`). Off, the
+    /// first request for it signs one.
+    public var ocspAtIssuance = false
 
     public init() {}
 

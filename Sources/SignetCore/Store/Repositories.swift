@@ -25,11 +25,19 @@ public protocol CAStore: Sendable {
 }
 
 public protocol CertificateStore: Sendable {
-    /// Commits the certificate; the gate returns it only after this succeeds.
-    func insert(_ certificate: CertificateRecord) async throws
+    /// Commits the certificate, and with it its first OCSP response when one was signed;
+    /// the gate returns it only after this succeeds.
+    func insert(_ certificate: CertificateRecord, firstOCSPResponse: StoredOCSPResponse?) async throws
     func certificate(serialNumber: String) async throws -> CertificateRecord?
     /// Certificates ordered by serial, after `serialNumber` (exclusive), optionally of one CA.
     func page(issuerCAID: String?, after serialNumber: String?, limit: Int) async throws -> [CertificateRecord]
+}
+
+extension CertificateStore {
+    /// Commits a certificate without an OCSP response.
+    public func insert(_ certificate: CertificateRecord) async throws {
+        try await insert(certificate, firstOCSPResponse: nil)
+    }
 }
 
 public protocol DecisionLog: Sendable {
