@@ -11,15 +11,7 @@ import Testing
     @Test func theFirstResponseIsCommittedWithTheCertificateAndServed() async throws {
         let fixture = try await RevocationFixture.make("ocsp-first")
         let environment = try await TestEnvironment.get()
-        // The test holds the CA's pre-signing lease, so no server's pre-signer signs for it.
-        _ = try await environment.rows(
-            """
-            INSERT INTO ocsp_refresh_leases (ca_id, holder, until) VALUES (\(fixture.caID), \(UUID()), now() + interval '10 minutes')
-            ON CONFLICT (ca_id) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until RETURNING 1
-            """,
-            as: Int.self
-        )
-        try await Task.sleep(for: .seconds(2))
+        try await fixture.holdPresigningLease()
         let certificate = try fixture.issue()
         let stored = try await environment.stores.ocsp.response(issuerCAID: fixture.caID, serialNumber: certificate.serial, hashAlgorithm: .sha1, validAfter: Date())
         let response = try #require(stored, "no response was committed with the certificate")

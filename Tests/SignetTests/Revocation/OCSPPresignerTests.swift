@@ -14,15 +14,7 @@ import Testing
     @Test func aRevocationChangeIsSignedOnceByThePresignerNotByTheRevokingProcess() async throws {
         let fixture = try await RevocationFixture.make("ocsp-one-presigner")
         let environment = try await TestEnvironment.get()
-        _ = try await environment.rows(
-            """
-            INSERT INTO ocsp_refresh_leases (ca_id, holder, until) VALUES (\(fixture.caID), \(UUID()), now() + interval '10 minutes')
-            ON CONFLICT (ca_id) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until RETURNING 1
-            """,
-            as: Int.self
-        )
-        // A server's pass that claimed the CA before the lease was taken finishes first.
-        try await Task.sleep(for: .seconds(2))
+        try await fixture.holdPresigningLease()
         let certificate = try fixture.issue()
         let (core, token) = try await OCSPLimitTests.core()
         func current() async throws -> StoredOCSPResponse? {

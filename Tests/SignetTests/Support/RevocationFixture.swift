@@ -37,6 +37,19 @@ struct RevocationFixture {
     }
 
     /// Issues a device certificate; returns its serial and the PEM file.
+    /// Takes the CA's OCSP pre-signing lease for the test, so that no test server's
+    /// pre-signer signs for the CA; a pass that claimed it before is given time to finish.
+    func holdPresigningLease() async throws {
+        _ = try await TestEnvironment.get().rows(
+            """
+            INSERT INTO ocsp_refresh_leases (ca_id, holder, until) VALUES (\(caID), \(UUID()), now() + interval '10 minutes')
+            ON CONFLICT (ca_id) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until RETURNING 1
+            """,
+            as: Int.self
+        )
+        try await Task.sleep(for: .seconds(2))
+    }
+
     func issue(_ commonName: String = unique("device")) throws -> (serial: String, file: String) {
         let csr = try OpenSSLCSR.make(subject: "/CN=\(commonName)", in: server.scratch)
         let signed = try server.curl("POST", "/api/ca/v1/cas/\(caID)/sign", token: admin, body: try server.json(["csr": String(decoding: csr, as: UTF8.self)]))
