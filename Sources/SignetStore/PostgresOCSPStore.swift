@@ -8,7 +8,9 @@ import SignetCore
 /// the certificate, when it is written: a response signed before a revocation is never served after it.
 /// It also counts only while its `responder` is the CA's current one, checked when it is read:
 /// a batch that a pre-signer finished after the responder changed (and its responses were
-/// purged) is stored but never served, and is signed again.
+/// purged) is stored but never served, and is signed again. And it counts only while its CA
+/// is active: a revoked or retired CA answers `unauthorized`, and a batch its pre-signer
+/// signed while the revocation was committing is dropped when it is written, never served.
 struct PostgresOCSPStore: OCSPStore {
     let client: PostgresClient
     let logger: Logger
@@ -17,6 +19,9 @@ struct PostgresOCSPStore: OCSPStore {
     /// certificate's revocation state, by the CA's responder now. One definition for serving
     /// and for finding what the pre-signer must sign.
     static let isCurrent = "o.revision = COALESCE(c.revocation_seq, 0) AND o.responder = COALESCE(ca.ocsp_signer_key_uri, '')"
+    /// The CA `ca` still answers for its certificates. Checked from the database, not the
+    /// one-second CA cache, so no process serves or stores a response past a revocation.
+    static let caAnswers = "ca.status = 'ACTIVE'"
 
     func response(issuerCAID: String, serialNumber: String, hashAlgorithm: OCSPHashAlgorithm, validAfter: Date) async throws -> StoredOCSPResponse? {
         let lookup = ResponseLookup(issuerCAID: issuerCAID, serialNumber: serialNumber, hashAlgorithm: hashAlgorithm.rawValue, validAfter: validAfter)
@@ -33,7 +38,7 @@ struct PostgresOCSPStore: OCSPStore {
             JOIN certificates c ON c.serial_number = o.serial_number AND c.issuer_ca_id = o.issuer_ca_id
             JOIN certificate_authorities ca ON ca.id = o.issuer_ca_id
             WHERE o.issuer_ca_id = $1 AND o.serial_number = $2 AND o.hash_algorithm = $3
-              AND \(PostgresOCSPStore.isCurrent) AND o.next_update > $4
+              AND \(PostgresOCSPStore.isCurrent) AND \(PostgresOCSPStore.caAnswers) AND o.next_update > $4
             """
         typealias Row = (Int64, String, Date, Date, ByteBuffer)
         let issuerCAID: String
@@ -90,6 +95,7 @@ struct PostgresOCSPStore: OCSPStore {
                 INSERT INTO ocsp_responses (\(Self.insert.columns.joined(separator: ", ")))
                 SELECT v.* FROM (VALUES \(values)) AS v(\(Self.insert.columns.joined(separator: ", ")))
                 JOIN certificates c ON c.serial_number = v.serial_number AND c.issuer_ca_id = v.issuer_ca_id AND COALESCE(c.revocation_seq, 0) = v.revision
+                JOIN certificate_authorities ca ON ca.id = v.issuer_ca_id AND \(Self.caAnswers)
                 FOR SHARE OF c
                 ON CONFLICT (issuer_ca_id, serial_number, hash_algorithm) DO UPDATE
                 SET revision = EXCLUDED.revision, responder = EXCLUDED.responder, produced_at = EXCLUDED.produced_at, next_update = EXCLUDED.next_update, der = EXCLUDED.der
@@ -103,7 +109,7 @@ struct PostgresOCSPStore: OCSPStore {
         let query: PostgresQuery = """
             SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0), c.issued_at FROM certificates c
             JOIN certificate_authorities ca ON ca.id = c.issuer_ca_id
-            WHERE c.issuer_ca_id = \(issuerCAID) AND c.issued_at >= \(issuedFrom) AND c.not_after > now()
+            WHERE c.issuer_ca_id = \(issuerCAID) AND c.issued_at >= \(issuedFrom) AND c.not_after > now() AND \(unescaped: Self.caAnswers)
               AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
                               AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND \(unescaped: Self.isCurrent))
             ORDER BY c.issued_at LIMIT \(limit)
@@ -120,7 +126,7 @@ struct PostgresOCSPStore: OCSPStore {
         let query: PostgresQuery = """
             SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, c.revocation_seq FROM certificates c
             JOIN certificate_authorities ca ON ca.id = c.issuer_ca_id
-            WHERE c.issuer_ca_id = \(issuerCAID) AND c.revocation_seq >= \(fromRevision) AND c.not_after > now()
+            WHERE c.issuer_ca_id = \(issuerCAID) AND c.revocation_seq >= \(fromRevision) AND c.not_after > now() AND \(unescaped: Self.caAnswers)
               AND NOT EXISTS (SELECT 1 FROM ocsp_responses o WHERE o.issuer_ca_id = c.issuer_ca_id AND o.serial_number = c.serial_number
                               AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND \(unescaped: Self.isCurrent))
             ORDER BY c.revocation_seq LIMIT \(limit)
@@ -136,7 +142,9 @@ struct PostgresOCSPStore: OCSPStore {
         let query: PostgresQuery = """
             SELECT c.serial_number, c.status, c.revoked_at, c.revocation_reason, COALESCE(c.revocation_seq, 0) FROM ocsp_responses o
             JOIN certificates c ON c.serial_number = o.serial_number AND c.issuer_ca_id = o.issuer_ca_id
+            JOIN certificate_authorities ca ON ca.id = o.issuer_ca_id
             WHERE o.issuer_ca_id = \(issuerCAID) AND o.hash_algorithm = \(hashAlgorithm.rawValue) AND o.next_update <= \(refreshBefore) AND c.not_after > now()
+              AND \(unescaped: Self.caAnswers)
             ORDER BY o.next_update LIMIT \(limit)
             """
         var result: [OCSPCertificateStatus] = []

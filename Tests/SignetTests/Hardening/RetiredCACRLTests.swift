@@ -47,6 +47,36 @@ import X509
         if case .refused(let refused)? = late { #expect(refused.rule == "ca.crl_after_retirement", "\(refused.detail)") } else { Issue.record("\(String(describing: late))") }
     }
 
+    /// A pre-signer that read a certificate's new state while its CA's revocation was
+    /// committing, and signed, must not leave that response to be served: stores drop it and
+    /// never serve one for a CA that no longer answers (its responder says `unauthorized`).
+    @Test func aRevokedCAsResponsesAreNeitherStoredNorServed() async throws {
+        let fixture = try await RevocationFixture.make("ocsp-revoked")
+        let issued = try fixture.issue()
+        let environment = try await TestEnvironment.get()
+        let ocsp = environment.stores.ocsp
+        let first = try await ocsp.response(issuerCAID: fixture.caID, serialNumber: issued.serial, hashAlgorithm: .sha1, validAfter: Date())
+        #expect(first != nil, "the first response is signed at issuance")
+
+        let revoked = try fixture.server.curl("POST", "/api/ca/v1/cas/\(fixture.caID)/status", token: fixture.admin, body: try fixture.server.json(["status": "REVOKED", "revocation_reason": "KeyCompromise"]))
+        #expect(revoked.status == 200, "\(revoked.text)")
+        let state = try #require(try await ocsp.statuses(issuerCAID: fixture.caID, serialNumbers: [issued.serial])[issued.serial])
+        #expect(state.revision > 0)
+        // What a pre-signer racing the revocation would write: current for the certificate.
+        try await ocsp.save([StoredOCSPResponse(
+            issuerCAID: fixture.caID, serialNumber: issued.serial, hashAlgorithm: .sha1, revision: state.revision,
+            responder: "", producedAt: Date(), nextUpdate: Date().addingTimeInterval(3_600), der: first?.der ?? [0x30, 0x00]
+        )])
+        #expect(try await ocsp.response(issuerCAID: fixture.caID, serialNumber: issued.serial, hashAlgorithm: .sha1, validAfter: Date()) == nil)
+        let kept = try await environment.rows(
+            "SELECT count(*) FROM ocsp_responses WHERE issuer_ca_id = \(fixture.caID) AND serial_number = \(issued.serial) AND revision = \(state.revision)", as: Int.self
+        )
+        #expect(kept == [0])
+        #expect(try await ocsp.changedCertificates(issuerCAID: fixture.caID, hashAlgorithm: .sha1, fromRevision: 0, limit: 10).isEmpty)
+        let served = try fixture.server.curl("POST", "/ocsp", body: try fixture.requestBytes(["-cert", issued.file]), contentType: "application/ocsp-request")
+        #expect(served.status == 200 && served.body == Self.unauthorized, "\(served.status) \(served.body)")
+    }
+
     @Test func aRetiredCAPublishesToo() async throws {
         let fixture = try await RevocationFixture.make("crl-retired")
         let issued = try fixture.issue()
