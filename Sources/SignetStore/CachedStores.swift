@@ -6,7 +6,9 @@ import Synchronization
 ///
 /// Writes through this process invalidate at once; writes by another process sharing the
 /// database are seen within `ttl` (one second by default). That is the window in which a
-/// profile edited or a CA retired elsewhere may still be applied here.
+/// profile edited elsewhere may still be applied here. A CA revoked or retired elsewhere may
+/// still pass the gate's check here, but what it signs is not stored or returned: the
+/// certificate's insert reads the CA's status under a lock (see `IssuanceWriter`).
 final class TTLCache<Value: Sendable>: Sendable {
     private let entries = Mutex<[String: (value: Value, expires: ContinuousClock.Instant)]>([:])
     let ttl: Duration

@@ -42,6 +42,10 @@ struct IssuanceWriter: Sendable {
                     if let response { responses.append(response) }
                 }
             }
+            // The insert share-locks each certificate's CA row in row order; a revocation locks
+            // the rows of a CA tree in id order. The same order on both sides keeps a batch
+            // with several CAs of one tree from deadlocking with the tree's revocation.
+            certificates.sort { $0.issuerCAID.utf8.lexicographicallyPrecedes($1.issuerCAID.utf8) }
             try await client.committedExecute(CombinedInsert(audit: audit, certificates: certificates, responses: responses, key: key), logger: logger)
         }
     }
@@ -63,10 +67,18 @@ struct IssuanceWriter: Sendable {
         static let sql = {
             let audit = PostgresAuditLog.BatchInsert.columns.count, certificates = PostgresCertificateStore.BatchInsert.columns
             return "WITH audit AS (\(PostgresAuditLog.BatchInsert.sql)), "
-                + "certificate AS (\(ArrayInsert.sql(into: "certificates", columns: certificates, firstParameter: audit + 1))) "
+                + "certificate AS (\(ArrayInsert.sql(into: "certificates", columns: certificates, computed: ["issuer_ca_id": issuerIfActive], firstParameter: audit + 1))) "
                 + ArrayInsert.sql(into: "ocsp_responses", columns: responseColumns, firstParameter: audit + certificates.count + 1)
                 + " ON CONFLICT DO NOTHING"
         }()
+        /// A certificate's issuer, read under a share lock: a CA that is not active (revoked
+        /// since the gate checked it) fails the statement (SQLSTATE `SN001`, see migration
+        /// 0015); a missing one is NULL and fails it too. A revocation waiting on the lock
+        /// revokes the certificate once it is committed.
+        static let issuerIfActive = """
+            (SELECT CASE WHEN a.status = 'ACTIVE' THEN a.id ELSE signet_issuer_not_active(a.id, a.status) END
+             FROM certificate_authorities a WHERE a.id = r.issuer_ca_id FOR SHARE)
+            """
         let audit: [AuditRecord]
         let certificates: [CertificateRecord]
         let responses: [StoredOCSPResponse]

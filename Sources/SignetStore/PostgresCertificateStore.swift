@@ -45,7 +45,11 @@ struct PostgresCertificateStore: CertificateStore {
 
     /// Commits the certificate (batched with concurrent inserts); returns once it is durable.
     func insert(_ certificate: CertificateRecord, firstOCSPResponse: StoredOCSPResponse?) async throws {
-        try await writer.write(.certificate(certificate, firstOCSPResponse))
+        do {
+            try await writer.write(.certificate(certificate, firstOCSPResponse))
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "SN001" {
+            throw IssuerNotActive(caID: certificate.issuerCAID, status: error.serverInfo?[.detail] ?? "not active")
+        }
     }
 
     func certificate(serialNumber: String) async throws -> CertificateRecord? {

@@ -61,7 +61,15 @@ struct PostgresRevocationStore: RevocationStore {
                 SELECT id FROM tree ORDER BY id
                 """
             for try await caID in try await connection.fetch(descendants, logger: logger).decode(String.self) { tree.append(caID) }
-            try await connection.fetch("UPDATE certificate_authorities SET status = 'REVOKED' WHERE id = ANY(\(tree)) AND status = 'ACTIVE'", logger: logger)
+            // Row locks in id order, the order in which a certificate batch share-locks its CAs.
+            try await connection.fetch(
+                """
+                UPDATE certificate_authorities SET status = 'REVOKED' WHERE id IN (
+                    SELECT id FROM certificate_authorities WHERE id = ANY(\(tree)) AND status = 'ACTIVE' ORDER BY id COLLATE "C" FOR NO KEY UPDATE
+                )
+                """,
+                logger: logger
+            )
 
             var revoked = 0
             // The CA's own certificate, on its issuer's CRL (a root's is its own).

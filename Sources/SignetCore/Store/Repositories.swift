@@ -26,11 +26,27 @@ public protocol CAStore: Sendable {
 
 public protocol CertificateStore: Sendable {
     /// Commits the certificate, and with it its first OCSP response when one was signed;
-    /// the gate returns it only after this succeeds.
+    /// the gate returns it only after this succeeds. Throws ``IssuerNotActive`` when its CA
+    /// is no longer active by the time it commits (nothing is stored).
     func insert(_ certificate: CertificateRecord, firstOCSPResponse: StoredOCSPResponse?) async throws
     func certificate(serialNumber: String) async throws -> CertificateRecord?
     /// Certificates ordered by serial, after `serialNumber` (exclusive), optionally of one CA.
     func page(issuerCAID: String?, after serialNumber: String?, limit: Int) async throws -> [CertificateRecord]
+}
+
+/// A signed certificate was not stored: its issuing CA was revoked or retired after the gate
+/// checked it (by another process, within the CA cache's lifetime, or by a revocation that
+/// committed while the certificate was being signed).
+public struct IssuerNotActive: Error, Sendable, CustomStringConvertible {
+    public let caID: String
+    public let status: String
+
+    public init(caID: String, status: String) {
+        self.caID = caID
+        self.status = status
+    }
+
+    public var description: String { "CA '\(caID)' is \(status); a certificate it signed was not stored" }
 }
 
 extension CertificateStore {
