@@ -93,8 +93,7 @@ extension ESTService {
     func provision(_ deviceID: String, csr der: [UInt8], dms: String, settings: DMSSettings) async throws -> [UInt8] {
         let actor = "est:\(dms)"
         try await enrollableDevice(deviceID, dms: dms, settings: settings)
-        let issued = try await issue(der, settings: settings, requester: "\(actor):\(deviceID)", deviceID: deviceID)
-        let outcome = try await bind(deviceID, serial: issued.record.serialNumber, binding: .enrollment, actor: actor)
+        let (issued, outcome) = try await issueAndBind(der, settings: settings, deviceID: deviceID, binding: .enrollment, actor: actor)
         if let previous = outcome.previousSerial {
             _ = try? await core.revoke(serialNumber: previous, reason: .superseded, requester: Requester(actor))
         }

@@ -46,8 +46,7 @@ extension ESTService {
             throw ESTRefusal.refused("est.reenroll.new_key_required", "DMS '\(record.id)' requires a new key at renewal; the CSR reuses the current one")
         }
         let actor = "est:\(record.id)"
-        let issued = try await issue(request.der, settings: settings, requester: "\(actor):\(deviceID)", deviceID: deviceID)
-        _ = try await bind(deviceID, serial: issued.record.serialNumber, binding: .reenrollment, actor: actor)
+        let (issued, _) = try await issueAndBind(request.der, settings: settings, deviceID: deviceID, binding: .reenrollment, actor: actor)
         if settings.reenrollment.revokeOnReenrollment {
             _ = try? await core.revoke(serialNumber: serial, reason: .superseded, requester: Requester(actor))
         }

@@ -19,6 +19,7 @@ public struct ESTService: Sendable {
     let clock: @Sendable () -> Date
     /// DER of the operator's CA bundle, distributed by DMSs with `include_system_ca`.
     let systemCAs: [[UInt8]]
+    let logger = Logger(label: "signet.est")
 
     public init(core: SigningCore, registry: Registry, stores: CoreStores, defaultDMS: String?, webhook: ESTWebhook,
                 systemCAs: [[UInt8]] = [], keyEncryptionKeys: ESTKeyEncryptionKeys = .none, clock: @escaping @Sendable () -> Date = Date.init) {
@@ -103,6 +104,27 @@ public struct ESTService: Sendable {
         } catch GateError.refused(let refusal) {
             // Malformed or against policy, retrying the same request cannot succeed.
             throw ESTRefusal.refused(refusal.rule, refusal.detail)
+        }
+    }
+
+    /// Issues through the gate, then binds the certificate to the device's identity slot. A
+    /// certificate that cannot be bound (the device was disabled or decommissioned between
+    /// the checks and the binding) is never returned, and it is revoked at once rather than
+    /// left active and bound to no device.
+    func issueAndBind(_ der: [UInt8], settings: DMSSettings, deviceID: String, binding: SlotBinding, actor: String) async throws -> (SigningCore.Issued, Registry.BindOutcome) {
+        let issued = try await issue(der, settings: settings, requester: "\(actor):\(deviceID)", deviceID: deviceID)
+        do {
+            return (issued, try await bind(deviceID, serial: issued.record.serialNumber, binding: binding, actor: actor))
+        } catch {
+            let serial = issued.record.serialNumber
+            do {
+                _ = try await core.revoke(serialNumber: serial, reason: .cessationOfOperation, requester: Requester(actor))
+            } catch let revocation {
+                logger.error("an enrolled certificate that could not be bound was not revoked; revoke it by hand", metadata: [
+                    "serial": "\(serial)", "device": "\(deviceID)", "error": "\(String(reflecting: revocation))",
+                ])
+            }
+            throw error
         }
     }
 
