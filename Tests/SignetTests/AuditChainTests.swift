@@ -32,7 +32,7 @@ import Testing
 
         func row(_ seq: Int) async throws -> UUID {
             var found: UUID?
-            for try await id in try await database.client.query("SELECT id FROM audit_log WHERE chain_seq = \(seq)").decode(UUID.self) { found = id }
+            for try await id in try await database.client.fetch("SELECT id FROM audit_log WHERE chain_seq = \(seq)").decode(UUID.self) { found = id }
             return try #require(found)
         }
 
@@ -46,25 +46,25 @@ import Testing
         #expect(try Self.verify(url).status == 0)
 
         // Deleted: a sealed record vanishes.
-        try await database.client.query("CREATE TABLE saved AS SELECT * FROM audit_log WHERE chain_seq = 9")
+        try await database.client.fetch("CREATE TABLE saved AS SELECT * FROM audit_log WHERE chain_seq = 9")
         try await AuditTamper.run(database.client, "DELETE FROM audit_log WHERE chain_seq = 9")
         let deletedReport = try Self.verify(url)
         #expect(deletedReport.status == 1)
         #expect(deletedReport.output.contains("chain_seq 9 is missing"), "\(deletedReport.output)")
         try await AuditTamper.run(database.client, "INSERT INTO audit_log SELECT * FROM saved")
-        try await database.client.query("DROP TABLE saved")
+        try await database.client.fetch("DROP TABLE saved")
         #expect(try Self.verify(url).status == 0)
 
         // Inserted: a forged row, sealed-looking or not, was not written by Signet.
         let forged = UUID()
-        try await database.client.query("""
+        try await database.client.fetch("""
             INSERT INTO audit_log (id, recorded_at, category, action, actor, target, outcome, detail, record_mac)
             VALUES (\(forged), now(), 'API', 'DELETE /api/ca/v1/cas/x', 'jwt:admin', '/x', '204', '{}', 'forged')
             """)
         let insertedReport = try Self.verify(url)
         #expect(insertedReport.status == 1)
         #expect(insertedReport.output.contains("\(forged.uuidString) was not written by Signet"), "\(insertedReport.output)")
-        try await database.client.query("UPDATE audit_log SET chain_seq = 21, chain_mac = 'forged' WHERE id = \(forged)")
+        try await database.client.fetch("UPDATE audit_log SET chain_seq = 21, chain_mac = 'forged' WHERE id = \(forged)")
         let sealedForgery = try Self.verify(url)
         #expect(sealedForgery.status == 1)
         #expect(sealedForgery.output.contains("record \(forged.uuidString) at chain_seq 21 was altered"), "\(sealedForgery.output)")

@@ -33,7 +33,7 @@ import X509
 
     static func id(_ database: Database, seq: Int) async throws -> UUID {
         var found: UUID?
-        for try await id in try await database.client.query("SELECT id FROM audit_log WHERE chain_seq = \(seq)").decode(UUID.self) { found = id }
+        for try await id in try await database.client.fetch("SELECT id FROM audit_log WHERE chain_seq = \(seq)").decode(UUID.self) { found = id }
         return try #require(found)
     }
 
@@ -92,7 +92,7 @@ import X509
         }
 
         // The tail is cut: the newest records, checkpointed ones among them, vanish.
-        try await database.client.query("CREATE TABLE saved AS SELECT * FROM audit_log WHERE chain_seq > 25")
+        try await database.client.fetch("CREATE TABLE saved AS SELECT * FROM audit_log WHERE chain_seq > 25")
         try await AuditTamper.run(database.client, "DELETE FROM audit_log WHERE chain_seq > 25")
         try broken("the chain ends at chain_seq 25, but the checkpoint made \(RFC3339.string(checkpoint.time)) covers 30 records: the last 5 were deleted")
         // ... and the checkpoint with them: the sink file still has it.
@@ -102,7 +102,7 @@ import X509
             database.client, "INSERT INTO audit_log SELECT * FROM saved",
             "INSERT INTO audit_checkpoints VALUES (\(checkpoint.sequence), \(checkpoint.head), to_timestamp(\(Int64(checkpoint.time.timeIntervalSince1970))), \(checkpoint.signer), \(Data(checkpoint.signature)))"
         )
-        try await database.client.query("DROP TABLE saved")
+        try await database.client.fetch("DROP TABLE saved")
         try intactAgain()
 
         // Altered, with the public chain hashes recomputed after it: only the signature tells.
@@ -114,7 +114,7 @@ import X509
         try await AuditTamper.run(database.client, "UPDATE audit_log SET actor = 'jwt:tester' WHERE id = \(altered)")
         _ = try await database.auditChain.sealPending()  // the sealer fills in missing chain hashes
         var missing = -1
-        for try await n in try await database.client.query("SELECT count(*) FROM audit_log WHERE chain_hash IS NULL AND chain_seq IS NOT NULL").decode(Int.self) { missing = n }
+        for try await n in try await database.client.fetch("SELECT count(*) FROM audit_log WHERE chain_hash IS NULL AND chain_seq IS NOT NULL").decode(Int.self) { missing = n }
         #expect(missing == 0)
         try intactAgain()
 
@@ -217,17 +217,17 @@ import X509
             """,
         ]
         for attempt in attempts {
-            await #expect(throws: PSQLError.self, "\(attempt.sql)") { try await database.client.query(attempt) }
+            await #expect(throws: PSQLError.self, "\(attempt.sql)") { try await database.client.fetch(attempt) }
         }
         var count = 0
-        for try await n in try await database.client.query("SELECT count(*) FROM audit_log WHERE actor = 'jwt:tester' AND chain_seq IS NOT NULL").decode(Int.self) { count = n }
+        for try await n in try await database.client.fetch("SELECT count(*) FROM audit_log WHERE actor = 'jwt:tester' AND chain_seq IS NOT NULL").decode(Int.self) { count = n }
         #expect(count == 3)
         // What the sealer does stays allowed: sealing an unsealed row once.
         try await Self.append(database, 1, tag: "h")
         #expect(try await database.auditChain.sealPending() == 1)
         // An insert is allowed, but the sealer links no row without Signet's MAC: it stays unsealed, in view.
         let forged = UUID()
-        try await database.client.query("""
+        try await database.client.fetch("""
             INSERT INTO audit_log (id, recorded_at, category, action, actor, target, outcome, detail, record_mac)
             VALUES (\(forged), now(), 'API', 'x', 'jwt:mallory', 'x', '204', '{}', 'forged')
             """)
@@ -236,7 +236,7 @@ import X509
         let status = try await database.auditCheckpoints.status()
         #expect(status.unsealed == 1 && status.sealed == 5 && status.oldestUnsealedAgeSeconds != nil)
         for table in ["audit_checkpoints", "audit_signers"] {
-            await #expect(throws: PSQLError.self, "\(table)") { try await database.client.query(PostgresQuery(unsafeSQL: "TRUNCATE \(table) CASCADE")) }
+            await #expect(throws: PSQLError.self, "\(table)") { try await database.client.fetch(PostgresQuery(unsafeSQL: "TRUNCATE \(table) CASCADE")) }
         }
         scratch.close()
     }

@@ -155,7 +155,7 @@ import X509
 /// Audit rows read back as records, the way a verifier outside Signet would.
 enum AuditRowReader {
     static func record(_ environment: TestEnvironment, seq: Int64) async throws -> AuditRecord? {
-        for try await row in try await environment.database.client.query("""
+        for try await row in try await environment.database.client.fetch("""
             SELECT id, (extract(epoch FROM recorded_at) * 1000000)::bigint, category, action, actor, target, outcome, profile_id, profile_version,
                    request_fingerprint, failed_rule, serial_number, detail FROM audit_log WHERE chain_seq = \(seq)
             """) {

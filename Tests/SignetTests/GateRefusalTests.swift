@@ -99,7 +99,7 @@ import X509
         let token = environment.token
         try await token.perform { _ = try token.generateKeyPair(.ecP256, id: otherKey, label: "impostor") }
         let uri = PKCS11URI(token: environment.tokenLabel, id: otherKey).description
-        try await environment.database.client.query("UPDATE certificate_authorities SET key_uri = \(uri) WHERE id = \(caID)")
+        try await environment.database.client.fetch("UPDATE certificate_authorities SET key_uri = \(uri) WHERE id = \(caID)")
 
         let error = await #expect(throws: GateError.self) {
             try await environment.core.issue(csr: try Self.goodCSR(try Scratch()), caID: caID, requester: Requester("test"))

@@ -148,7 +148,7 @@ import Testing
         #expect((sealed ?? 0) > total, "\(report.output)")
 
         var sealedApprovals = 0
-        for try await count in try await database.client.query("""
+        for try await count in try await database.client.fetch("""
             SELECT count(*) FROM certificates c JOIN audit_log a ON a.id = c.decision_id
             WHERE c.requester = 'chain-load' AND a.outcome = 'APPROVED' AND a.serial_number = c.serial_number AND a.chain_seq IS NOT NULL
             """).decode(Int.self) { sealedApprovals = count }

@@ -32,7 +32,7 @@ import Testing
         try await registry.commitImportChunk(job: first, from: 0, to: DeviceImport.chunkSize, rows: [], invalid: chunk)
 
         // Runner a dies here: its lease runs out.
-        try await database.client.query("UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = \(id)", logger: logger)
+        try await database.client.fetch("UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = \(id)", logger: logger)
         let second = try #require(try await registry.claimJob(id: id, runner: "runner-b"))
         #expect(second.nextRow == DeviceImport.chunkSize, "the next runner resumes after the last committed chunk")
         await #expect(throws: Catalog.EditError.self, "the runner that lost the job cannot commit its next chunk") {
@@ -44,7 +44,7 @@ import Testing
         #expect(job.status == "DONE")
         #expect(job.failed == rows, "every row counted once")
         var chunks: [(from: Int, to: Int, runner: String)] = []
-        for try await chunk in try await database.client.query(
+        for try await chunk in try await database.client.fetch(
             "SELECT from_row, to_row, runner FROM job_chunks WHERE job_id = \(id) ORDER BY from_row", logger: logger
         ).decode((Int, Int, String).self) { chunks.append(chunk) }
         #expect(chunks.map(\.from) == [0, DeviceImport.chunkSize, 2 * DeviceImport.chunkSize])
