@@ -46,7 +46,7 @@ extension SigningCore {
                     log: &log
                 )
                 let record = try await certify(plan, by: signer.signer, issuerCAID: caID, profile: profile, requester: requester, decision: decision, log: log).record
-                try await stores.certificates.insert(record)
+                try await commit(record, log: log)
                 return AuditSignerRecord(keyURI: PKCS11URI(token: token.configuration.label, id: keyID, object: label).description, certificateDER: record.der, caID: caID)
             }
         } catch let refusal as Refusal {

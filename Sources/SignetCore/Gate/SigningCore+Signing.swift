@@ -88,6 +88,18 @@ extension SigningCore {
         return (signed.certificate, record, signed.firstOCSP)
     }
 
+    /// Commits a certificate `certify` returned. One whose CA was revoked or retired after the
+    /// gate checked it is not stored (``IssuerNotActive``): that is a refusal under
+    /// `ca.can_sign`, thrown for the caller's refusal handling to record.
+    func commit(_ record: CertificateRecord, firstOCSP: StoredOCSPResponse? = nil, log: RuleLog) async throws {
+        do {
+            try await stores.certificates.insert(record, firstOCSPResponse: firstOCSP)
+        } catch let inactive as IssuerNotActive {
+            var log = log
+            throw log.fail("ca.can_sign", "CA '\(inactive.caID)' became \(inactive.status) before certificate \(record.serialNumber) (approved by decision \(record.decisionID)) was committed: it was discarded, never stored or returned", kind: .conflict)
+        }
+    }
+
     func recordRefusal(_ refusal: Refusal, decision: DecisionDraft) async throws {
         logger.info("refused", metadata: ["action": "\(decision.action.rawValue)", "ca": "\(decision.caID)", "rule": "\(refusal.rule)"])
         try await stores.decisions.record(decision.record(.refused, rules: refusal.outcomes, failedRule: refusal.rule))

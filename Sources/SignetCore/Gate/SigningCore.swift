@@ -76,13 +76,7 @@ public final class SigningCore: Sendable {
             let (certificate, record, firstOCSP) = try await certify(
                 plan, by: signer.signer, issuerCAID: caID, profile: profile, requester: requester, decision: decision, log: log, firstOCSP: responder
             )
-            do {
-                try await IssuanceStages.time(.store) { try await stores.certificates.insert(record, firstOCSPResponse: firstOCSP) }
-            } catch let inactive as IssuerNotActive {
-                // Approved and signed while the CA was active; revoked or retired before the
-                // commit. The signed certificate is dropped here, and the refusal says so.
-                throw log.fail("ca.can_sign", "CA '\(caID)' became \(inactive.status) before certificate \(record.serialNumber) (approved by decision \(record.decisionID)) was committed: it was discarded, never stored or returned", kind: .conflict)
-            }
+            try await IssuanceStages.time(.store) { try await commit(record, firstOCSP: firstOCSP, log: log) }
             return Issued(certificate: certificate, record: record, decisionID: record.decisionID)
         } catch let refusal as Refusal {
             // Refused before the CSR was read (or unreadable): the fingerprint of what was sent.

@@ -43,7 +43,7 @@ extension SigningCore {
                     log: &log
                 )
                 let record = try await certify(plan, by: signer.signer, issuerCAID: caID, profile: profile, requester: requester, decision: decision, log: log).record
-                try await stores.certificates.insert(record)
+                try await commit(record, log: log)
                 let delegated = OCSPSignerRecord(keyURI: PKCS11URI(token: token.configuration.label, id: keyID, object: label).description, certificateDER: record.der)
                 try await stores.cas.setOCSPSigner(caID: caID, delegated)
                 try await stores.ocsp.purge(issuerCAID: caID)

@@ -37,8 +37,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         case GateError.token(let tokenError) where tokenError.isTokenLoss:
             logger.warning("token unavailable", metadata: ["error": "\(tokenError)"])
             return .unavailable("the CA's token is unavailable; retry later")
-        case let error as IssuerNotActive:
-            return APIError(status: .conflict, code: "conflict", message: error.description, rule: "ca.can_sign")
         case let error as ProfileError:
             return .badRequest(error.description, code: "invalid_profile")
         case let error as FieldError:
