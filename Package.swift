@@ -19,14 +19,18 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // p11-kit's pkcs11.h; modules are loaded at run time with dlopen, so nothing is linked.
         .systemLibrary(name: "CPKCS11", path: "Sources/CPKCS11"),
+        // Metric names and recording, over swift-metrics; `signet serve` bootstraps Prometheus.
+        .target(name: "SignetMetrics", dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")]),
         .target(
             name: "SignetToken",
             dependencies: [
-                "CPKCS11",
+                "CPKCS11", "SignetMetrics",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -35,7 +39,7 @@ let package = Package(
         .target(
             name: "SignetCore",
             dependencies: [
-                "SignetToken",
+                "SignetToken", "SignetMetrics",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -56,7 +60,7 @@ let package = Package(
         .target(
             name: "SignetStore",
             dependencies: [
-                "SignetCore", "SignetQuery",
+                "SignetCore", "SignetQuery", "SignetMetrics",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -85,9 +89,11 @@ let package = Package(
         .target(
             name: "SignetServer",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore", "SignetQuery", "SignetAuth", "SignetDMS", "SignetEST",
+                "SignetToken", "SignetCore", "SignetStore", "SignetQuery", "SignetAuth", "SignetDMS", "SignetEST", "SignetMetrics",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SignetCore
+import SignetMetrics
 import SignetStore
 
 /// How the server seals and checkpoints the audit chain, and how much lag it tolerates.
@@ -60,6 +61,7 @@ struct AuditSealerService: Service {
                     }
                 case .sealed(let count, let refused):
                     busySince = nil
+                    SignetMetrics.count(.auditRowsSealed, by: count)
                     for id in refused where refusedSeen.insert(id).inserted {
                         logger.error("audit record without Signet's MAC left unsealed (inserted or altered outside Signet)", metadata: ["record": "\(id)"])
                     }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SignetCore
+import SignetMetrics
 import SignetStore
 
 /// Keeps CRLs and pre-signed OCSP responses current for the CAs whose keys are on this
@@ -58,7 +59,9 @@ struct RevocationPublisherService: Service {
             guard try await core.signsFor(caID: ca.id),
                   try await database.stores.ocsp.claimRefresh(issuerCAID: ca.id, holder: processID, for: Self.refreshLease) else { continue }
             let started = Date()
-            var (_, next) = try await core.refreshOCSP(caID: ca.id, from: watermarks[ca.id] ?? .start)
+            let refreshed = try await core.refreshOCSP(caID: ca.id, from: watermarks[ca.id] ?? .start)
+            SignetMetrics.count(.ocspPresigned, by: refreshed.signed)
+            var next = refreshed.next
             // Everything issued before this pass is signed now. issued_at is a transaction's
             // start, so a late commit can carry an earlier time: next time, look back a little
             // before this pass began. Signed ones no longer match, but each is still probed on

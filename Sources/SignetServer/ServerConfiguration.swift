@@ -58,6 +58,14 @@ public struct ServerConfiguration: Sendable, Codable {
     public var auditCheckpointFile: String?
     /// Also write each checkpoint as a JSON line to standard output.
     public var auditCheckpointStdout = false
+    /// Networks (CIDR, or single addresses) that may scrape `/metrics` without a JWT; from
+    /// anywhere else it needs the `auditor` role. The environment form is comma-separated,
+    /// `none` for an empty list.
+    public var metricsAllow = ["127.0.0.1/32", "::1/128"]
+    /// How often the gauges read from the token and the database are refreshed.
+    public var metricsRefreshInterval = "15s"
+    /// `text` (human-readable lines) or `json` (one JSON object per line).
+    public var logFormat = "text"
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case listenHost = "listen_host", listenPort = "listen_port"
@@ -74,6 +82,7 @@ public struct ServerConfiguration: Sendable, Codable {
         case estKeyEncryptionKeysFile = "est_key_encryption_keys_file"
         case auditCheckpointInterval = "audit_checkpoint_interval", auditUnsealedBound = "audit_unsealed_bound"
         case auditCheckpointFile = "audit_checkpoint_file", auditCheckpointStdout = "audit_checkpoint_stdout"
+        case metricsAllow = "metrics_allow", metricsRefreshInterval = "metrics_refresh_interval", logFormat = "log_format"
 
         var environmentName: String {
             switch self {
@@ -124,6 +133,9 @@ public struct ServerConfiguration: Sendable, Codable {
         auditUnsealedBound = try c.decodeIfPresent(String.self, forKey: .auditUnsealedBound) ?? defaults.auditUnsealedBound
         auditCheckpointFile = try c.decodeIfPresent(String.self, forKey: .auditCheckpointFile)
         auditCheckpointStdout = try c.decodeIfPresent(Bool.self, forKey: .auditCheckpointStdout) ?? defaults.auditCheckpointStdout
+        metricsAllow = try c.decodeIfPresent([String].self, forKey: .metricsAllow) ?? defaults.metricsAllow
+        metricsRefreshInterval = try c.decodeIfPresent(String.self, forKey: .metricsRefreshInterval) ?? defaults.metricsRefreshInterval
+        logFormat = try c.decodeIfPresent(String.self, forKey: .logFormat) ?? defaults.logFormat
     }
 
     /// Reads `file` (if given), then applies environment overrides, then checks completeness.
@@ -185,6 +197,11 @@ public struct ServerConfiguration: Sendable, Codable {
         auditCheckpointInterval = value(.auditCheckpointInterval) ?? auditCheckpointInterval
         auditUnsealedBound = value(.auditUnsealedBound) ?? auditUnsealedBound
         auditCheckpointFile = value(.auditCheckpointFile) ?? auditCheckpointFile
+        if let text = value(.metricsAllow) {
+            metricsAllow = text == "none" ? [] : text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        metricsRefreshInterval = value(.metricsRefreshInterval) ?? metricsRefreshInterval
+        logFormat = value(.logFormat) ?? logFormat
         if let text = value(.auditCheckpointStdout) {
             guard let flag = Bool(text) else { throw ConfigurationError("\(CodingKeys.auditCheckpointStdout.environmentName) must be true or false, got '\(text)'") }
             auditCheckpointStdout = flag
@@ -215,6 +232,33 @@ public struct ServerConfiguration: Sendable, Codable {
             try settings.validate()
         } catch { throw ConfigurationError("\(error)") }
         return settings
+    }
+
+    /// The networks `metrics_allow` names; an entry that is no address or network is refused.
+    public func metricsAllowedNetworks() throws -> [IPRange] {
+        try metricsAllow.map { entry in
+            let cidr = entry.contains("/") ? entry : IPRange.address(entry).map { "\(entry)/\($0.count * 8)" } ?? entry
+            guard let range = IPRange(cidr: cidr) else {
+                throw ConfigurationError("metrics_allow: '\(entry)' is not an IP address or a network such as 10.0.0.0/8 (host bits must be zero)")
+            }
+            return range
+        }
+    }
+
+    /// `metrics_refresh_interval`, at least a second.
+    public func metricsRefresh() throws -> Duration {
+        let seconds: TimeInterval
+        do { seconds = try DurationText.seconds(metricsRefreshInterval) } catch { throw ConfigurationError("metrics_refresh_interval: \(error)") }
+        guard seconds >= 1 else { throw ConfigurationError("metrics_refresh_interval must be at least 1s, got '\(metricsRefreshInterval)'") }
+        return .milliseconds(Int64(seconds * 1000))
+    }
+
+    /// `log_format`, checked.
+    public func logOutput() throws -> LogFormat {
+        guard let format = LogFormat(rawValue: logFormat) else {
+            throw ConfigurationError("log_format must be 'text' or 'json', got '\(logFormat)'")
+        }
+        return format
     }
 
     /// A required setting, or an error naming both places it can come from.

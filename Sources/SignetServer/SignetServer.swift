@@ -31,6 +31,9 @@ public enum SignetServer {
 
         /// What `include_system_ca` adds to a DMS's `/cacerts`.
         let systemCAs: SystemCABundle
+        /// What `/metrics` serves, and to whom.
+        var metrics = MetricsExport.standalone()
+        var metricsAccess = MetricsAccess(allowed: [], verifier: nil)
 
         init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared,
              systemCAs: SystemCABundle = .none, keyEncryptionKeys: ESTKeyEncryptionKeys = .none) {
@@ -58,7 +61,7 @@ public enum SignetServer {
             maxSessions: configuration.tokenSessions
         ))
         let webhookClient = try webhookClient(configuration)
-        let app = try await makeApplication(configuration, token: token, webhookClient: webhookClient, logger: logger)
+        let app = try await makeApplication(configuration, token: token, webhookClient: webhookClient, metrics: MetricsExport.bootstrap(), logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
@@ -83,7 +86,8 @@ public enum SignetServer {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
     }
 
-    static func makeApplication(_ configuration: ServerConfiguration, token: Token, webhookClient: HTTPClient, logger: Logger) async throws -> some ApplicationProtocol {
+    static func makeApplication(_ configuration: ServerConfiguration, token: Token, webhookClient: HTTPClient, metrics: MetricsExport,
+                                logger: Logger) async throws -> some ApplicationProtocol {
         let database = try Database(
             url: try configuration.required(configuration.databaseURL, .databaseURL),
             auditKey: try AuditKey(file: try configuration.required(configuration.auditKeyFile, .auditKeyFile)),
@@ -113,11 +117,17 @@ public enum SignetServer {
             audience: configuration.jwtAudience,
             roleClaimPath: configuration.roleClaim.split(separator: ".").map(String.init)
         )
+        let cachingVerifier = CachingVerifier(verifier)
+        services.metrics = metrics
+        services.metricsAccess = MetricsAccess(allowed: try configuration.metricsAllowedNetworks(), verifier: cachingVerifier)
+        let metricsRefresh = try configuration.metricsRefresh()
         let health = DatabaseHealth(client: database.client, logger: logger)
         let router = Router(context: SignetRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware())
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: DatabaseGateMiddleware(health: health))
-        router.add(middleware: AuthenticationMiddleware(verifier: CachingVerifier(verifier), refusals: services.refusals))
+        router.add(middleware: AuthenticationMiddleware(verifier: cachingVerifier, refusals: services.refusals))
         router.add(middleware: AuditMiddleware(trail: services.audit))
         let routes = RouteTable(router: router)
         register(routes, services: services)
@@ -139,6 +149,7 @@ public enum SignetServer {
                 ),
                 RevocationPublisherService(core: core, database: database, presignOCSP: configuration.ocspPresign, logger: logger),
                 ImportJobService(registry: services.registry, logger: logger),
+                MetricsRefreshService(token: token, database: database, registry: services.registry, interval: metricsRefresh, logger: logger),
             ],
             logger: logger
         )
@@ -149,6 +160,7 @@ public enum SignetServer {
     /// Every route, in one place (the OpenAPI test reads the same table).
     static func register(_ routes: RouteTable, services: Services) {
         HealthRoutes.register(routes, services: services)
+        MetricsRoutes.register(routes, services: services)
         CARoutes.register(routes, services: services)
         ProfileRoutes.register(routes, services: services)
         CertificateRoutes.register(routes, services: services)

@@ -14,6 +14,8 @@ public final class Database: Sendable {
     let audit: PostgresAuditLog
     let profileCache: TTLCache<StoredProfile>
     let caCache: TTLCache<CARecord>
+    /// The most connections the pool opens.
+    public let maximumConnections: Int
 
     /// - Parameter url: `postgres://user:password@host:port/database`, with `?sslmode=` one of
     ///   `disable` (the default), `allow`, `prefer`, `require`, `verify-ca`, `verify-full`, and
@@ -31,6 +33,7 @@ public final class Database: Sendable {
         configuration.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        self.maximumConnections = maximumConnections
         self.auditKey = auditKey
         self.logger = logger
         let writer = IssuanceWriter(client: client, key: auditKey, logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import SignetMetrics
 import Synchronization
 
 /// How long a statement may wait for a connection and an answer. Without a deadline a
@@ -25,7 +26,10 @@ func withDeadline<T: Sendable>(_ deadline: Duration, watch: DeadlineWatch, _ ope
             do { outcome.finish(.success(try await operation())) } catch { outcome.finish(.failure(error)) }
         }
         outcome.watch(until: .now + deadline) {
-            if outcome.finish(.failure(StoreError.unavailable("the database did not answer within \(deadline)"))) { work.cancel() }
+            if outcome.finish(.failure(StoreError.unavailable("the database did not answer within \(deadline)"))) {
+                SignetMetrics.count(.databaseDeadlineHits)
+                work.cancel()
+            }
         }
     }
 }

@@ -76,12 +76,12 @@ extension PostgresClient {
     func withOpenConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         for _ in 1..<Self.closedConnectionAttempts {
             do {
-                return try await withConnection { connection in try await body(connection) }
+                return try await PoolUsage.lease(self, body)
             } catch StoreError.connectionClosed {
                 continue
             }
         }
-        return try await withConnection { connection in try await body(connection) }
+        return try await PoolUsage.lease(self, body)
     }
 
     /// How many pooled connections a statement tries when each turns out closed: a restart

@@ -1,4 +1,5 @@
 import Foundation
+import SignetMetrics
 
 /// Writes rows from many concurrent callers in few statements: each caller waits until the
 /// statement holding its row has committed, and rows that arrive while statements are in
@@ -26,8 +27,11 @@ actor GroupCommit<Row: Sendable> {
     private let maxInFlight: Int
     private var pending: [(row: Row, waiter: CheckedContinuation<Void, any Error>)] = []
     private var inFlight = 0
+    /// The `writer` label of `signet_group_commit_batch_size`.
+    private let writer: String
 
-    init(maxBatch: Int = 128, maxInFlight: Int = 2, committed: @escaping Committed = { _, _ in false }, write: @escaping Write) {
+    init(writer: String, maxBatch: Int = 128, maxInFlight: Int = 2, committed: @escaping Committed = { _, _ in false }, write: @escaping Write) {
+        self.writer = writer
         self.write = write
         self.committed = committed
         self.maxBatch = maxBatch
@@ -45,6 +49,7 @@ actor GroupCommit<Row: Sendable> {
         while inFlight < maxInFlight && !pending.isEmpty {
             let batch = Array(pending.prefix(maxBatch))
             pending.removeFirst(batch.count)
+            SignetMetrics.observe(.groupCommitBatchSize, [("writer", writer)], Double(batch.count))
             inFlight += 1
             Task { await self.flush(batch) }
         }

@@ -19,7 +19,7 @@ struct IssuanceWriter: Sendable {
     private let group: GroupCommit<Row>
 
     init(client: PostgresClient, key: AuditKey, logger: Logger) {
-        group = GroupCommit(committed: { row, error in
+        group = GroupCommit(writer: "issuance", committed: { row, error in
             // Only a retry that collided with its own key can have been written: any other
             // failure (the database down, say) is its caller's without another round trip.
             guard (error as? PSQLError)?.serverInfo?[.sqlState] == "23505" else { return false }

@@ -25,7 +25,7 @@ struct PostgresCRLStore: CRLStore {
         for attempt in 1...Self.attempts {
             do {
                 return try await withDeadline(Self.publicationDeadline) {
-                    try await client.withConnection { connection in
+                    try await PoolUsage.lease(client) { connection in
                         try await Self.inRepeatableRead(connection, logger: logger) {
                             try await publish(caID: caID, on: connection, build)
                         }

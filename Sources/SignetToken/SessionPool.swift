@@ -1,4 +1,5 @@
 import CPKCS11
+import SignetMetrics
 import Foundation
 
 /// A bounded pool of sessions on one token, with the login kept alive by an anchor session.
@@ -183,6 +184,7 @@ final class SessionPool: @unchecked Sendable {
             moduleEpoch: moduleRestarts
         )
         self.connection = connection
+        if everConnected { SignetMetrics.count(.tokenReconnects) }
         everConnected = true
         return connection
     }

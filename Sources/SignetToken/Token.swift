@@ -3,6 +3,7 @@ import Crypto
 import Dispatch
 import NIOPosix
 import Foundation
+import SignetMetrics
 import Synchronization
 
 /// How to reach one token: module, label, PIN source and pool size.
@@ -103,7 +104,7 @@ public final class Token: Sendable {
         objectWrites.lock()
         defer { objectWrites.unlock() }
         countKeyGeneration()
-        return try pool.withSession { session, _ in
+        return try metered("generate_key_pair") { try pool.withSession { session, _ in
             if try session.findObject(class: CK_OBJECT_CLASS(CKO_PRIVATE_KEY), id: id) != nil {
                 throw TokenError.unsupportedKey("a private key with CKA_ID \(hex(id)) already exists")
             }
@@ -114,26 +115,26 @@ public final class Token: Sendable {
                 privateTemplate: templates.privateKey
             )
             return try readPublicKey(session: session, handle: publicKey, spec: spec)
-        }
+        } }
     }
 
     /// The public key stored beside the private key with this `CKA_ID`.
     public func publicKey(id: [UInt8]) throws -> TokenPublicKey {
-        try pool.withSession { session, _ in
+        try metered("public_key") { try pool.withSession { session, _ in
             guard let handle = try session.findObject(class: CK_OBJECT_CLASS(CKO_PUBLIC_KEY), id: id) else {
                 throw TokenError.keyNotFound(id: id)
             }
             let keyType = try session.attribute(CK_ATTRIBUTE_TYPE(CKA_KEY_TYPE), of: handle)
             let isEC = keyType.withUnsafeBytes { $0.load(as: CK_KEY_TYPE.self) } == CK_KEY_TYPE(CKK_EC)
             return try readPublicKey(session: session, handle: handle, spec: isEC ? .ecP256 : .rsa(bits: 0))
-        }
+        } }
     }
 
     /// Signs `message` with the private key `id`. Uses the token's hashing mechanism when it
     /// has one; otherwise hashes here and signs the digest (never an unhashed message).
     public func sign(id: [UInt8], algorithm: SigningAlgorithm, message: some DataProtocol) throws -> [UInt8] {
         signatureCounter.add(1, ordering: .relaxed)
-        return try pool.withSession { session, connection in
+        return try metered("sign") { try pool.withSession { session, connection in
             let key = try privateKeyHandle(id: id, session: session, generation: connection.generation)
             let plan = try SignaturePlan(algorithm: algorithm, available: connection.mechanisms)
             do {
@@ -142,31 +143,43 @@ public final class Token: Sendable {
                 keyHandles.withLock { _ = $0.removeValue(forKey: KeyHandleKey(generation: connection.generation, id: id)) }
                 throw TokenError.keyNotFound(id: id)
             }
-        }
+        } }
     }
 
     /// Signs a digest computed by the caller (for data too large to hold at once) with the
     /// token's raw mechanism (`CKM_ECDSA`, or `CKM_RSA_PKCS` over the DigestInfo).
     public func sign(id: [UInt8], algorithm: SigningAlgorithm, digest: [UInt8]) throws -> [UInt8] {
         signatureCounter.add(1, ordering: .relaxed)
-        return try pool.withSession { session, connection in
+        return try metered("sign") { try pool.withSession { session, connection in
             let key = try privateKeyHandle(id: id, session: session, generation: connection.generation)
             let plan = try SignaturePlan(digestFor: algorithm, available: connection.mechanisms)
             return try session.sign(key: key, mechanism: plan.mechanism, data: plan.input(forDigest: digest))
-        }
+        } }
     }
 
     /// Destroys both halves of the key pair `id` (used to undo a key whose CA was never created).
     public func destroyKeyPair(id: [UInt8]) throws {
         objectWrites.lock()
         defer { objectWrites.unlock() }
-        try pool.withSession { session, _ in
+        try metered("destroy_key_pair") { try pool.withSession { session, _ in
             for objectClass in [CKO_PRIVATE_KEY, CKO_PUBLIC_KEY] {
                 if let handle = try session.findObject(class: CK_OBJECT_CLASS(objectClass), id: id) {
                     try session.destroy(handle)
                 }
             }
-        }
+        } }
+    }
+
+    /// Asks the token for a session's state: throws when the token cannot be reached, the
+    /// way the next real call would. Health checks and the `signet_token_up` gauge use it.
+    public func probe() throws {
+        try metered("probe") { try pool.withSession { session, _ in try session.checkState() } }
+    }
+
+    /// Counts and times one call into the module (`signet_token_calls_total`,
+    /// `signet_token_call_duration_seconds`).
+    private func metered<T>(_ operation: String, _ body: () throws -> T) throws -> T {
+        try SignetMetrics.measure(.tokenCallDuration, counter: .tokenCalls, [("operation", operation)], body)
     }
 
     /// Whether a private key with this `CKA_ID` exists.

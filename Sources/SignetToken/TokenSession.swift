@@ -7,6 +7,12 @@ struct TokenSession {
 
     private var f: CK_FUNCTION_LIST { module.functions.pointee }
 
+    /// Fails as any call would when the session, the slot or the token is gone.
+    func checkState() throws {
+        var info = CK_SESSION_INFO()
+        try module.check(f.C_GetSessionInfo(handle, &info), "C_GetSessionInfo")
+    }
+
     /// The first object of `objectClass` whose `CKA_ID` is `id`, if any.
     func findObject(class objectClass: CK_OBJECT_CLASS, id: [UInt8]) throws -> CK_OBJECT_HANDLE? {
         let template = AttributeTemplate()

@@ -18,7 +18,7 @@ import Testing
 
     @Test func concurrentRowsShareStatementsAndNoMoreThanTwoRunAtOnce() async throws {
         let writes = Writes()
-        let group = GroupCommit<Int> { rows in
+        let group = GroupCommit<Int>(writer: "test") { rows in
             writes.begin(rows)
             defer { writes.end() }
             // A statement waiting on its commit: long enough for the other callers to arrive.
@@ -35,7 +35,7 @@ import Testing
     }
 
     @Test func aBadRowFailsOnlyItsCaller() async throws {
-        let group = GroupCommit<Int> { rows in
+        let group = GroupCommit<Int>(writer: "test") { rows in
             try await Task.sleep(for: .milliseconds(5))
             if rows.contains(13) { throw BadRow() }
         }
@@ -53,7 +53,7 @@ import Testing
         struct LostAnswer: Error {}
         struct DuplicateKey: Error {}
         let stored = Mutex(Set<Int>())
-        let group = GroupCommit<Int>(committed: { row, _ in stored.withLock { $0.contains(row) } }) { rows in
+        let group = GroupCommit<Int>(writer: "test", committed: { row, _ in stored.withLock { $0.contains(row) } }) { rows in
             try await Task.sleep(for: .milliseconds(5))
             if rows.contains(13) { throw BadRow() }
             let duplicate = stored.withLock { state in

@@ -87,6 +87,7 @@ extension SigningCore {
                     status: .active
                 )
                 try await stores.cas.insert(ca, certificate: record)
+                GateMetrics.issued(record)
                 return ca
             }
         } catch let refusal as Refusal {

@@ -53,6 +53,7 @@ extension SigningCore {
                 certificateDER: record.der, keyURI: nil, profileID: stored.profile.id, issuanceProfileID: nil, allowedProfiles: [], status: .active
             )
             try await stores.cas.insert(ca, certificate: record)
+            GateMetrics.issued(record)
             return ca
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)

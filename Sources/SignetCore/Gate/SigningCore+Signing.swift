@@ -94,6 +94,7 @@ extension SigningCore {
     func commit(_ record: CertificateRecord, firstOCSP: StoredOCSPResponse? = nil, log: RuleLog) async throws {
         do {
             try await stores.certificates.insert(record, firstOCSPResponse: firstOCSP)
+            GateMetrics.issued(record)
         } catch let inactive as IssuerNotActive {
             var log = log
             throw log.fail("ca.can_sign", "CA '\(inactive.caID)' became \(inactive.status) before certificate \(record.serialNumber) (approved by decision \(record.decisionID)) was committed: it was discarded, never stored or returned", kind: .conflict)

@@ -32,7 +32,7 @@ public final class SigningCore: Sendable {
     ///   - clock: the time decisions are made at (injectable for tests).
     public init(token: Token, stores: CoreStores, publicBaseURL: String? = nil, revocationSettings: RevocationSettings = RevocationSettings(), logger: Logger = Logger(label: "signet.core"), clock: @escaping @Sendable () -> Date = { Date() }) {
         self.token = token
-        self.stores = stores
+        self.stores = stores.meteringDecisions
         self.publicBaseURL = publicBaseURL
         self.revocationSettings = revocationSettings
         self.logger = logger

@@ -2,11 +2,11 @@ import Foundation
 
 /// An IPv4 or IPv6 network (`10.0.0.0/8`, `fd00::/8`), as profiles name them and as
 /// nameConstraints encode them (address followed by mask, 8 or 32 octets).
-struct IPRange: Hashable, Sendable {
-    let address: [UInt8]
-    let prefixLength: Int
+public struct IPRange: Hashable, Sendable {
+    public let address: [UInt8]
+    public let prefixLength: Int
 
-    init?(cidr: String) {
+    public init?(cidr: String) {
         let parts = cidr.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, let address = Self.address(String(parts[0])), let length = Int(parts[1]),
               (0...(address.count * 8)).contains(length) else { return nil }
@@ -27,7 +27,7 @@ struct IPRange: Hashable, Sendable {
     /// `address ‖ mask`, the iPAddress form of a GeneralSubtree base.
     var constraintBytes: [UInt8] { address + mask }
 
-    func contains(_ candidate: [UInt8]) -> Bool {
+    public func contains(_ candidate: [UInt8]) -> Bool {
         candidate.count == address.count && Self.masked(candidate, prefixLength) == address
     }
 
@@ -47,7 +47,7 @@ struct IPRange: Hashable, Sendable {
     }
 
     /// The octets of a textual IPv4 or IPv6 address, or nil.
-    static func address(_ text: String) -> [UInt8]? {
+    public static func address(_ text: String) -> [UInt8]? {
         var text = text
         if text.hasPrefix("[") && text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
         var v4 = in_addr()

@@ -7,9 +7,22 @@ public struct OCSPAnswer: Sendable {
     /// Set for successful responses without a nonce (RFC 5019 caching).
     public let producedAt: Date?
     public let nextUpdate: Date?
+    /// Where the answer came from, for `signet_ocsp_answers_total`.
+    public var source: Source = .signed
+
+    public enum Source: String, Sendable {
+        /// A stored response (pre-signed, or kept from an earlier request).
+        case presigned
+        /// The cache of `unknown` answers.
+        case cached
+        /// Signed by the token for this request.
+        case signed
+        /// An unsigned error status.
+        case none
+    }
 
     public static func status(_ status: OCSPResponseStatus) -> OCSPAnswer {
-        OCSPAnswer(der: OCSPEncoding.status(status), producedAt: nil, nextUpdate: nil)
+        OCSPAnswer(der: OCSPEncoding.status(status), producedAt: nil, nextUpdate: nil, source: .none)
     }
 
     /// The status of an unsigned error answer; nil for a signed response.
@@ -61,11 +74,11 @@ extension SigningCore {
             let cacheable = request.certIDs.count == 1 && nonce == nil
             let now = clock()
             if cacheable, let stored = try await stores.ocsp.response(issuerCAID: caID, serialNumber: request.certIDs[0].serialNumber, hashAlgorithm: request.certIDs[0].hashAlgorithm, validAfter: now) {
-                return OCSPAnswer(der: stored.der, producedAt: stored.producedAt, nextUpdate: stored.nextUpdate)
+                return OCSPAnswer(der: stored.der, producedAt: stored.producedAt, nextUpdate: stored.nextUpdate, source: .presigned)
             }
             let unknownKey = OCSPOnDemandLimits.key(caID: caID, certID: request.certIDs[0])
             if cacheable, let cached = ocspLimits.cachedUnknown(unknownKey, now: now) {
-                return OCSPAnswer(der: cached.der, producedAt: cached.producedAt, nextUpdate: cached.nextUpdate)
+                return OCSPAnswer(der: cached.der, producedAt: cached.producedAt, nextUpdate: cached.nextUpdate, source: .cached)
             }
             guard let responder = try await ocspResponder(caID: caID) else { return .status(.unauthorized) }
             let statuses = try await stores.ocsp.statuses(issuerCAID: caID, serialNumbers: request.certIDs.map(\.serialNumber))

@@ -1,4 +1,5 @@
 import Foundation
+import SignetMetrics
 import SwiftASN1
 import X509
 
@@ -44,7 +45,11 @@ extension SigningCore {
         let rules = log.outcomes
         let approvalDraft = decision
         do {
-            return try await publish(context, caID: caID, forceFull: forceFull, decision: approvalDraft, rules: rules)
+            let published = try await publish(context, caID: caID, forceFull: forceFull, decision: approvalDraft, rules: rules)
+            for crl in published {
+                SignetMetrics.count(.crlPublications, [("ca", MetricLabel.bounded("ca", caID)), ("kind", crl.kind.rawValue.lowercased())])
+            }
+            return published
         } catch let refusal as Refusal {
             // A CRL that fails the lint: the publication rolled back; the refusal is recorded outside it.
             logger.error("CRL failed the lint", metadata: ["ca": "\(caID)", "rule": "\(refusal.rule)"])

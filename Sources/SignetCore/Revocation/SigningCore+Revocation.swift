@@ -47,6 +47,7 @@ extension SigningCore {
             }
             decision.caID = changed.issuerCAID
             try await stores.decisions.record(decision.record(.approved, rules: [RuleOutcome(rule: "revocation.allowed", passed: true, detail: reason.name)], serialNumber: serial))
+            GateMetrics.revoked(1, reason: reason, scope: "certificate")
             return changed
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)
@@ -112,6 +113,7 @@ extension SigningCore {
             try await stores.decisions.record(decision.record(.approved, rules: [
                 RuleOutcome(rule: "revocation.allowed", passed: true, detail: "\(reason.name); CAs \(outcome.revokedCAs); \(outcome.revokedCertificates) certificates"),
             ]))
+            GateMetrics.revoked(outcome.revokedCertificates, reason: reason, scope: "ca")
             return outcome
         } catch let refusal as Refusal {
             try await recordRefusal(refusal, decision: decision)

@@ -9,6 +9,8 @@ struct SignetRequestContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     let channel: any Channel
     var identity: VerifiedToken?
+    /// What the access log reports once the request is answered.
+    let logFacts = RequestLogFacts()
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

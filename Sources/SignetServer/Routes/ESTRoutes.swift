@@ -5,6 +5,7 @@ import NIOCore
 import NIOSSL
 import SignetCore
 import SignetEST
+import SignetMetrics
 import SignetStore
 
 /// `/.well-known/est/…` (RFC 7030, RFC 8951), with or without an APS segment naming the DMS.
@@ -111,9 +112,18 @@ enum ESTRoutes {
     /// 502 with Retry-After (libest does not know 503), another client error a 400, 401 or
     /// 404, never the API's 403, 409, 422 or 429.
     static func answer(_ context: SignetRequestContext, operation: String, services: SignetServer.Services, _ body: () async throws -> Response) async throws -> Response {
+        var outcome = "error"
+        var rule: String?
+        defer {
+            let dms = rule == "est.aps" ? MetricLabel.unknown : MetricLabel.bounded("dms", context.parameters.get("aps") ?? "_default")
+            SignetMetrics.count(.estOperations, [("dms", dms), ("operation", operation), ("outcome", outcome)])
+        }
         do {
-            return try await body()
+            let response = try await body()
+            outcome = "ok"
+            return response
         } catch let refusal as ESTRefusal {
+            (outcome, rule) = (refusal.status.rawValue >= 500 ? "error" : "refused", refusal.rule)
             let target = context.parameters.get("aps") ?? "default"
             if refusal.afterAuthentication {
                 try await services.audit.append(AuditRecord(
@@ -127,6 +137,7 @@ enum ESTRoutes {
         } catch {
             // Not audited here: the database may be what failed.
             let mapped = ErrorMiddleware<SignetRequestContext>.map(error, logger: context.logger)
+            if (400..<500).contains(mapped.status.code) { (outcome, rule) = ("refused", mapped.rule) }
             switch mapped.status.code {
             case 503: return response(ESTRefusal(.badGateway, rule: "est.unavailable", mapped.message))
             case 401: return response(ESTRefusal(.unauthorized, rule: mapped.rule ?? "est.unauthorized", mapped.message))

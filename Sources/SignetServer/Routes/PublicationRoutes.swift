@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import SignetCore
+import SignetMetrics
 import SignetStore
 
 /// What relying parties fetch without credentials: CRLs, OCSP and CA certificates.
@@ -79,6 +80,7 @@ enum PublicationRoutes {
                 answer = .status(.internalError)
             }
         }
+        SignetMetrics.count(.ocspAnswers, [("status", answer.errorStatus.map { "\($0)" } ?? "successful"), ("source", answer.source.rawValue)])
         if let status = answer.errorStatus {
             // malformedRequest, unauthorized, tryLater, …: counted and sampled like other anonymous refusals.
             try? await services.refusals.refused(.ocsp, action: "OCSP", target: "ocsp", outcome: Int(status.rawValue), rule: nil)

@@ -21,8 +21,16 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try ServerConfiguration.load(file: config, environment: ProcessInfo.processInfo.environment)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        if try configuration.logOutput() == .json {
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
         var logger = Logger(label: "signet")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        logger.logLevel = level
         logger.info("serving", metadata: ["address": "https://\(configuration.listenHost):\(configuration.listenPort)"])
         try await SignetServer.run(configuration, logger: logger)
     }

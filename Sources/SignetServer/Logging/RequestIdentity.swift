@@ -1,0 +1,65 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Synchronization
+
+/// What the access log says about a request once it is answered, filled in as the request
+/// passes the middleware (the caller's name is known only after authentication).
+final class RequestLogFacts: Sendable {
+    private let actorName = Mutex<String?>(nil)
+
+    var actor: String? {
+        get { actorName.withLock { $0 } }
+        set { actorName.withLock { $0 = newValue } }
+    }
+}
+
+/// Gives every request an id, returned as `X-Request-Id` and carried in the log metadata of
+/// everything logged for it, and writes one access-log line when it is answered: route
+/// template, method, status, actor, duration.
+///
+/// The id is always Signet's own: one a client sent is not taken, so log lines cannot be
+/// made to look as if they belonged to another request.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = SignetRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let id = Self.newID()
+        var context = context
+        context.logger[metadataKey: "request_id"] = .string(id)
+        let start = ContinuousClock.now
+        do {
+            var response = try await next(request, context)
+            response.headers[.requestID] = id
+            log(context, request, status: response.status.code, since: start)
+            return response
+        } catch {
+            // ErrorMiddleware, inside this one, answers every error; this is only a fallback.
+            log(context, request, status: (error as? any HTTPResponseError)?.status.code ?? 500, since: start)
+            throw error
+        }
+    }
+
+    private func log(_ context: Context, _ request: Request, status: Int, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        var metadata: Logger.Metadata = [
+            "route": .string(context.endpointPath ?? "unmatched"),
+            "method": .string(request.method.rawValue),
+            "status": .stringConvertible(status),
+            "duration_ms": .string(String(format: "%.2f", milliseconds)),
+        ]
+        if let actor = context.logFacts.actor { metadata["actor"] = .string(actor) }
+        context.logger.log(level: status >= 500 ? .error : .info, "request", metadata: metadata)
+    }
+
+    static func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+}

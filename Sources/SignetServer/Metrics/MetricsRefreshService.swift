@@ -1,0 +1,48 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SignetMetrics
+import SignetStore
+import SignetToken
+
+/// Sets the gauges that come from probing the token and from the database, on a timer
+/// rather than per scrape: a scrape then costs no token call and no query, however often
+/// Prometheus (or several) ask.
+struct MetricsRefreshService: Service {
+    let token: Token
+    let database: Database
+    let registry: Registry
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await refresh()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    func refresh() async {
+        let token = self.token
+        let up = (try? await token.perform { try token.probe() }) != nil
+        SignetMetrics.set(.tokenUp, to: up ? 1 : 0)
+        do {
+            let figures = try await database.operationalFigures()
+            for (caID, age) in figures.crlAgeSeconds {
+                SignetMetrics.set(.crlAge, [("ca", MetricLabel.bounded("ca", caID))], to: age)
+            }
+            SignetMetrics.set(.auditOldestUnsealed, to: figures.oldestUnsealedSeconds)
+            for status in ["PENDING", "RUNNING", "DONE", "FAILED"] {
+                SignetMetrics.set(.importJobs, [("status", status)], to: Double(figures.jobsByStatus[status] ?? 0))
+            }
+            SignetMetrics.set(.importRows, [("state", "done")], to: Double(figures.unfinishedRowsDone))
+            SignetMetrics.set(.importRows, [("state", "total")], to: Double(figures.unfinishedRowsTotal))
+            let devices = try await registry.deviceStats([])
+            for (status, count) in devices.byStatus {
+                SignetMetrics.set(.devices, [("status", status)], to: Double(count))
+            }
+        } catch {
+            logger.debug("metrics refresh could not read the database", metadata: ["error": "\(error)"])
+        }
+    }
+}
