@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "SignetTests",
             dependencies: [
-                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetQuery", "SignetAuth", "SignetDMS", "SignetEST",
+                "SignetToken", "SignetCore", "SignetStore", "SignetServer", "SignetQuery", "SignetAuth", "SignetDMS", "SignetEST", "SignetMetrics",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -54,8 +54,12 @@ public enum MetricName: String, Sendable, CaseIterable {
     case ocspPresigned = "signet_ocsp_presigned_total"
     /// Counter; `ca`, `kind` (`full`, `delta`).
     case crlPublications = "signet_crl_publications_total"
-    /// Gauge: seconds since the CA's newest CRL was published (by any server); `ca`.
+    /// Gauge: seconds since the CA's newest CRL of a kind was published (by any server);
+    /// `ca`, `kind` (`full`, `delta`).
     case crlAge = "signet_crl_age_seconds"
+    /// Gauge: the validity this server gives CRLs of a kind (`crl_validity`,
+    /// `delta_crl_validity`); `kind`.
+    case crlValidity = "signet_crl_validity_seconds"
 
     // Audit
     /// Counter of audit rows this process sealed into the chain.

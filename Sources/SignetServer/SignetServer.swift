@@ -149,7 +149,8 @@ public enum SignetServer {
                 ),
                 RevocationPublisherService(core: core, database: database, presignOCSP: configuration.ocspPresign, logger: logger),
                 ImportJobService(registry: services.registry, logger: logger),
-                MetricsRefreshService(token: token, database: database, registry: services.registry, interval: metricsRefresh, logger: logger),
+                MetricsRefreshService(token: token, database: database, registry: services.registry, interval: metricsRefresh,
+                                      revocationSettings: core.revocationSettings, logger: logger),
             ],
             logger: logger
         )

@@ -4,8 +4,13 @@ import PostgresNIO
 /// What the metrics gauges read from the database on a timer: figures every server shares,
 /// so each reports the same values whichever did the work.
 public struct OperationalFigures: Sendable {
-    /// Seconds since each CA's newest CRL, for CAs that published one.
-    public var crlAgeSeconds: [String: Double] = [:]
+    /// Seconds since each CA's newest CRL of each kind (`FULL`, `DELTA`), for those published.
+    public var crlAgeSeconds: [CRLAgeKey: Double] = [:]
+
+    public struct CRLAgeKey: Hashable, Sendable {
+        public let caID: String
+        public let kind: String
+    }
     /// Age of the oldest audit row not yet sealed; 0 when all are sealed.
     public var oldestUnsealedSeconds: Double = 0
     /// Import jobs by status.
@@ -16,15 +21,17 @@ public struct OperationalFigures: Sendable {
 }
 
 extension Database {
-    /// Reads the figures: the newest CRL per CA through the primary key, the oldest unsealed
+    /// Reads the figures: the newest CRL of each kind per CA through `crls_latest`, the oldest unsealed
     /// row through its partial index, and the jobs table (a few rows per import).
     public func operationalFigures() async throws -> OperationalFigures {
         var figures = OperationalFigures()
-        for try await (caID, age) in try await client.timedQuery("""
-            SELECT a.id, extract(epoch FROM now() - (SELECT c.this_update FROM crls c WHERE c.ca_id = a.id ORDER BY c.crl_number DESC LIMIT 1))::float8
-            FROM certificate_authorities a
-            """, logger: logger).decode((String, Double?).self) {
-            if let age { figures.crlAgeSeconds[caID] = max(0, age) }
+        for try await (caID, kind, age) in try await client.timedQuery("""
+            SELECT a.id, k.kind, extract(epoch FROM now() - (
+                SELECT c.this_update FROM crls c WHERE c.ca_id = a.id AND c.kind = k.kind ORDER BY c.crl_number DESC LIMIT 1
+            ))::float8
+            FROM certificate_authorities a CROSS JOIN (VALUES ('FULL'), ('DELTA')) AS k (kind)
+            """, logger: logger).decode((String, String, Double?).self) {
+            if let age { figures.crlAgeSeconds[.init(caID: caID, kind: kind)] = max(0, age) }
         }
         for try await age in try await client.timedQuery(
             "SELECT extract(epoch FROM now() - min(recorded_at))::float8 FROM audit_log WHERE chain_seq IS NULL", logger: logger

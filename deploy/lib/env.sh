@@ -168,11 +168,25 @@ signet_install_venv() (
 # signet_install_pkilint DIR: pkilint, for the tests that lint what Signet publishes.
 signet_install_pkilint() { signet_install_venv "$1" pkilint "pkilint==0.13.3" lint_crl; }
 
+# signet_install_prometheus_client DIR: the Python Prometheus client, whose text-format
+# parser the metrics test reads /metrics with. It has no command of its own to look for, so
+# a venv whose install failed is told by the import failing, and made again.
+signet_install_prometheus_client() {
+    local bin
+    bin=$(signet_install_venv "$1" prometheus-client "prometheus-client==0.21.1" python3)
+    if ! "$bin/python3" -c "import prometheus_client" 2>/dev/null; then
+        rm -rf -- "$1/tools/prometheus-client"
+        bin=$(signet_install_venv "$1" prometheus-client "prometheus-client==0.21.1" python3)
+    fi
+    echo "$bin"
+}
+
 # signet_install_schemathesis DIR: schemathesis, for the test that fuzzes the served
 # OpenAPI document against a running server.
 signet_install_schemathesis() { signet_install_venv "$1" schemathesis "schemathesis==4.32.5" schemathesis; }
 
-# signet_install_packages [DIR]: installs the Debian packages that are missing. Does
+# signet_install_packages [DIR]: installs the Debian packages that are missing (Signet's,
+# and those named in SIGNET_EXTRA_PACKAGES, space-separated). Does
 # nothing (and needs no root) when everything is there already. DIR, or
 # $SIGNET_STATE_DIR, is where the log goes.
 signet_install_packages() (
@@ -185,7 +199,9 @@ signet_install_packages() (
     fi
 
     _SIGNET_MISSING=()
-    for pkg in "${_SIGNET_PACKAGES[@]}"; do
+    # shellcheck disable=SC2206 # a space-separated list
+    local extra=(${SIGNET_EXTRA_PACKAGES:-})
+    for pkg in "${_SIGNET_PACKAGES[@]}" "${extra[@]}"; do
         _signet_pkg_installed "$pkg" || _SIGNET_MISSING+=("$pkg")
     done
     local need_pg=false

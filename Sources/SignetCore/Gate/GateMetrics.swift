@@ -28,7 +28,7 @@ enum GateMetrics {
     }
 
     static func issued(_ record: CertificateRecord) {
-        SignetMetrics.count(.certificatesIssued, [("ca", MetricLabel.bounded("ca", record.issuerCAID)), ("profile", MetricLabel.bounded("profile", record.profileID ?? ""))])
+        SignetMetrics.count(.certificatesIssued, [("ca", MetricLabel.bounded("ca", record.issuerCAID)), ("profile", MetricLabel.bounded("profile", record.profileID))])
     }
 
     static func revoked(_ count: Int, reason: RevocationReason, scope: String) {

@@ -22,7 +22,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             let token = try Self.bearer(request)
             do {
                 context.identity = try verifier.verify(token)
-                context.logFacts.actor = context.actor
+                context.logFacts.set("actor", context.actor)
                 context.logger[metadataKey: "actor"] = .string(context.actor)
             } catch {
                 throw APIError.unauthorized("the bearer token was rejected: \(error)")

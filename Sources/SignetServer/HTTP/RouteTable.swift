@@ -34,6 +34,7 @@ final class RouteTable: @unchecked Sendable {
         }.joined(separator: "/")
         methods[routerPath, default: []].insert(method)
         router.on(RouterPath(routerPath), method: method) { request, context in
+            context.logFacts.record(template: path, parameters: context.parameters)
             if let roles { try context.require(roles) }
             return try await handler(request, context)
         }

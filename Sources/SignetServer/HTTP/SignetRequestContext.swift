@@ -20,6 +20,13 @@ struct SignetRequestContext: RequestContext {
 
     var maxUploadSize: Int { RequestBody.maxBytes }
 
+    /// The route template the router matched (`/api/ca/v1/cas/{id}/sign`), or `unmatched`
+    /// (the router's own name for that is `NotFound`): never the raw path.
+    var routeTemplate: String {
+        guard let path = endpointPath, path != "NotFound" else { return "unmatched" }
+        return path
+    }
+
     /// The caller's name for audit records.
     var actor: String { identity.map { "jwt:\($0.subject)" } ?? "anonymous" }
 

@@ -5,14 +5,34 @@ import Logging
 import Synchronization
 
 /// What the access log says about a request once it is answered, filled in as the request
-/// passes the middleware (the caller's name is known only after authentication).
+/// passes the middleware and its route: the caller (known after authentication), and the
+/// CA, serial, DMS or device it was about.
 final class RequestLogFacts: Sendable {
-    private let actorName = Mutex<String?>(nil)
+    private let facts = Mutex<[String: String]>([:])
 
-    var actor: String? {
-        get { actorName.withLock { $0 } }
-        set { actorName.withLock { $0 = newValue } }
+    func set(_ key: String, _ value: String) { facts.withLock { $0[key] = value } }
+    var all: [String: String] { facts.withLock { $0 } }
+
+    /// Takes the entities a route's parameters name: `{serial}`, `{ca}`, `{aps}` (a DMS), and
+    /// `{id}` by the segment before it (`cas/{id}` a CA, `dms/{id}` a DMS, `devices/{id}` a
+    /// device, …). Values are the client's; the JSON log escapes them.
+    func record(template: String, parameters: Parameters) {
+        let segments = template.split(separator: "/")
+        for (index, segment) in segments.enumerated() where segment.hasPrefix("{") && segment.hasSuffix("}") {
+            let name = String(segment.dropFirst().dropLast())
+            guard let value = parameters.get(name) else { continue }
+            let key: String? = switch name {
+            case "serial": "serial"
+            case "ca": "ca"
+            case "aps": "dms"
+            case "id": index > 0 ? Self.entities[String(segments[index - 1])] : nil
+            default: nil
+            }
+            if let key { set(key, String(value.prefix(200))) }
+        }
     }
+
+    private static let entities = ["cas": "ca", "dms": "dms", "devices": "device", "profiles": "profile", "groups": "group", "jobs": "job"]
 }
 
 /// Gives every request an id, returned as `X-Request-Id` and carried in the log metadata of
@@ -45,12 +65,12 @@ struct RequestLogMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [
-            "route": .string(context.endpointPath ?? "unmatched"),
+            "route": .string(context.routeTemplate),
             "method": .string(request.method.rawValue),
             "status": .stringConvertible(status),
             "duration_ms": .string(String(format: "%.2f", milliseconds)),
         ]
-        if let actor = context.logFacts.actor { metadata["actor"] = .string(actor) }
+        for (key, value) in context.logFacts.all { metadata[key] = .string(value) }
         context.logger.log(level: status >= 500 ? .error : .info, "request", metadata: metadata)
     }
 

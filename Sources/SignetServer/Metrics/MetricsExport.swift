@@ -30,8 +30,8 @@ final class MetricsExport: Sendable {
         }
     }
 
-    /// An export that nothing records into but its scrape-time gauges (in-process tests,
-    /// which must not bootstrap the process's metrics).
+    /// An export that nothing records into (in-process tests, which must not bootstrap the
+    /// process's metrics).
     static func standalone() -> MetricsExport { MetricsExport(registry: PrometheusCollectorRegistry()) }
 
     private init(registry: PrometheusCollectorRegistry) {
@@ -41,15 +41,11 @@ final class MetricsExport: Sendable {
     /// The text exposition, after setting what is read at scrape time: the pool's counts,
     /// resident memory and open file descriptors.
     func exposition(maximumConnections: Int) -> [UInt8] {
-        registry.makeGauge(name: MetricName.databasePool.rawValue, labels: [("state", "in_use")]).set(Double(PoolUsage.inUse))
-        registry.makeGauge(name: MetricName.databasePool.rawValue, labels: [("state", "waiting")]).set(Double(PoolUsage.waiting))
-        registry.makeGauge(name: MetricName.databasePoolMaximum.rawValue).set(Double(maximumConnections))
-        if let resident = ProcessFigures.residentBytes() {
-            registry.makeGauge(name: MetricName.residentMemory.rawValue).set(Double(resident))
-        }
-        if let descriptors = ProcessFigures.openDescriptors() {
-            registry.makeGauge(name: MetricName.openFileDescriptors.rawValue).set(Double(descriptors))
-        }
+        SignetMetrics.set(.databasePool, [("state", "in_use")], to: Double(PoolUsage.inUse))
+        SignetMetrics.set(.databasePool, [("state", "waiting")], to: Double(PoolUsage.waiting))
+        SignetMetrics.set(.databasePoolMaximum, to: Double(maximumConnections))
+        if let resident = ProcessFigures.residentBytes() { SignetMetrics.set(.residentMemory, to: Double(resident)) }
+        if let descriptors = ProcessFigures.openDescriptors() { SignetMetrics.set(.openFileDescriptors, to: Double(descriptors)) }
         return registry.emitToBuffer()
     }
 }

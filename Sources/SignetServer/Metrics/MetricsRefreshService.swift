@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import SignetCore
 import SignetMetrics
 import SignetStore
 import SignetToken
@@ -13,6 +14,7 @@ struct MetricsRefreshService: Service {
     let database: Database
     let registry: Registry
     let interval: Duration
+    let revocationSettings: RevocationSettings
     let logger: Logger
 
     func run() async throws {
@@ -23,13 +25,16 @@ struct MetricsRefreshService: Service {
     }
 
     func refresh() async {
+        // Constant, but a gauge: alert rules compare CRL ages with it.
+        SignetMetrics.set(.crlValidity, [("kind", "full")], to: revocationSettings.crlValidity)
+        SignetMetrics.set(.crlValidity, [("kind", "delta")], to: revocationSettings.deltaCRLValidity)
         let token = self.token
         let up = (try? await token.perform { try token.probe() }) != nil
         SignetMetrics.set(.tokenUp, to: up ? 1 : 0)
         do {
             let figures = try await database.operationalFigures()
-            for (caID, age) in figures.crlAgeSeconds {
-                SignetMetrics.set(.crlAge, [("ca", MetricLabel.bounded("ca", caID))], to: age)
+            for (key, age) in figures.crlAgeSeconds {
+                SignetMetrics.set(.crlAge, [("ca", MetricLabel.bounded("ca", key.caID)), ("kind", key.kind.lowercased())], to: age)
             }
             SignetMetrics.set(.auditOldestUnsealed, to: figures.oldestUnsealedSeconds)
             for status in ["PENDING", "RUNNING", "DONE", "FAILED"] {

@@ -30,7 +30,7 @@ struct RequestMetricsMiddleware: RouterMiddleware {
     }
 
     private func record(_ context: Context, method: String, status: Int, since start: ContinuousClock.Instant) {
-        let route = context.endpointPath.map { MetricLabel.bounded("route", $0) } ?? "unmatched"
+        let route = MetricLabel.bounded("route", context.routeTemplate)
         SignetMetrics.count(.httpRequests, [("route", route), ("method", method), ("status", String(status))])
         SignetMetrics.time(.httpRequestDuration, [("route", route), ("method", method)], since: start)
     }

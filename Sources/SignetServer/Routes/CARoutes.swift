@@ -92,6 +92,7 @@ enum CARoutes {
             let id = try context.parameters.require("id")
             let body = try await RequestBody.json(SignBody.self, request, context: context, allowedKeys: SignBody.keys)
             let issued = try await services.core.issue(csr: Array(body.csr.utf8), caID: id, profileID: body.profileID, requester: context.requester)
+            context.logFacts.set("serial", issued.record.serialNumber)
             var response = try Response.json(CertificateResource(issued.record, metadata: .object([:])), status: .created)
             response.headers[.signetDecision] = issued.decisionID.uuidString.lowercased()
             return response

@@ -10,9 +10,9 @@ struct ESTFixture {
     var dmsID: String { registry.dmsID }
 
     /// `edit` changes the DMS document before it is created (auth mode, windows, …).
-    static func make(_ prefix: String, _ edit: (inout [String: Any], _ manufacturer: String) -> Void = { _, _ in }) async throws -> ESTFixture {
-        let manufacturer = try await RevocationFixture.make(prefix + "-mfr")
-        let enrollment = try await RevocationFixture.make(prefix + "-ca")
+    static func make(_ prefix: String, server: ServerFixture? = nil, _ edit: (inout [String: Any], _ manufacturer: String) -> Void = { _, _ in }) async throws -> ESTFixture {
+        let manufacturer = try await RevocationFixture.make(prefix + "-mfr", server: server)
+        let enrollment = try await RevocationFixture.make(prefix + "-ca", server: server)
         let dmsID = unique(prefix)
         let registry = RegistryFixture(ca: enrollment, dmsID: dmsID, token: enrollment.server.token(["operator"]))
         let fixture = ESTFixture(registry: registry, manufacturer: manufacturer)

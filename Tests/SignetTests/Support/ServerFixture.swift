@@ -98,7 +98,8 @@ struct ServerFixture: Sendable {
     func launch(_ extraEnvironment: [String: String] = [:]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try CLITests.binary)
-        process.arguments = ["serve", "--config", configFile, "--log-level", "warning"]
+        // SIGNET_TEST_LOG_LEVEL: a test that reads the server's log asks for more of it.
+        process.arguments = ["serve", "--config", configFile, "--log-level", extraEnvironment["SIGNET_TEST_LOG_LEVEL"] ?? "warning"]
         process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
         let log = scratch.path("server.log")
         FileManager.default.createFile(atPath: log, contents: nil)
