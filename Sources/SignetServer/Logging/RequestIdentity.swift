@@ -74,9 +74,13 @@ struct RequestLogMiddleware: RouterMiddleware {
         context.logger.log(level: status >= 500 ? .error : .info, "request", metadata: metadata)
     }
 
+    /// 128 random bits as 32 lowercase hex digits.
     static func newID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        func hex(_ value: UInt64) -> String {
+            let digits = String(value, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        return hex(UInt64.random(in: .min ... .max)) + hex(UInt64.random(in: .min ... .max))
     }
 }
 
