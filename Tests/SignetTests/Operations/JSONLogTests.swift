@@ -20,6 +20,18 @@ import Testing
         #expect(rejectedID != requestID)
         let serial = try #require(try signed.json()["serial_number"] as? String)
         #expect(try fixture.setStatus(serial, ["status": "REVOKED", "revocation_reason": "KeyCompromise"]).status == 200)
+        // An EST enrollment with a one-time passcode, and one with a wrong one.
+        let est = try await ESTFixture.make("json-log-est", server: server) { document, _ in
+            ESTFixture.set(&document, ["enrollment_settings", "registration_mode"], "PRE_REGISTRATION")
+            ESTFixture.set(&document, ["enrollment_settings", "est_rfc7030_settings"], ["auth_mode": "PASSCODE", "passcode_settings": ["usage_limit": 1, "validity": "1h"]])
+        }
+        let device = unique("json-log-device")
+        #expect(try est.registry.register(device).status == 201)
+        let passcode = try #require(try est.registry.post("/api/dmsmanager/v1/dms/\(est.dmsID)/passcodes", ["device_id": device]).json()["passcode"] as? String)
+        let wrong = String(passcode.reversed())
+        #expect(try est.est("simpleenroll", body: try est.csr("/CN=\(device)").body, basic: "\(device):\(wrong)").status == 401)
+        let enrolled = try est.est("simpleenroll", body: try est.csr("/CN=\(device)").body, basic: "\(device):\(passcode)")
+        #expect(enrolled.status == 200, "\(enrolled.text)")
         await server.stop()
 
         let log = String(decoding: try server.scratch.read("server.log"), as: UTF8.self)
@@ -38,14 +50,16 @@ import Testing
         #expect(sign["serial"] as? String == serial)
         let revoke = try #require(requests.first { $0["route"] as? String == "/api/ca/v1/certificates/{serial}/status" })
         #expect(revoke["serial"] as? String == serial)
+        let enrollment = try #require(requests.first { $0["route"] as? String == "/.well-known/est/{aps}/simpleenroll" && $0["status"] as? String == "200" })
+        #expect(enrollment["dms"] as? String == est.dmsID)
         let refused = try #require(requests.first { $0["request_id"] as? String == rejectedID })
         #expect(refused["status"] as? String == "401")
         #expect(refused["actor"] == nil)
 
-        // Every secret the run used: the token PIN, the audit key, the database password,
-        // the JWTs (the valid one and the forged one), the server's TLS key and a CSR's key.
+        // Every secret the run used: the token PIN, the audit key, the database password, the
+        // JWTs (valid and forged), the EST passcodes (right and wrong) and the server's TLS key.
         let environment = ProcessInfo.processInfo.environment
-        var secrets = [fixture.admin, String(forged)]
+        var secrets = [fixture.admin, String(forged), passcode, wrong, est.registry.token]
         for variable in ["SIGNET_PIN_FILE", "SIGNET_AUDIT_KEY_FILE"] {
             let file = try #require(environment[variable])
             secrets.append(try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
