@@ -21,6 +21,9 @@ import Testing
     /// The expectations, by method and OpenAPI path template.
     static let expected: [String: Access] = [
         "GET /health": .open, "GET /ready": .open, "GET /openapi.json": .open,
+        // Open to loopback (the default metrics_allow), where these calls come from; from
+        // elsewhere auditors only (MetricsTests.outsideMetricsAllowAScrapeNeedsAnAuditor).
+        "GET /metrics": .open,
         "GET /crl/{ca}": .open, "GET /crl/{ca}/delta": .open, "GET /ca/{file}": .open,
         "POST /ocsp": .open, "GET /ocsp/{request}": .open,
         "GET /.well-known/est/cacerts": .open, "GET /.well-known/est/csrattrs": .open,
