@@ -34,6 +34,8 @@ public enum SignetServer {
         /// What `/metrics` serves, and to whom.
         var metrics = MetricsExport.standalone()
         var metricsAccess = MetricsAccess(allowed: [], verifier: nil)
+        /// The console's templates; without them (in-process tests) no console is served.
+        var console: ConsoleRenderer?
 
         init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared,
              systemCAs: SystemCABundle = .none, keyEncryptionKeys: ESTKeyEncryptionKeys = .none) {
@@ -121,6 +123,7 @@ public enum SignetServer {
         services.metrics = metrics
         services.metricsAccess = MetricsAccess(allowed: try configuration.metricsAllowedNetworks(), verifier: cachingVerifier)
         let metricsRefresh = try configuration.metricsRefresh()
+        services.console = try await ConsoleRenderer.load()
         let health = DatabaseHealth(client: database.client, logger: logger)
         let router = Router(context: SignetRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
@@ -173,6 +176,9 @@ public enum SignetServer {
         JobRoutes.register(routes, services: services)
         ESTRoutes.register(routes, services: services)
         routes.refuseOtherMethods()
+        // HTML for people, not the API: outside the route table, the OpenAPI document and the
+        // JWT authentication; its own sessions and checks are in ConsoleRoutes.
+        if let console = services.console { ConsoleRoutes.register(routes.router, services: services, renderer: console) }
     }
 
     static func tlsConfiguration(_ configuration: ServerConfiguration) throws -> TLSConfiguration {

@@ -207,3 +207,11 @@ public struct AuditVerificationError: Error, CustomStringConvertible, Sendable {
 extension Array where Element == UInt8 {
     var sha256Hex: String { SHA256.hash(data: self).lowercaseHex }
 }
+
+extension Database {
+    /// Verifies the whole chain as `signet audit verify` does, with this process's audit key
+    /// (record MACs checked) and the audit signers stored in the database.
+    public func verifyAuditChain() async throws -> AuditVerifier.Verification {
+        try await AuditVerifier(database: self, key: auditKey, trusted: try await AuditVerifier.storedSigners(self)).verify()
+    }
+}

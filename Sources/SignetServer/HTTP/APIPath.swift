@@ -10,4 +10,9 @@ extension Request {
     var isAPICall: Bool {
         uri.path.split(separator: "/").first == "api"
     }
+
+    /// Whether this is a request of the web console (`/console/…`), judged the same way.
+    var isConsoleCall: Bool {
+        uri.path.split(separator: "/").first == "console"
+    }
 }

@@ -12,14 +12,14 @@ struct AuditMiddleware: RouterMiddleware {
     let trail: any AuditTrail
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.isAPICall, request.method != .get, request.method != .head else {
+        guard request.isAPICall || request.isConsoleCall, request.method != .get, request.method != .head else {
             return try await next(request, context)
         }
         do {
             let response = try await next(request, context)
             if response.headers[.signetDecision] == nil {
                 try await trail.append(Self.record(
-                    request, actor: context.actor, status: response.status.code,
+                    request, actor: Self.actor(context), status: response.status.code,
                     profile: response.headers[.signetProfileID].map { ($0, response.headers[.signetProfileVersion] ?? "") }
                 ))
             }
@@ -28,9 +28,14 @@ struct AuditMiddleware: RouterMiddleware {
             throw decided
         } catch {
             let status = ErrorMiddleware<Context>.map(error, logger: context.logger).status.code
-            try await trail.append(Self.record(request, actor: context.actor, status: status))
+            try await trail.append(Self.record(request, actor: Self.actor(context), status: status))
             throw error
         }
+    }
+
+    /// The caller: the JWT's subject, or the console session's, known once the handler ran.
+    static func actor(_ context: Context) -> String {
+        context.logFacts.all["actor"] ?? context.actor
     }
 
     /// - Parameter profile: the profile a call stored (id and version hash), so the record

@@ -11,6 +11,8 @@ struct SignetRequestContext: RequestContext {
     var identity: VerifiedToken?
     /// What the access log reports once the request is answered.
     let logFacts = RequestLogFacts()
+    /// The fields of a console form, once read and CSRF-checked.
+    var consoleForm: [String: String] = [:]
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -44,3 +44,19 @@ extension Catalog {
         )
     }
 }
+
+extension Catalog {
+    /// Issuance decisions recorded in the last hour, by outcome (`APPROVED`, `REFUSED`,
+    /// `FAILED`), through the recorded_at index.
+    public func issuanceOutcomesLastHour() async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for try await (outcome, count) in try await client.timedQuery("""
+            SELECT outcome, count(*)::int8 FROM audit_log
+            WHERE recorded_at > now() - interval '1 hour' AND category = 'DECISION' AND action = 'ISSUE'
+            GROUP BY outcome
+            """, logger: logger).decode((String, Int).self) {
+            counts[outcome] = count
+        }
+        return counts
+    }
+}

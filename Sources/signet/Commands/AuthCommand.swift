@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import SignetAuth
+import SignetCore
+import SignetStore
 
 struct AuthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auth",
         abstract: "Local development tokens: a signing key, its JWKS, and tokens signed with it.",
-        subcommands: [Init.self, IssueJWT.self]
+        subcommands: [Init.self, IssueJWT.self, ConsoleLink.self]
     )
 
     struct Init: AsyncParsableCommand {
@@ -51,4 +53,44 @@ struct AuthCommand: AsyncParsableCommand {
             return kid
         }
     }
+
+    struct ConsoleLink: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "console-link",
+            abstract: "Print a one-time link that signs into the web console.",
+            discussion: "The link opens one session (8 h) with the roles given, within its lifetime; it is recorded in the audit trail. Anyone holding it can use it once: hand it over as you would a password."
+        )
+        @Option(help: "admin, operator or auditor (repeatable).") var role: [String]
+        @Option(help: "Who the session is for, as audit records name them (console:<subject>).") var subject: String
+        @Option(help: "Seconds the link may wait to be used.") var lifetime: Int = 300
+        @Option(help: "The console's address (default: SIGNET_CONSOLE_URL, else https://localhost:8443).") var baseURL: String?
+
+        func validate() throws {
+            let known = ["admin", "operator", "auditor"]
+            guard !role.isEmpty else { throw ValidationError("give at least one --role (\(known.joined(separator: ", ")))") }
+            if let unknown = role.first(where: { !known.contains($0) }) { throw ValidationError("unknown role '\(unknown)'; use \(known)") }
+            guard (1...3600).contains(lifetime) else { throw ValidationError("--lifetime must be 1 to 3600 seconds") }
+            guard !subject.isEmpty, subject.count <= 128, subject.allSatisfy({ $0.isLetter || $0.isNumber || "-_.@".contains($0) }) else {
+                throw ValidationError("--subject must be 1 to 128 letters, digits, '-', '_', '.' or '@'")
+            }
+        }
+
+        func run() async throws {
+            let base = baseURL ?? ProcessInfo.processInfo.environment["SIGNET_CONSOLE_URL"] ?? "https://localhost:8443"
+            let roles = role.sorted(), subject = self.subject, lifetime = self.lifetime
+            let ticket = try await Runtime.with(token: false) { runtime in
+                let ticket = try await runtime.database.consoleSessions.issueTicket(subject: subject, roles: roles, lifetime: TimeInterval(lifetime))
+                try await runtime.database.auditTrail.append(AuditRecord(
+                    category: .api, action: "CONSOLE link issued", actor: "cli:\(NSUserName())", target: "console:\(subject)", outcome: "201",
+                    detail: #"{"roles":\#(roles.map { "\"\($0)\"" }.joined(separator: ",").wrappedInBrackets),"lifetime_seconds":\#(lifetime)}"#
+                ))
+                return ticket
+            }
+            print("\(base.hasSuffix("/") ? String(base.dropLast()) : base)/console/login?ticket=\(ticket)")
+        }
+    }
+}
+
+private extension String {
+    var wrappedInBrackets: String { "[" + self + "]" }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import SignetCore
+import SignetQuery
+import SignetStore
+
+/// `/console/audit`: the trail with the API's filters, and a chain verification that names
+/// the first bad record. For auditors (and admins), as the API's audit routes are.
+enum ConsoleAudit {
+    static func register(_ console: ConsoleRouter) {
+        let services = console.services, renderer = console.renderer
+        console.get("/console/audit") { request, context, user in
+            guard user.holds([.auditor]) else { throw ConsoleRefusal(status: .forbidden, message: "The audit trail is for auditors and admins.") }
+            let search = request.uri.queryParameters.get("q").map { String($0) } ?? ""
+            var items = search.split(whereSeparator: \.isWhitespace).map { ("filter", String($0)) }
+            items += [("page_size", "50"), ("sort_by", "recorded_at"), ("sort_mode", "desc")]
+            if let bookmark = request.uri.queryParameters.get("bookmark") { items = items.filter { $0.0 == "filter" } + [("page_size", "50"), ("bookmark", String(bookmark))] }
+            let page = try await services.catalog.audit(try ListRequest(queryItems: items, schema: Schemas.audit))
+            return renderer.page("audit", title: "Audit trail", user: user, section: "audit", [
+                "q": search,
+                "rows": page.rows.map { entry in
+                    var row = ConsoleValue.of(entry) as? [String: Any] ?? [:]
+                    row["detail"] = ConsoleValue.jsonString(entry.detail)
+                    return row
+                },
+                "next": (page.next.isEmpty ? nil : "/console/audit?q=\(ConsoleURL.query(search))&bookmark=\(ConsoleURL.query(page.next))") as Any,
+            ])
+        }
+        // A GET: verifying reads the chain and changes nothing, so an auditor's page has no
+        // state-changing control even here.
+        console.get("/console/audit/verify") { _, _, user in
+            guard user.holds([.auditor]) else { throw ConsoleRefusal(status: .forbidden, message: "Verifying the audit chain is for auditors and admins.") }
+            let result: AuditVerifier.Verification
+            do { result = try await services.database.verifyAuditChain() } catch let error as AuditVerificationError {
+                return renderer.page("audit-verify", title: "Audit chain", user: user, section: "audit", ["intact": false, "problem": "\(error)"])
+            }
+            return renderer.page("audit-verify", title: "Audit chain", user: user, section: "audit", [
+                "intact": result.problem == nil, "problem": result.problem as Any, "sealed": result.sealed, "unsealed": result.unsealed,
+                "checkpoints": result.checkpoints, "checked_macs": result.checkedMACs,
+                "latest": result.latest.map { ["sequence": $0.sequence, "head": $0.head, "time": RFC3339.string($0.time), "signer": $0.signer] } as Any,
+            ])
+        }
+    }
+}

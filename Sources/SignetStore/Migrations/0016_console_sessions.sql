@@ -1,0 +1,22 @@
+-- Web console sign-in. A ticket is a one-time link (`signet auth console-link`, or the end of
+-- an OIDC sign-in) that opens a session once; a session is what the console's cookie names.
+-- Only SHA-256 hashes of tickets and cookies are stored: a reader of the database cannot
+-- sign in with what it reads. Several servers share both.
+CREATE TABLE console_tickets (
+    ticket_hash  bytea PRIMARY KEY,
+    subject      text NOT NULL,
+    roles        text[] NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    expires_at   timestamptz NOT NULL
+);
+
+CREATE TABLE console_sessions (
+    session_hash  bytea PRIMARY KEY,
+    subject       text NOT NULL,
+    roles         text[] NOT NULL,
+    -- The token every state-changing form carries.
+    csrf_token    text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    expires_at    timestamptz NOT NULL
+);
+CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
