@@ -168,18 +168,26 @@ signet_install_venv() (
 # signet_install_pkilint DIR: pkilint, for the tests that lint what Signet publishes.
 signet_install_pkilint() { signet_install_venv "$1" pkilint "pkilint==0.13.3" lint_crl; }
 
-# signet_install_prometheus_client DIR: the Python Prometheus client, whose text-format
-# parser the metrics test reads /metrics with. It has no command of its own to look for, so
-# a venv whose install failed is told by the import failing, and made again.
-signet_install_prometheus_client() {
+# signet_install_python_package DIR NAME SPEC MODULE: a venv with one package that has no
+# command of its own to look for, so a venv whose install failed is told by MODULE failing
+# to import, and made again. Prints the directory holding its python.
+signet_install_python_package() {
     local bin
-    bin=$(signet_install_venv "$1" prometheus-client "prometheus-client==0.21.1" python3)
-    if ! "$bin/python3" -c "import prometheus_client" 2>/dev/null; then
-        rm -rf -- "$1/tools/prometheus-client"
-        bin=$(signet_install_venv "$1" prometheus-client "prometheus-client==0.21.1" python3)
+    bin=$(signet_install_venv "$1" "$2" "$3" python3)
+    if ! "$bin/python3" -c "import $4" 2>/dev/null; then
+        rm -rf -- "$1/tools/$2"
+        bin=$(signet_install_venv "$1" "$2" "$3" python3)
     fi
     echo "$bin"
 }
+
+# signet_install_prometheus_client DIR: the Python Prometheus client, whose text-format
+# parser the metrics test reads /metrics with.
+signet_install_prometheus_client() { signet_install_python_package "$1" prometheus-client "prometheus-client==0.21.1" prometheus_client; }
+
+# signet_install_selenium DIR: Selenium, which drives Chromium through the console in the
+# browser tests (with Debian's chromium-driver: nothing is downloaded at run time).
+signet_install_selenium() { signet_install_python_package "$1" selenium "selenium==4.27.1" selenium; }
 
 # signet_install_schemathesis DIR: schemathesis, for the test that fuzzes the served
 # OpenAPI document against a running server.

@@ -42,7 +42,7 @@ enum ConsoleAuthorities {
         var rows: [[String: Any]] = []
         func visit(_ ca: CAResource, depth: Int) {
             rows.append(["id": ca.id, "subject": ca.subject, "status": ca.status, "kind": ca.kind, "valid_to": RFC3339.string(ca.validTo),
-                         "indent": depth * 24, "active": ca.status == "ACTIVE"])
+                         "depth": min(depth, 6), "active": ca.status == "ACTIVE"])
             for child in children[ca.id, default: []].sorted(by: { $0.id < $1.id }) { visit(child, depth: depth + 1) }
         }
         // Roots, and CAs whose parent is not listed (an imported CA under an external root).

@@ -50,7 +50,7 @@ enum StatusChart {
             """
         }
         let height = Double(bars.count) * (barHeight + gap)
-        return #"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="devices by status" viewBox="0 0 \#(Int(width)) \#(Int(height))" width="100%">\#(rows)</svg>"#
+        return #"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="devices by status" viewBox="0 0 \#(Int(width)) \#(Int(height))" width="\#(Int(width))" height="\#(Int(height))">\#(rows)</svg>"#
     }
 
     static func escape(_ text: String) -> String {

@@ -25,9 +25,10 @@ struct ConsoleRenderer: Sendable {
     /// A whole page. `values` are what the page's template reads; `user` adds navigation and
     /// the sign-out form (nil on the pages shown before sign-in).
     func page(_ template: String, title: String, user: ConsoleUser?, section: String = "", _ values: [String: Any] = [:],
-              status: HTTPResponse.Status = .ok) -> Response {
+              status: HTTPResponse.Status = .ok, refresh: String? = nil) -> Response {
         let content = library.render(ConsoleValue.present(values), withTemplate: template) ?? "template \(template) is missing"
         var layout: [String: Any] = ["title": title, "content": content, "section_" + section: true]
+        if let refresh { layout["refresh"] = refresh }
         if let user {
             layout["user"] = ["subject": user.session.subject, "roles": user.session.roles.sorted().joined(separator: ", "), "csrf": user.session.csrfToken]
         }

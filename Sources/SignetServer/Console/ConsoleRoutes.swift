@@ -49,7 +49,7 @@ enum ConsoleRoutes {
             category: .api, action: "CONSOLE sign-in", actor: user.actor, target: "console", outcome: "200",
             detail: #"{"status":200,"roles":\#(ConsoleValue.jsonString(opened.session.roles.sorted()))}"#
         ))
-        var response = renderer.page("signed-in", title: "Signed in", user: nil, ["subject": opened.session.subject])
+        var response = renderer.page("signed-in", title: "Signed in", user: nil, ["subject": opened.session.subject], refresh: "/console")
         response.headers[.setCookie] = ConsoleAuth.setCookie(opened.cookie)
         return response
     }
