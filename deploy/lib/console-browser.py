@@ -71,7 +71,9 @@ try:
     pages = [("overview", "/console"), ("cas", "/console/cas"), ("ca", f"/console/cas/{plan['ca']}"),
              ("certificates", "/console/certificates"), ("certificate", f"/console/certificates/{plan['serial']}"),
              ("devices", "/console/devices"), ("device", f"/console/devices/{plan['device']}"),
-             ("audit", "/console/audit"), ("audit-verify", "/console/audit/verify")]
+             ("audit", "/console/audit"), ("audit-verify", "/console/audit/verify"),
+             ("profiles", "/console/profiles"), ("profile", f"/console/profiles/{plan['profile']}"),
+             ("dms-list", "/console/dms"), ("dms", f"/console/dms/{plan['dms']}"), ("jobs", "/console/jobs")]
     for name, path in pages:
         visit(admin, "admin", name, path)
     admin.get(plan["base"] + "/console")
@@ -91,6 +93,23 @@ try:
     box.send_keys("colour[eq]blue")
     admin.find_element(By.CSS_SELECTOR, "#search button").click()
     seen["bad_search"] = {"h1": text(admin, "h1"), "message": text(admin, "#error .message"), "status": text(admin, "#error .status")}
+
+    # Explain a CSR against a profile: each rule's decision.
+    admin.get(plan["base"] + f"/console/profiles/{plan['profile']}")
+    admin.find_element(By.CSS_SELECTOR, "#explain textarea").send_keys(plan["csr"])
+    admin.find_element(By.CSS_SELECTOR, "#explain button").click()
+    seen["explained"] = {"verdict": text(admin, "#explanation h2"),
+                         "rules": [r.text for r in admin.find_elements(By.CSS_SELECTOR, "#rules tbody tr")]}
+    admin.save_screenshot(os.path.join(shots, "admin-profile-explained.png"))
+
+    # An enrollment passcode: shown once.
+    admin.get(plan["base"] + f"/console/dms/{plan['passcode_dms']}")
+    admin.find_element(By.CSS_SELECTOR, "#new-passcode input[name=device_id]").send_keys(plan["passcode_device"])
+    admin.find_element(By.CSS_SELECTOR, "#new-passcode button").click()
+    seen["passcode"] = text(admin, "#passcode code")
+    admin.save_screenshot(os.path.join(shots, "admin-dms-passcode.png"))
+    admin.get(plan["base"] + f"/console/dms/{plan['passcode_dms']}")
+    seen["passcode_after_reload"] = text(admin, "#passcode code")
 
     # Revoke the certificate.
     admin.get(plan["base"] + f"/console/certificates/{plan['serial']}")
@@ -120,7 +139,8 @@ try:
     seen["auditor_signed_in"] = sign_in(auditor, plan["auditor_link"])
     for name, path in [("overview", "/console"), ("ca", f"/console/cas/{plan['ca']}"),
                        ("certificate", f"/console/certificates/{plan['active_serial']}"),
-                       ("device", f"/console/devices/{plan['active_device']}"), ("audit", "/console/audit")]:
+                       ("device", f"/console/devices/{plan['active_device']}"), ("audit", "/console/audit"),
+                       ("profile", f"/console/profiles/{plan['profile']}"), ("dms", f"/console/dms/{plan['passcode_dms']}")]:
         visit(auditor, "auditor", name, path)
     # The spent admin link opens nothing for anyone else.
     auditor.get(plan["admin_link"])

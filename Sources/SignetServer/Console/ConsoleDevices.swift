@@ -11,6 +11,8 @@ enum ConsoleDevices {
             let status = request.uri.queryParameters.get("status").map { String($0) }
             var items: [(String, String)] = [("page_size", "50"), ("sort_by", "id")]
             if let status { items.append(("filter", "status[eq]\(status)")) }
+            let dms = request.uri.queryParameters.get("dms").map { String($0) }
+            if let dms { items.append(("filter", "dms_owner[eq]\(dms)")) }
             if let bookmark = request.uri.queryParameters.get("bookmark") { items = items.filter { $0.0 == "filter" } + [("page_size", "50"), ("bookmark", String(bookmark))] }
             let page = try await services.registry.devices(try ListRequest(queryItems: items, schema: Schemas.devices))
             let filters: [[String: Any]] = [["name": "all", "href": "/console/devices", "current": status == nil]]

@@ -32,7 +32,10 @@ enum ConsoleRoutes {
         ConsoleOverview.register(console)
         ConsoleAuthorities.register(console)
         ConsoleCertificates.register(console)
+        ConsoleProfiles.register(console)
+        ConsoleDMS.register(console)
         ConsoleDevices.register(console)
+        ConsoleJobs.register(console)
         ConsoleAudit.register(console)
     }
 

@@ -20,3 +20,6 @@ CREATE TABLE console_sessions (
     expires_at    timestamptz NOT NULL
 );
 CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
+
+-- The console lists the newest import jobs first.
+CREATE INDEX jobs_created_at ON jobs (created_at);

@@ -49,14 +49,7 @@ extension Registry {
         let query: PostgresQuery = """
             SELECT id, kind, status, actor, total_rows, next_row, succeeded, failed, message, created_at, started_at, finished_at FROM jobs WHERE id = \(id)
             """
-        for try await row in try await client.timedQuery(query, logger: logger) {
-            let c = row.makeRandomAccess()
-            job = JobRow(
-                id: try c[0].decode(UUID.self), kind: try c[1].decode(String.self), status: try c[2].decode(String.self), actor: try c[3].decode(String.self),
-                totalRows: try c[4].decode(Int.self), processedRows: try c[5].decode(Int.self), succeeded: try c[6].decode(Int.self), failed: try c[7].decode(Int.self),
-                message: try c[8].decode(String?.self), createdAt: try c[9].decode(Date.self), startedAt: try c[10].decode(Date?.self), finishedAt: try c[11].decode(Date?.self)
-            )
-        }
+        for try await row in try await client.timedQuery(query, logger: logger) { job = try Self.jobRow(row) }
         guard var job else { return nil }
         for try await (row, message) in try await client.timedQuery(
             "SELECT row_number, message FROM job_errors WHERE job_id = \(id) ORDER BY row_number", logger: logger
@@ -123,6 +116,30 @@ extension Registry {
         try await client.committedQuery(
             "UPDATE jobs SET status = \(message == nil ? "DONE" : "FAILED"), message = \(message), finished_at = now(), lease_until = NULL WHERE id = \(job)",
             logger: logger
+        )
+    }
+}
+
+extension Registry {
+    /// The newest jobs, newest first, without their row errors (see ``job(id:)``).
+    public func recentJobs(limit: Int) async throws -> [JobRow] {
+        var jobs: [JobRow] = []
+        let query: PostgresQuery = """
+            SELECT id, kind, status, actor, total_rows, next_row, succeeded, failed, message, created_at, started_at, finished_at
+            FROM jobs ORDER BY created_at DESC LIMIT \(limit)
+            """
+        for try await row in try await client.timedQuery(query, logger: logger) { jobs.append(try Self.jobRow(row)) }
+        return jobs
+    }
+
+    /// A job from `id, kind, status, actor, total_rows, next_row, succeeded, failed, message,
+    /// created_at, started_at, finished_at`.
+    static func jobRow(_ row: PostgresRow) throws -> JobRow {
+        let c = row.makeRandomAccess()
+        return JobRow(
+            id: try c[0].decode(UUID.self), kind: try c[1].decode(String.self), status: try c[2].decode(String.self), actor: try c[3].decode(String.self),
+            totalRows: try c[4].decode(Int.self), processedRows: try c[5].decode(Int.self), succeeded: try c[6].decode(Int.self), failed: try c[7].decode(Int.self),
+            message: try c[8].decode(String?.self), createdAt: try c[9].decode(Date.self), startedAt: try c[10].decode(Date?.self), finishedAt: try c[11].decode(Date?.self)
         )
     }
 }

@@ -38,6 +38,13 @@ import Testing
         let leaving = unique("console-leaving"), staying = unique("console-staying")
         _ = try est.enrolled(leaving)
         _ = try est.enrolled(staying)
+        let passcodeDMS = try est.anotherDMS { document in
+            ESTFixture.set(&document, ["enrollment_settings", "registration_mode"], "PRE_REGISTRATION")
+            ESTFixture.set(&document, ["enrollment_settings", "est_rfc7030_settings"], ["auth_mode": "PASSCODE", "passcode_settings": ["usage_limit": 1, "validity": "1h"]])
+        }
+        let gateway = unique("console-gateway")
+        #expect(try est.registry.register(gateway, dms: passcodeDMS).status == 201)
+        let csr = String(decoding: try OpenSSLCSR.make(subject: "/CN=\(unique("explained"))", in: server.scratch), as: UTF8.self)
 
         let plan: [String: Any] = [
             "base": server.base, "spki": try Self.spki(server), "screenshots": Self.screenshots,
@@ -45,6 +52,7 @@ import Testing
             "auditor_link": try ConsoleSession.link(server, roles: ["auditor"], subject: "console-auditor"),
             "ca": ca.caID, "serial": target.serial, "active_serial": untouched.serial, "device": leaving, "active_device": staying,
             "search": "common_name[eq]\(commonName)",
+            "profile": "iot-device", "csr": csr, "dms": est.dmsID, "passcode_dms": passcodeDMS, "passcode_device": gateway,
         ]
         let planFile = try server.scratch.write(unique("browser-plan") + ".json", Array(try JSONSerialization.data(withJSONObject: plan)))
         let script = GateFixture.repositoryRoot.appendingPathComponent("deploy/lib/console-browser.py").path
@@ -60,6 +68,7 @@ import Testing
             "overview": "Overview", "cas": "Certificate authorities", "ca": "CA \(ca.caID)", "certificates": "Certificates",
             "certificate": "Certificate \(target.serial)", "devices": "Devices", "device": "Device \(leaving)",
             "audit": "Audit trail", "audit-verify": "Audit chain",
+            "profiles": "Issuance profiles", "profile": "Profile iot-device", "dms-list": "Device management", "dms": "DMS \(est.dmsID)", "jobs": "Import jobs",
         ]
         for (name, heading) in headings {
             let page = try #require(pages["admin:\(name)"], "the admin did not reach \(name)")
@@ -78,6 +87,17 @@ import Testing
         #expect((bad["status"] as? String)?.hasPrefix("400") == true, "\(bad)")
         #expect((bad["message"] as? String)?.contains("colour") == true, "\(bad)")
 
+        // Explain shows each rule's decision and signs nothing.
+        let explained = try #require(seen["explained"] as? [String: Any])
+        #expect((explained["verdict"] as? String)?.contains("would approve") == true, "\(explained)")
+        let rules = explained["rules"] as? [String] ?? []
+        #expect(rules.count >= 5 && rules.contains { $0.contains("csr.proof_of_possession") && $0.contains("passed") }, "\(rules)")
+        // The passcode is shown once, and it is real: it enrolls the device.
+        let passcode = try #require(seen["passcode"] as? String, "no passcode shown: \(seen)")
+        #expect(seen["passcode_after_reload"] == nil || seen["passcode_after_reload"] is NSNull, "the passcode was shown again")
+        let enrolled = try est.est("simpleenroll", aps: passcodeDMS, body: try est.csr("/CN=\(gateway)").body, basic: "\(gateway):\(passcode)")
+        #expect(enrolled.status == 200, "\(enrolled.text)")
+
         let revoked = try #require(seen["revoked"] as? [String: Any])
         #expect((revoked["status"] as? String)?.contains("REVOKED") == true, "\(revoked)")
         #expect((revoked["notice"] as? String)?.contains("KeyCompromise") == true, "\(revoked)")
@@ -88,7 +108,7 @@ import Testing
         #expect((decommissioned["status"] as? String)?.contains("DECOMMISSIONED") == true, "\(decommissioned)")
         #expect(try est.registry.device(leaving)["status"] as? String == "DECOMMISSIONED")
 
-        for name in ["overview", "ca", "certificate", "device", "audit"] {
+        for name in ["overview", "ca", "certificate", "device", "audit", "profile", "dms"] {
             let page = try #require(pages["auditor:\(name)"], "the auditor did not reach \(name)")
             #expect((page["post_forms"] as? [String])?.isEmpty == true, "an auditor's \(name) page has a state-changing form: \(page)")
             #expect((page["error"] as? [String])?.isEmpty == true, "\(name): \(page)")
@@ -97,7 +117,7 @@ import Testing
         let reused = try #require(seen["reused_link"] as? [String: Any])
         #expect((reused["status"] as? String)?.hasPrefix("401") == true, "a spent link opened a page: \(reused)")
         #expect((seen["tablet_scroll_width"] as? Int ?? .max) <= 768, "the overview scrolls sideways on a tablet")
-        for shot in ["admin-certificates-search", "admin-certificate-revoked", "admin-device-decommissioned", "admin-overview-tablet"] {
+        for shot in ["admin-profile-explained", "admin-dms-passcode", "admin-certificates-search", "admin-certificate-revoked", "admin-device-decommissioned", "admin-overview-tablet"] {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.screenshots + "/\(shot).png"))
             #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]) && bytes.count > 5_000, "\(shot).png")
         }
