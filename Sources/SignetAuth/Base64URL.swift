@@ -5,8 +5,8 @@ import Foundation
 /// Foundation only speaks classic base64, so this translates the alphabet and padding.
 /// Decoding is strict (only the url-safe alphabet, no "=" padding, no whitespace) because a
 /// lenient decoder would let two different strings stand for the same signed bytes.
-enum Base64URL {
-    static func encode(_ data: Data) -> String {
+public enum Base64URL {
+    public static func encode(_ data: Data) -> String {
         var text = data.base64EncodedString()
         text = text.replacingOccurrences(of: "+", with: "-")
         text = text.replacingOccurrences(of: "/", with: "_")
@@ -15,7 +15,7 @@ enum Base64URL {
     }
 
     /// Returns nil when `text` is not valid unpadded base64url.
-    static func decode(_ text: Substring) -> Data? {
+    public static func decode(_ text: Substring) -> Data? {
         let allowed = text.utf8.allSatisfy { byte in
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"),

@@ -30,9 +30,11 @@ struct ClaimRules: Sendable {
         try checkAudience(claims["aud"])
         let subject = try string("sub", in: claims)
         let roles = try RoleClaim.read(from: claims, path: roleClaimPath)
+        var nonce: String?
+        if case .string(let value)? = claims["nonce"] { nonce = value }
         return VerifiedToken(
             subject: subject, roles: roles, issuer: tokenIssuer,
-            expiresAt: Date(timeIntervalSince1970: expiry))
+            expiresAt: Date(timeIntervalSince1970: expiry), nonce: nonce)
     }
 
     /// "aud" may be one string or an array of them (RFC 7519 §4.1.3). A token without "aud"

@@ -50,7 +50,7 @@ public struct JWTIssuer: Sendable {
     /// strings; the path must not start with a registered claim name such as "sub" or "exp".
     public func issue(
         subject: String, roles: [String], issuer: String, audience: String, lifetime: TimeInterval,
-        roleClaimPath: [String] = ["realm_access", "roles"], now: Date = Date()
+        roleClaimPath: [String] = ["realm_access", "roles"], nonce: String? = nil, now: Date = Date()
     ) -> String {
         let registered = ["iss", "sub", "aud", "exp", "nbf", "iat"]
         precondition(
@@ -66,6 +66,7 @@ public struct JWTIssuer: Sendable {
         claims["iat"] = .number(issuedAt)
         claims["nbf"] = .number(issuedAt)
         claims["exp"] = .number((issuedAt + lifetime).rounded(.down))
+        if let nonce { claims["nonce"] = .string(nonce) }
 
         let header: [String: JSONValue] = [
             "alg": .string(JWSAlgorithm.es256.rawValue),

@@ -13,11 +13,14 @@ public struct VerifiedToken: Sendable, Hashable {
     public let issuer: String
     /// The "exp" claim.
     public let expiresAt: Date
+    /// The "nonce" claim of an OpenID Connect ID token, when there is one.
+    public let nonce: String?
 
-    init(subject: String, roles: Set<String>, issuer: String, expiresAt: Date) {
+    init(subject: String, roles: Set<String>, issuer: String, expiresAt: Date, nonce: String? = nil) {
         self.subject = subject
         self.roles = roles
         self.issuer = issuer
         self.expiresAt = expiresAt
+        self.nonce = nonce
     }
 }

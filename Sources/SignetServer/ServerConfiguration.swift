@@ -64,6 +64,16 @@ public struct ServerConfiguration: Sendable, Codable {
     public var metricsAllow = ["127.0.0.1/32", "::1/128"]
     /// How often the gauges read from the token and the database are refreshed.
     public var metricsRefreshInterval = "15s"
+    /// The console's address as browsers reach it (`https://ca.example.com`): where an OpenID
+    /// Connect provider sends people back to.
+    public var consoleURL: String?
+    /// An OpenID Connect provider for console sign-in (authorization code with PKCE); its
+    /// client id, the file holding its client secret (none for a public client), and CA
+    /// certificates (PEM) its TLS is trusted with besides the system's.
+    public var oidcIssuer: String?
+    public var oidcClientID: String?
+    public var oidcClientSecretFile: String?
+    public var oidcCAFile: String?
     /// `text` (human-readable lines) or `json` (one JSON object per line).
     public var logFormat = "text"
 
@@ -83,6 +93,8 @@ public struct ServerConfiguration: Sendable, Codable {
         case auditCheckpointInterval = "audit_checkpoint_interval", auditUnsealedBound = "audit_unsealed_bound"
         case auditCheckpointFile = "audit_checkpoint_file", auditCheckpointStdout = "audit_checkpoint_stdout"
         case metricsAllow = "metrics_allow", metricsRefreshInterval = "metrics_refresh_interval", logFormat = "log_format"
+        case consoleURL = "console_url", oidcIssuer = "oidc_issuer", oidcClientID = "oidc_client_id"
+        case oidcClientSecretFile = "oidc_client_secret_file", oidcCAFile = "oidc_ca_file"
 
         var environmentName: String {
             switch self {
@@ -136,6 +148,11 @@ public struct ServerConfiguration: Sendable, Codable {
         metricsAllow = try c.decodeIfPresent([String].self, forKey: .metricsAllow) ?? defaults.metricsAllow
         metricsRefreshInterval = try c.decodeIfPresent(String.self, forKey: .metricsRefreshInterval) ?? defaults.metricsRefreshInterval
         logFormat = try c.decodeIfPresent(String.self, forKey: .logFormat) ?? defaults.logFormat
+        consoleURL = try c.decodeIfPresent(String.self, forKey: .consoleURL)
+        oidcIssuer = try c.decodeIfPresent(String.self, forKey: .oidcIssuer)
+        oidcClientID = try c.decodeIfPresent(String.self, forKey: .oidcClientID)
+        oidcClientSecretFile = try c.decodeIfPresent(String.self, forKey: .oidcClientSecretFile)
+        oidcCAFile = try c.decodeIfPresent(String.self, forKey: .oidcCAFile)
     }
 
     /// Reads `file` (if given), then applies environment overrides, then checks completeness.
@@ -202,6 +219,11 @@ public struct ServerConfiguration: Sendable, Codable {
         }
         metricsRefreshInterval = value(.metricsRefreshInterval) ?? metricsRefreshInterval
         logFormat = value(.logFormat) ?? logFormat
+        consoleURL = value(.consoleURL) ?? consoleURL
+        oidcIssuer = value(.oidcIssuer) ?? oidcIssuer
+        oidcClientID = value(.oidcClientID) ?? oidcClientID
+        oidcClientSecretFile = value(.oidcClientSecretFile) ?? oidcClientSecretFile
+        oidcCAFile = value(.oidcCAFile) ?? oidcCAFile
         if let text = value(.auditCheckpointStdout) {
             guard let flag = Bool(text) else { throw ConfigurationError("\(CodingKeys.auditCheckpointStdout.environmentName) must be true or false, got '\(text)'") }
             auditCheckpointStdout = flag
@@ -251,6 +273,26 @@ public struct ServerConfiguration: Sendable, Codable {
         do { seconds = try DurationText.seconds(metricsRefreshInterval) } catch { throw ConfigurationError("metrics_refresh_interval: \(error)") }
         guard seconds >= 1 else { throw ConfigurationError("metrics_refresh_interval must be at least 1s, got '\(metricsRefreshInterval)'") }
         return .milliseconds(Int64(seconds * 1000))
+    }
+
+    /// The OpenID Connect settings, checked; nil when no provider is configured.
+    public func oidcSettings() throws -> OIDCSettings? {
+        guard let issuer = oidcIssuer else {
+            if oidcClientID != nil || oidcClientSecretFile != nil { throw ConfigurationError("oidc_client_id and oidc_client_secret_file need oidc_issuer") }
+            return nil
+        }
+        guard issuer.hasPrefix("https://"), URL(string: issuer)?.host != nil else { throw ConfigurationError("oidc_issuer must be an https URL, got '\(issuer)'") }
+        let clientID = try required(oidcClientID, .oidcClientID)
+        let console = try required(consoleURL, .consoleURL)
+        guard console.hasPrefix("https://"), URL(string: console)?.host != nil else { throw ConfigurationError("console_url must be an https URL, got '\(console)'") }
+        var secret: String?
+        if let file = oidcClientSecretFile {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ConfigurationError("cannot read oidc_client_secret_file \(file)") }
+            secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let base = console.hasSuffix("/") ? String(console.dropLast()) : console
+        return OIDCSettings(issuer: issuer, clientID: clientID, clientSecret: secret, redirectURL: base + "/console/oidc/callback",
+                            roleClaimPath: roleClaim.split(separator: ".").map(String.init))
     }
 
     /// `log_format`, checked.

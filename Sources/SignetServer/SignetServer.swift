@@ -36,6 +36,8 @@ public enum SignetServer {
         var metricsAccess = MetricsAccess(allowed: [], verifier: nil)
         /// The console's templates; without them (in-process tests) no console is served.
         var console: ConsoleRenderer?
+        /// Console sign-in through an OpenID Connect provider, when one is configured.
+        var oidc: ConsoleOIDC?
 
         init(core: SigningCore, database: Database, token: Token, estDefaultDMS: String? = nil, webhookClient: HTTPClient = .shared,
              systemCAs: SystemCABundle = .none, keyEncryptionKeys: ESTKeyEncryptionKeys = .none) {
@@ -62,25 +64,35 @@ public enum SignetServer {
             pin: .file(try configuration.required(configuration.pinFile, .pinFile)),
             maxSessions: configuration.tokenSessions
         ))
-        let webhookClient = try webhookClient(configuration)
-        let app = try await makeApplication(configuration, token: token, webhookClient: webhookClient, metrics: MetricsExport.bootstrap(), logger: logger)
+        let webhookClient = httpClient(trusting: configuration.estWebhookCAFile)
+        let oidcClient = configuration.oidcIssuer == nil ? nil : httpClient(trusting: configuration.oidcCAFile)
+        func shutdown() async {
+            try? await webhookClient.shutdown()
+            try? await oidcClient?.shutdown()
+            await token.shutdown()
+        }
+        let app: any ApplicationProtocol
+        do {
+            app = try await makeApplication(configuration, token: token, webhookClient: webhookClient, oidcClient: oidcClient, metrics: MetricsExport.bootstrap(), logger: logger)
+        } catch {
+            await shutdown()
+            throw error
+        }
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
-            try? await webhookClient.shutdown()
-            await token.shutdown()
+            await shutdown()
             throw error
         }
-        try? await webhookClient.shutdown()
-        await token.shutdown()
+        await shutdown()
     }
 
-    /// The client DMS webhooks are called with: the system's trust roots, plus the configured
-    /// CA file's certificates when there is one.
-    static func webhookClient(_ configuration: ServerConfiguration) throws -> HTTPClient {
+    /// A client for services outside Signet (DMS webhooks, the OpenID Connect provider): the
+    /// system's trust roots, plus the certificates of `file` when there is one; no redirects.
+    static func httpClient(trusting file: String?) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
-        if let file = configuration.estWebhookCAFile {
+        if let file {
             tls.additionalTrustRoots = [.file(file)]
         }
         var settings = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow)
@@ -88,8 +100,8 @@ public enum SignetServer {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: settings)
     }
 
-    static func makeApplication(_ configuration: ServerConfiguration, token: Token, webhookClient: HTTPClient, metrics: MetricsExport,
-                                logger: Logger) async throws -> some ApplicationProtocol {
+    static func makeApplication(_ configuration: ServerConfiguration, token: Token, webhookClient: HTTPClient, oidcClient: HTTPClient?,
+                                metrics: MetricsExport, logger: Logger) async throws -> some ApplicationProtocol {
         let database = try Database(
             url: try configuration.required(configuration.databaseURL, .databaseURL),
             auditKey: try AuditKey(file: try configuration.required(configuration.auditKeyFile, .auditKeyFile)),
@@ -124,6 +136,10 @@ public enum SignetServer {
         services.metricsAccess = MetricsAccess(allowed: try configuration.metricsAllowedNetworks(), verifier: cachingVerifier)
         let metricsRefresh = try configuration.metricsRefresh()
         services.console = try await ConsoleRenderer.load()
+        if let settings = try configuration.oidcSettings(), let oidcClient {
+            services.oidc = ConsoleOIDC(settings: settings, client: oidcClient)
+            services.console?.singleSignOn = true
+        }
         let health = DatabaseHealth(client: database.client, logger: logger)
         let router = Router(context: SignetRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())

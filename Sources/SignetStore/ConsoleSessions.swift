@@ -47,6 +47,40 @@ public struct ConsoleSessions: Sendable {
         return nil
     }
 
+    /// Opens a session for `subject` with `roles` directly (an OpenID Connect sign-in, whose
+    /// provider vouched for them).
+    public func open(subject: String, roles: [String], lifetime: TimeInterval) async throws -> (cookie: String, session: ConsoleSession) {
+        let cookie = Self.secret(), csrf = Self.secret()
+        let rows = try await client.timedQuery("""
+            INSERT INTO console_sessions (session_hash, subject, roles, csrf_token, expires_at)
+            VALUES (\(Self.hash(cookie)), \(subject), \(roles), \(csrf), now() + make_interval(secs => \(lifetime)))
+            RETURNING expires_at
+            """, logger: logger)
+        for try await expires in rows.decode(Date.self) {
+            return (cookie, ConsoleSession(subject: subject, roles: roles, csrfToken: csrf, expiresAt: expires))
+        }
+        throw StoreError.unavailable("the session was not stored")
+    }
+
+    /// Remembers an OpenID Connect sign-in in progress; returns its state parameter.
+    public func beginOIDC(nonce: String, codeVerifier: String, lifetime: TimeInterval = 600) async throws -> String {
+        let state = Self.secret()
+        try await client.timedQuery("""
+            INSERT INTO console_oidc_logins (state_hash, nonce, code_verifier, expires_at)
+            VALUES (\(Self.hash(state)), \(nonce), \(codeVerifier), now() + make_interval(secs => \(lifetime)))
+            """, logger: logger)
+        return state
+    }
+
+    /// Spends a sign-in's state: its nonce and code verifier, or nil when unknown, spent or expired.
+    public func finishOIDC(state: String) async throws -> (nonce: String, codeVerifier: String)? {
+        let rows = try await client.timedQuery("""
+            DELETE FROM console_oidc_logins WHERE state_hash = \(Self.hash(state)) AND expires_at > now() RETURNING nonce, code_verifier
+            """, logger: logger)
+        for try await (nonce, verifier) in rows.decode((String, String).self) { return (nonce, verifier) }
+        return nil
+    }
+
     /// The live session a cookie names, if any.
     public func session(cookie: String) async throws -> ConsoleSession? {
         let rows = try await client.timedQuery("""
@@ -65,7 +99,8 @@ public struct ConsoleSessions: Sendable {
         try await client.timedQuery("DELETE FROM console_tickets WHERE expires_at < now()", logger: logger)
     }
 
-    static func secret() -> String {
+    /// 256 random bits, base64url without padding.
+    public static func secret() -> String {
         let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         return bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }

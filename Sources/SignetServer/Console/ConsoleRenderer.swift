@@ -8,6 +8,8 @@ import Mustache
 /// page's template, then the layout around it (navigation, the signed-in user, sign-out).
 struct ConsoleRenderer: Sendable {
     let library: MustacheLibrary
+    /// Whether the signed-out page offers single sign-on (an OpenID Connect provider is set).
+    var singleSignOn = false
 
     static func load() async throws -> ConsoleRenderer {
         guard let directory = Bundle.module.url(forResource: "Templates", withExtension: nil) else {
@@ -40,6 +42,7 @@ struct ConsoleRenderer: Sendable {
         var values: [String: Any] = ["message": refusal.message, "status": "\(refusal.status.code) \(refusal.status.reasonPhrase)"]
         if let rule = refusal.rule { values["rule"] = rule }
         if refusal.status == .unauthorized { values["signed_out"] = true }
+        if singleSignOn { values["single_sign_on"] = true }
         return page("error", title: refusal.status == .unauthorized ? "Sign in" : "Not done", user: refusal.status == .unauthorized ? nil : user, values, status: refusal.status)
     }
 

@@ -29,6 +29,7 @@ enum ConsoleRoutes {
             response.headers[.setCookie] = ConsoleAuth.clearCookie
             return response
         }
+        if let oidc = services.oidc { registerOIDC(router, oidc: oidc, responder: responder) }
         ConsoleOverview.register(console)
         ConsoleAuthorities.register(console)
         ConsoleCertificates.register(console)
@@ -37,6 +38,40 @@ enum ConsoleRoutes {
         ConsoleDevices.register(console)
         ConsoleJobs.register(console)
         ConsoleAudit.register(console)
+    }
+
+    /// `/console/oidc/start` sends the browser to the provider; `/console/oidc/callback` is
+    /// where it comes back, and opens a session with the ID token's roles.
+    static func registerOIDC(_ router: Router<SignetRequestContext>, oidc: ConsoleOIDC, responder: ConsoleResponder) {
+        let services = responder.services, renderer = responder.renderer
+        router.get("/console/oidc/start") { request, context in
+            await responder.answer(request, context) { ConsoleRenderer.redirect(try await oidc.start(sessions: services.database.consoleSessions)) }
+        }
+        router.get("/console/oidc/callback") { request, context in
+            await responder.answer(request, context) {
+                let query = request.uri.queryParameters
+                if let error = query.get("error") {
+                    throw ConsoleRefusal(status: .unauthorized, message: "The identity provider did not sign you in: \(error) \(query.get("error_description") ?? "")", rule: "console.oidc.denied")
+                }
+                guard let code = query.get("code"), let state = query.get("state"), code.count <= 2048, state.count <= 64 else {
+                    throw ConsoleRefusal(status: .badRequest, message: "The identity provider's answer has no code or state.", rule: "console.oidc.callback")
+                }
+                let token = try await oidc.finish(code: String(code), state: String(state), sessions: services.database.consoleSessions)
+                let roles = token.roles.filter { Role(rawValue: $0) != nil }.sorted()
+                guard !roles.isEmpty else {
+                    throw ConsoleRefusal(status: .forbidden, message: "Your account (\(token.subject)) holds no Signet role (admin, operator or auditor) in the claim \(oidc.settings.roleClaimPath.joined(separator: ".")).", rule: "console.oidc.roles")
+                }
+                let opened = try await services.database.consoleSessions.open(subject: token.subject, roles: roles, lifetime: min(ConsoleAuth.sessionLifetime, 8 * 3600))
+                let user = ConsoleUser(session: opened.session)
+                try await services.audit.append(AuditRecord(
+                    category: .api, action: "CONSOLE sign-in", actor: user.actor, target: "console", outcome: "200",
+                    detail: #"{"status":200,"via":"oidc","roles":\#(ConsoleValue.jsonString(roles))}"#
+                ))
+                var response = renderer.page("signed-in", title: "Signed in", user: nil, ["subject": token.subject], refresh: "/console")
+                response.headers[.setCookie] = ConsoleAuth.setCookie(opened.cookie)
+                return response
+            }
+        }
     }
 
     /// Spends a sign-in ticket and opens a session. The page that sets the cookie moves on to

@@ -21,5 +21,15 @@ CREATE TABLE console_sessions (
 );
 CREATE INDEX console_sessions_expiry ON console_sessions (expires_at);
 
+-- An OpenID Connect sign-in between its start and the provider's redirect back: the state
+-- parameter's hash, the nonce the ID token must carry and the PKCE code verifier. Any
+-- server may receive the redirect; each state is spent once.
+CREATE TABLE console_oidc_logins (
+    state_hash     bytea PRIMARY KEY,
+    nonce          text NOT NULL,
+    code_verifier  text NOT NULL,
+    expires_at     timestamptz NOT NULL
+);
+
 -- The console lists the newest import jobs first.
 CREATE INDEX jobs_created_at ON jobs (created_at);

@@ -83,6 +83,7 @@ struct ServerFixture: Sendable {
             "jwt_issuer": "signet-test",
             "jwt_audience": "signet-api",
             "public_url": "https://signet.test",
+            "console_url": "https://localhost:\(port)",
             // Several servers, CLI runs and the test process share one cluster: keep each pool small.
             "database_connections": 4,
             // Test webhook receivers serve the same certificate as the server.
