@@ -10,11 +10,9 @@ enum ConsoleAudit {
         let services = console.services, renderer = console.renderer
         console.get("/console/audit") { request, context, user in
             guard user.holds([.auditor]) else { throw ConsoleRefusal(status: .forbidden, message: "The audit trail is for auditors and admins.") }
-            let search = request.uri.queryParameters.get("q").map { String($0) } ?? ""
-            var items = search.split(whereSeparator: \.isWhitespace).map { ("filter", String($0)) }
-            items += [("page_size", "50"), ("sort_by", "recorded_at"), ("sort_mode", "desc")]
-            if let bookmark = request.uri.queryParameters.get("bookmark") { items = items.filter { $0.0 == "filter" } + [("page_size", "50"), ("bookmark", String(bookmark))] }
-            let page = try await services.catalog.audit(try ListRequest(queryItems: items, schema: Schemas.audit))
+            let list = ConsoleList(request, pageSize: 50, sortBy: "recorded_at", descending: true)
+            let search = list.search
+            let page = try await services.catalog.audit(try list.request(Schemas.audit))
             return renderer.page("audit", title: "Audit trail", user: user, section: "audit", [
                 "q": search,
                 "rows": page.rows.map { entry in

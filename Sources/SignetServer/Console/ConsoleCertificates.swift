@@ -12,11 +12,9 @@ enum ConsoleCertificates {
     static func register(_ console: ConsoleRouter) {
         let services = console.services, renderer = console.renderer
         console.get("/console/certificates") { request, _, user in
-            let search = request.uri.queryParameters.get("q").map { String($0) } ?? ""
-            var items = search.split(whereSeparator: \.isWhitespace).map { ("filter", String($0)) }
-            items += [("page_size", "25"), ("sort_by", "issued_at"), ("sort_mode", "desc")]
-            if let bookmark = request.uri.queryParameters.get("bookmark") { items = items.filter { $0.0 == "filter" } + [("page_size", "25"), ("bookmark", String(bookmark))] }
-            let page = try await services.catalog.certificates(try ListRequest(queryItems: items, schema: Schemas.certificates))
+            let list = ConsoleList(request, pageSize: 25, sortBy: "issued_at", descending: true)
+            let search = list.search
+            let page = try await services.catalog.certificates(try list.request(Schemas.certificates))
             return renderer.page("certificates", title: "Certificates", user: user, section: "certificates", [
                 "q": search,
                 "rows": page.rows.map { ConsoleValue.of(CertificateResource($0)) },

@@ -9,19 +9,17 @@ enum ConsoleDevices {
         let services = console.services, renderer = console.renderer
         console.get("/console/devices") { request, _, user in
             let status = request.uri.queryParameters.get("status").map { String($0) }
-            var items: [(String, String)] = [("page_size", "50"), ("sort_by", "id")]
-            if let status { items.append(("filter", "status[eq]\(status)")) }
             let dms = request.uri.queryParameters.get("dms").map { String($0) }
-            if let dms { items.append(("filter", "dms_owner[eq]\(dms)")) }
-            if let bookmark = request.uri.queryParameters.get("bookmark") { items = items.filter { $0.0 == "filter" } + [("page_size", "50"), ("bookmark", String(bookmark))] }
-            let page = try await services.registry.devices(try ListRequest(queryItems: items, schema: Schemas.devices))
+            let list = ConsoleList(request, pageSize: 50, sortBy: "id", descending: false,
+                                   filters: [status.map { "status[eq]\($0)" }, dms.map { "dms_owner[eq]\($0)" }].compactMap { $0 })
+            let page = try await services.registry.devices(try list.request(Schemas.devices))
             let filters: [[String: Any]] = [["name": "all", "href": "/console/devices", "current": status == nil]]
                 + DeviceStatus.names.map { ["name": $0, "href": "/console/devices?status=\($0)", "current": status == $0] }
             return renderer.page("devices", title: "Devices", user: user, section: "devices", [
                 "filters": filters,
                 "rows": page.rows.map { ConsoleValue.of(DeviceResource($0, withSlots: false)) },
                 "empty": page.rows.isEmpty,
-                "next": (page.next.isEmpty ? nil : "/console/devices?\(status.map { "status=\($0)&" } ?? "")bookmark=\(ConsoleURL.query(page.next))") as Any,
+                "next": (page.next.isEmpty ? nil : "/console/devices?\(status.map { "status=\(ConsoleURL.query($0))&" } ?? "")\(dms.map { "dms=\(ConsoleURL.query($0))&" } ?? "")bookmark=\(ConsoleURL.query(page.next))") as Any,
             ])
         }
         console.get("/console/devices/:id") { request, context, user in
