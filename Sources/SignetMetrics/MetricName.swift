@@ -36,7 +36,8 @@ public enum MetricName: String, Sendable, CaseIterable {
 
     // The database
     /// Gauge; `state` (`in_use`: connections leased to a statement or transaction;
-    /// `waiting`: statements waiting for one).
+    /// `waiting`: statements waiting for one; at each refresh, as PostgreSQL sees this
+    /// process's connections: `open`, and of those `idle`).
     case databasePool = "signet_db_pool_connections"
     /// Gauge: the most connections this process's pool opens.
     case databasePoolMaximum = "signet_db_pool_max_connections"

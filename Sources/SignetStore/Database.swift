@@ -31,6 +31,8 @@ public final class Database: Sendable {
         // statement whose generic plan looks costlier than a custom one is planned on every
         // execution. Unnamed one-off statements (filtered lists) are planned per call either way.
         configuration.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
+        // Names this process's connections, so that `pg_stat_activity` tells which are idle.
+        configuration.options.additionalStartupParameters.append(("application_name", Self.applicationName))
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.maximumConnections = maximumConnections
@@ -42,6 +44,9 @@ public final class Database: Sendable {
         self.profileCache = TTLCache(ttl: cacheTTL)
         self.caCache = TTLCache(ttl: cacheTTL)
     }
+
+    /// What this process's connections call themselves in `pg_stat_activity`.
+    public static let applicationName = "signet-\(ProcessInfo.processInfo.processIdentifier)"
 
     /// Runs the pool until the surrounding task is cancelled.
     public func run() async { await client.run() }

@@ -18,6 +18,8 @@ public struct OperationalFigures: Sendable {
     /// Rows processed and rows in all, over jobs not yet finished.
     public var unfinishedRowsDone = 0
     public var unfinishedRowsTotal = 0
+    /// This process's open connections as PostgreSQL sees them, by state (`idle`, `active`, …).
+    public var connectionsByState: [String: Int] = [:]
 }
 
 extension Database {
@@ -47,6 +49,11 @@ extension Database {
             figures.jobsByStatus[status] = count
             figures.unfinishedRowsDone += done
             figures.unfinishedRowsTotal += total
+        }
+        for try await (state, count) in try await client.timedQuery("""
+            SELECT coalesce(state, 'unknown'), count(*)::int8 FROM pg_stat_activity WHERE application_name = \(Self.applicationName) GROUP BY 1
+            """, logger: logger).decode((String, Int).self) {
+            figures.connectionsByState[state] = count
         }
         return figures
     }

@@ -42,6 +42,10 @@ struct MetricsRefreshService: Service {
             }
             SignetMetrics.set(.importRows, [("state", "done")], to: Double(figures.unfinishedRowsDone))
             SignetMetrics.set(.importRows, [("state", "total")], to: Double(figures.unfinishedRowsTotal))
+            // The connection this query runs on counts as active; the rest of the pool's open
+            // connections are what PostgreSQL says they are.
+            SignetMetrics.set(.databasePool, [("state", "idle")], to: Double(figures.connectionsByState["idle"] ?? 0))
+            SignetMetrics.set(.databasePool, [("state", "open")], to: Double(figures.connectionsByState.values.reduce(0, +)))
             let devices = try await registry.deviceStats([])
             for (status, count) in devices.byStatus {
                 SignetMetrics.set(.devices, [("status", status)], to: Double(count))

@@ -79,15 +79,21 @@ import Testing
             #expect(!value.contains(missingCA) && !value.contains("/no/such"), "label value \(value)")
         }
 
-        // Gauges come from a timer (1 s here), not from the scrape.
+        // Gauges come from a timer (1 s here), not from the scrape: wait for a refresh that
+        // saw the work above (the enrolled device, the CA's CRLs).
+        func refreshed(_ scrape: MetricsScrape) -> Bool {
+            Self.sum(scrape, "signet_devices", [:]) >= 1 && scrape.has("signet_crl_age_seconds", where: { $0.contains(ca.caID) && $0.contains("kind=\"delta\"") })
+        }
         var gauges = try MetricsScrape.take(server)
-        for _ in 0..<40 where !gauges.has("signet_crl_age_seconds", where: { $0.contains(ca.caID) && $0.contains("kind=\"delta\"") }) {
+        for _ in 0..<40 where !refreshed(gauges) {
             try await Task.sleep(for: .milliseconds(500))
             gauges = try MetricsScrape.take(server)
         }
         #expect(gauges.value("signet_token_up") == 1)
         #expect(gauges.value("signet_db_pool_max_connections") == 4)
-        #expect(gauges.value("signet_db_pool_connections", ["state": "in_use"]) >= 0)
+        #expect(gauges.has("signet_db_pool_connections", where: { $0.contains("state=\"in_use\"") }))
+        let open = gauges.value("signet_db_pool_connections", ["state": "open"]), idle = gauges.value("signet_db_pool_connections", ["state": "idle"])
+        #expect(open >= 1 && open <= 4 && idle <= open - 1, "open \(open), idle \(idle): the refresh's own connection is active")
         #expect(gauges.value("process_resident_memory_bytes") > 1_000_000)
         #expect(gauges.value("process_open_fds") > 5)
         #expect(Self.sum(gauges, "signet_devices", [:]) >= 1)
