@@ -18,13 +18,19 @@ struct MetricsRefreshService: Service {
     let logger: Logger
 
     func run() async throws {
+        var failing = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await refresh()
+            let failure = await refresh()
+            // Once when the gauges go stale and once when they are fresh again, not every pass.
+            if let failure, !failing { logger.warning("metrics gauges not refreshed: the database did not answer", metadata: ["error": "\(failure)"]) }
+            if failure == nil, failing { logger.notice("metrics gauges refreshed again") }
+            failing = failure != nil
             try? await Task.sleep(for: interval)
         }
     }
 
-    func refresh() async {
+    /// Refreshes every gauge; the error that stopped the database's part, if any.
+    func refresh() async -> (any Error)? {
         // Constant, but a gauge: alert rules compare CRL ages with it.
         SignetMetrics.set(.crlValidity, [("kind", "full")], to: revocationSettings.crlValidity)
         SignetMetrics.set(.crlValidity, [("kind", "delta")], to: revocationSettings.deltaCRLValidity)
@@ -51,7 +57,8 @@ struct MetricsRefreshService: Service {
                 SignetMetrics.set(.devices, [("status", status)], to: Double(count))
             }
         } catch {
-            logger.debug("metrics refresh could not read the database", metadata: ["error": "\(error)"])
+            return error
         }
+        return nil
     }
 }
