@@ -11,6 +11,9 @@ import Testing
         .appendingPathComponent("Sources")
     /// PostgresNIO's statement entry points.
     static let direct = [".query(", ".execute(", ".withTransaction(", ".simpleQuery("]
+    /// The mark of the one line that calls another library's `execute` (AsyncHTTPClient's), so
+    /// a reviewer sees each exception where it is made.
+    static let notAStatement = "// HTTP (AsyncHTTPClient), not a database statement"
 
     @Test func noStatementGoesAroundFetch() throws {
         var found: [String] = []
@@ -20,7 +23,7 @@ import Testing
             #expect(!files.isEmpty, "\(module)'s sources are where the test expects them")
             for file in files where file.pathExtension == "swift" && file.lastPathComponent != "FetchedRows.swift" {
                 for (number, line) in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-                where Self.direct.contains(where: { line.contains($0) }) {
+                where Self.direct.contains(where: { line.contains($0) }) && !line.hasSuffix(Self.notAStatement) {
                     found.append("\(module)/\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
                 }
             }

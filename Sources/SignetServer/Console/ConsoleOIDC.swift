@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import NIOCore
+import NIOHTTP1
 import SignetAuth
 import SignetStore
 import Synchronization
@@ -91,9 +92,11 @@ final class ConsoleOIDC: Sendable {
         }
         var keysRequest = HTTPClientRequest(url: jwksURI)
         keysRequest.headers.add(name: "Accept", value: "application/json")
-        let response = try await client.execute(keysRequest, timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 256 * 1024)
-        let keys = try JWKSet(json: Data(buffer: body))
+        let (status, body) = try await send(keysRequest)
+        guard status == .ok else {
+            throw ConsoleRefusal(status: .badGateway, message: "The identity provider answered \(status.code) for its keys (\(jwksURI)).", rule: "console.oidc.provider")
+        }
+        let keys = try JWKSet(json: body)
         let fresh = Provider(authorizationEndpoint: authorization, tokenEndpoint: token,
                              verifier: JWTVerifier(keys: keys, issuer: settings.issuer, audience: settings.clientID, roleClaimPath: settings.roleClaimPath))
         provider.withLock { $0 = (fresh, .now) }
@@ -101,15 +104,21 @@ final class ConsoleOIDC: Sendable {
     }
 
     private func fetchJSON(_ request: HTTPClientRequest) async throws -> [String: Any] {
-        let response: HTTPClientResponse
-        do { response = try await client.execute(request, timeout: .seconds(10)) } catch {
-            throw ConsoleRefusal(status: .badGateway, message: "The identity provider did not answer: \(error)", rule: "console.oidc.unreachable")
-        }
-        let body = try await response.body.collect(upTo: 256 * 1024)
-        guard response.status == .ok, let object = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any] else {
-            throw ConsoleRefusal(status: .badGateway, message: "The identity provider answered \(response.status.code) to \(request.url).", rule: "console.oidc.provider")
+        let (status, body) = try await send(request)
+        guard status == .ok, let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] else {
+            throw ConsoleRefusal(status: .badGateway, message: "The identity provider answered \(status.code) to \(request.url).", rule: "console.oidc.provider")
         }
         return object
+    }
+
+    /// One request to the provider, its body bounded.
+    private func send(_ request: HTTPClientRequest) async throws -> (HTTPResponseStatus, Data) {
+        do {
+            let response = try await client.execute(request, timeout: .seconds(10)) // HTTP (AsyncHTTPClient), not a database statement
+            return (response.status, Data(buffer: try await response.body.collect(upTo: 256 * 1024)))
+        } catch {
+            throw ConsoleRefusal(status: .badGateway, message: "The identity provider did not answer \(request.url): \(error)", rule: "console.oidc.unreachable")
+        }
     }
 
     static func challenge(_ verifier: String) -> String {
