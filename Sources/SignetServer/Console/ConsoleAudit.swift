@@ -20,7 +20,7 @@ enum ConsoleAudit {
                     row["detail"] = ConsoleValue.jsonString(entry.detail)
                     return row
                 },
-                "next": (page.next.isEmpty ? nil : "/console/audit?q=\(ConsoleURL.query(search))&bookmark=\(ConsoleURL.query(page.next))") as Any,
+                "next": (page.next.isEmpty ? nil : "/console/audit?q=\(ConsoleURL.component(search))&bookmark=\(ConsoleURL.component(page.next))") as Any,
             ])
         }
         // A GET: verifying reads the chain and changes nothing, so an auditor's page has no

@@ -31,7 +31,7 @@ enum ConsoleAuthorities {
             }
             let outcome = try await services.core.revokeCA(id: id, reason: reason, requester: user.requester)
             let done = "revoked \(outcome.revokedCAs.count) CA(s) and \(outcome.revokedCertificates) certificate(s)"
-            return ConsoleRenderer.redirect("/console/cas/\(ConsoleURL.segment(id))?done=\(ConsoleURL.query(done))")
+            return ConsoleRenderer.redirect("/console/cas/\(ConsoleURL.segment(id))?done=\(ConsoleURL.component(done))")
         }
     }
 
@@ -54,6 +54,6 @@ enum ConsoleAuthorities {
 /// Escaping for the links pages build from ids.
 enum ConsoleURL {
     static func segment(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? text }
-    static func query(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text }
+    static func component(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text }
 }
 

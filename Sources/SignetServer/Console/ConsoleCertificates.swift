@@ -19,7 +19,7 @@ enum ConsoleCertificates {
                 "q": search,
                 "rows": page.rows.map { ConsoleValue.of(CertificateResource($0)) },
                 "empty": page.rows.isEmpty,
-                "next": (page.next.isEmpty ? nil : "/console/certificates?q=\(ConsoleURL.query(search))&bookmark=\(ConsoleURL.query(page.next))") as Any,
+                "next": (page.next.isEmpty ? nil : "/console/certificates?q=\(ConsoleURL.component(search))&bookmark=\(ConsoleURL.component(page.next))") as Any,
             ])
         }
         console.get("/console/certificates/:serial") { request, context, user in
@@ -47,12 +47,12 @@ enum ConsoleCertificates {
                 throw ConsoleRefusal(status: .badRequest, message: "Choose a revocation reason.")
             }
             _ = try await services.core.revoke(serialNumber: serial, reason: reason, requester: user.requester)
-            return ConsoleRenderer.redirect("/console/certificates/\(ConsoleURL.segment(serial))?done=\(ConsoleURL.query("revoked (\(reason.name))"))")
+            return ConsoleRenderer.redirect("/console/certificates/\(ConsoleURL.segment(serial))?done=\(ConsoleURL.component("revoked (\(reason.name))"))")
         }
         console.post("/console/certificates/:serial/unhold", roles: [.operator]) { _, context, user in
             let serial = try context.parameters.require("serial")
             _ = try await services.core.unhold(serialNumber: serial, requester: user.requester)
-            return ConsoleRenderer.redirect("/console/certificates/\(ConsoleURL.segment(serial))?done=\(ConsoleURL.query("hold lifted"))")
+            return ConsoleRenderer.redirect("/console/certificates/\(ConsoleURL.segment(serial))?done=\(ConsoleURL.component("hold lifted"))")
         }
     }
 

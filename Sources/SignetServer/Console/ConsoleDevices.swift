@@ -19,7 +19,7 @@ enum ConsoleDevices {
                 "filters": filters,
                 "rows": page.rows.map { ConsoleValue.of(DeviceResource($0, withSlots: false)) },
                 "empty": page.rows.isEmpty,
-                "next": (page.next.isEmpty ? nil : "/console/devices?\(status.map { "status=\(ConsoleURL.query($0))&" } ?? "")\(dms.map { "dms=\(ConsoleURL.query($0))&" } ?? "")bookmark=\(ConsoleURL.query(page.next))") as Any,
+                "next": (page.next.isEmpty ? nil : "/console/devices?\(status.map { "status=\(ConsoleURL.component($0))&" } ?? "")\(dms.map { "dms=\(ConsoleURL.component($0))&" } ?? "")bookmark=\(ConsoleURL.component(page.next))") as Any,
             ])
         }
         console.get("/console/devices/:id") { request, context, user in
