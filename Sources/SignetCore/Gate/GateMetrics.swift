@@ -10,10 +10,11 @@ struct MeteredDecisionLog: DecisionLog {
 
     func record(_ decision: DecisionRecord) async throws {
         try await log.record(decision)
-        let labels = GateMetrics.labels(decision)
-        SignetMetrics.count(.gateDecisions, labels + [("outcome", decision.outcome.rawValue.lowercased())])
+        let (action, ca, profile) = GateMetrics.labels(decision)
+        let outcome = ("outcome", decision.outcome.rawValue.lowercased())
+        SignetMetrics.count(.gateDecisions, [action, ca, profile, outcome])
         if decision.outcome != .approved {
-            SignetMetrics.count(.gateRefusals, [labels[0], labels[1], ("rule", decision.failedRule ?? ""), ("outcome", decision.outcome.rawValue.lowercased())])
+            SignetMetrics.count(.gateRefusals, [action, ca, ("rule", decision.failedRule ?? ""), outcome])
         }
     }
 }
@@ -21,10 +22,10 @@ struct MeteredDecisionLog: DecisionLog {
 enum GateMetrics {
     /// `action`, `ca` and `profile` of a decision. A CA or profile named by a request but
     /// not found is `_unknown`, so a client naming made-up CAs adds no series.
-    static func labels(_ decision: DecisionRecord) -> [(String, String)] {
+    static func labels(_ decision: DecisionRecord) -> (action: (String, String), ca: (String, String), profile: (String, String)) {
         let ca = decision.failedRule == "ca.exists" ? MetricLabel.unknown : MetricLabel.bounded("ca", decision.caID)
         let profile = decision.failedRule == "profile.exists" ? MetricLabel.unknown : MetricLabel.bounded("profile", decision.profileID ?? "")
-        return [("action", decision.action.rawValue.lowercased()), ("ca", ca), ("profile", profile)]
+        return (("action", decision.action.rawValue.lowercased()), ("ca", ca), ("profile", profile))
     }
 
     static func issued(_ record: CertificateRecord) {

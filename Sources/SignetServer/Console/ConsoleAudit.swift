@@ -8,8 +8,7 @@ import SignetStore
 enum ConsoleAudit {
     static func register(_ console: ConsoleRouter) {
         let services = console.services, renderer = console.renderer
-        console.get("/console/audit") { request, context, user in
-            guard user.holds([.auditor]) else { throw ConsoleRefusal(status: .forbidden, message: "The audit trail is for auditors and admins.") }
+        console.get("/console/audit", roles: [.auditor]) { request, _, user in
             let list = ConsoleList(request, pageSize: 50, sortBy: "recorded_at", descending: true)
             let search = list.search
             let page = try await services.catalog.audit(try list.request(Schemas.audit))
@@ -25,8 +24,7 @@ enum ConsoleAudit {
         }
         // A GET: verifying reads the chain and changes nothing, so an auditor's page has no
         // state-changing control even here.
-        console.get("/console/audit/verify") { _, _, user in
-            guard user.holds([.auditor]) else { throw ConsoleRefusal(status: .forbidden, message: "Verifying the audit chain is for auditors and admins.") }
+        console.get("/console/audit/verify", roles: [.auditor]) { _, _, user in
             let result: AuditVerifier.Verification
             do { result = try await services.database.verifyAuditChain() } catch let error as AuditVerificationError {
                 return renderer.page("audit-verify", title: "Audit chain", user: user, section: "audit", ["intact": false, "problem": "\(error)"])

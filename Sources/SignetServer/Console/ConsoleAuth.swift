@@ -13,7 +13,7 @@ struct ConsoleUser: Sendable {
     var roles: Set<Role> { Set(session.roles.compactMap(Role.init(rawValue:))) }
 
     /// Whether the user holds one of `roles` (admin always does).
-    func holds(_ needed: Set<Role>) -> Bool { roles.contains(.admin) || !roles.isDisjoint(with: needed) }
+    func holds(_ needed: Set<Role>) -> Bool { Role.allows(roles, needed) }
     var canOperate: Bool { holds([.operator]) }
     var isAdmin: Bool { roles.contains(.admin) }
 }
@@ -49,15 +49,16 @@ enum ConsoleAuth {
 
     static let clearCookie = "\(cookieName)=; Path=/console; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
 
-    /// The signed-in user, or ``ConsoleRefusal/signedOut``; `roles` limits who may go on (403).
-    static func user(_ request: Request, context: SignetRequestContext, services: SignetServer.Services, roles: Set<Role>? = nil) async throws -> ConsoleUser {
+    /// The signed-in user, or ``ConsoleRefusal/signedOut``; `roles` limits who may go on (403,
+    /// rule `console.role`).
+    static func user(_ request: Request, context: SignetRequestContext, services: SignetServer.Services, roles: Set<Role>?) async throws -> ConsoleUser {
         guard let cookie = cookie(request), cookie.count <= 64,
               let session = try await services.database.consoleSessions.session(cookie: cookie) else { throw ConsoleRefusal.signedOut }
         let user = ConsoleUser(session: session)
         context.logFacts.set("actor", user.actor)
         if let roles, !user.holds(roles) {
-            let needed = roles.union([.admin]).map(\.rawValue).sorted().joined(separator: " or ")
-            throw ConsoleRefusal(status: .forbidden, message: "This needs the role \(needed); you hold \(user.session.roles.sorted().joined(separator: ", ")).")
+            throw ConsoleRefusal(status: .forbidden, message: "This needs the role \(Role.describe(roles)); you hold \(user.session.roles.sorted().joined(separator: ", ")).",
+                                 rule: "console.role")
         }
         return user
     }
@@ -68,10 +69,8 @@ enum ConsoleAuth {
         if let origin = request.headers[.origin], let host = request.head.authority, origin != "https://\(host)" {
             throw ConsoleRefusal(status: .forbidden, message: "The form was sent from \(origin), not from this console.", rule: "console.csrf")
         }
-        let sent = Data((form["csrf"] ?? "").utf8), expected = Data(user.session.csrfToken.utf8)
-        // Compared as HMACs so the comparison takes the same time whatever the prefix.
-        let key = SymmetricKey(size: .bits256)
-        guard HMAC<SHA256>.authenticationCode(for: sent, using: key) == HMAC<SHA256>.authenticationCode(for: expected, using: key) else {
+        // Compared as digests, whose == takes the same time whatever prefix matches.
+        guard SHA256.hash(data: Data((form["csrf"] ?? "").utf8)) == SHA256.hash(data: Data(user.session.csrfToken.utf8)) else {
             throw ConsoleRefusal(status: .forbidden, message: "The form's CSRF token is missing or wrong; reload the page and try again.", rule: "console.csrf")
         }
     }

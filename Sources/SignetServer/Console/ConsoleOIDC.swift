@@ -25,7 +25,7 @@ public struct OIDCSettings: Sendable {
 final class ConsoleOIDC: Sendable {
     let settings: OIDCSettings
     private let client: HTTPClient
-    /// The provider's endpoints and keys, read once and again after an hour or an unknown key.
+    /// The provider's endpoints and keys, read once, and again after an hour or when an ID token does not verify with them.
     private let provider = Mutex<(Provider, ContinuousClock.Instant)?>(nil)
 
     struct Provider: Sendable {
@@ -75,7 +75,10 @@ final class ConsoleOIDC: Sendable {
         }
         let token: VerifiedToken
         do { token = try provider.verifier.verify(idToken) } catch {
-            throw ConsoleRefusal(status: .unauthorized, message: "The identity provider's ID token was refused: \(error)", rule: "console.oidc.id_token")
+            // The provider may have rotated its keys since they were read: read them again, once.
+            do { token = try await current(reload: true).verifier.verify(idToken) } catch {
+                throw ConsoleRefusal(status: .unauthorized, message: "The identity provider's ID token was refused: \(error)", rule: "console.oidc.id_token")
+            }
         }
         guard token.nonce == pending.nonce else {
             throw ConsoleRefusal(status: .unauthorized, message: "The ID token's nonce is not the one this sign-in sent.", rule: "console.oidc.nonce")
@@ -83,8 +86,8 @@ final class ConsoleOIDC: Sendable {
         return token
     }
 
-    private func current() async throws -> Provider {
-        if let (cached, at) = provider.withLock({ $0 }), ContinuousClock.now - at < .seconds(3600) { return cached }
+    private func current(reload: Bool = false) async throws -> Provider {
+        if !reload, let (cached, at) = provider.withLock({ $0 }), ContinuousClock.now - at < .seconds(3600) { return cached }
         let discovery = try await fetchJSON(HTTPClientRequest(url: settings.issuer + "/.well-known/openid-configuration"))
         guard discovery["issuer"] as? String == settings.issuer, let authorization = discovery["authorization_endpoint"] as? String,
               let token = discovery["token_endpoint"] as? String, let jwksURI = discovery["jwks_uri"] as? String else {

@@ -61,15 +61,8 @@ enum ConsoleRoutes {
                 guard !roles.isEmpty else {
                     throw ConsoleRefusal(status: .forbidden, message: "Your account (\(token.subject)) holds no Signet role (admin, operator or auditor) in the claim \(oidc.settings.roleClaimPath.joined(separator: ".")).", rule: "console.oidc.roles")
                 }
-                let opened = try await services.database.consoleSessions.open(subject: token.subject, roles: roles, lifetime: min(ConsoleAuth.sessionLifetime, 8 * 3600))
-                let user = ConsoleUser(session: opened.session)
-                try await services.audit.append(AuditRecord(
-                    category: .api, action: "CONSOLE sign-in", actor: user.actor, target: "console", outcome: "200",
-                    detail: #"{"status":200,"via":"oidc","roles":\#(ConsoleValue.jsonString(roles))}"#
-                ))
-                var response = renderer.page("signed-in", title: "Signed in", user: nil, ["subject": token.subject], refresh: "/console")
-                response.headers[.setCookie] = ConsoleAuth.setCookie(opened.cookie)
-                return response
+                let opened = try await services.database.consoleSessions.open(subject: token.subject, roles: roles, lifetime: ConsoleAuth.sessionLifetime)
+                return try await signedIn(opened, via: "oidc", services: services, renderer: renderer)
             }
         }
     }
@@ -82,10 +75,15 @@ enum ConsoleRoutes {
               let opened = try await services.database.consoleSessions.redeem(ticket: ticket, lifetime: ConsoleAuth.sessionLifetime) else {
             throw ConsoleRefusal(status: .unauthorized, message: "This sign-in link is unknown, was used already, or expired. Ask for a new one (signet auth console-link).")
         }
+        return try await signedIn(opened, via: "link", services: services, renderer: renderer)
+    }
+
+    /// Records a new session in the audit trail and answers with its cookie.
+    static func signedIn(_ opened: (cookie: String, session: ConsoleSession), via: String, services: SignetServer.Services, renderer: ConsoleRenderer) async throws -> Response {
         let user = ConsoleUser(session: opened.session)
         try await services.audit.append(AuditRecord(
             category: .api, action: "CONSOLE sign-in", actor: user.actor, target: "console", outcome: "200",
-            detail: #"{"status":200,"roles":\#(ConsoleValue.jsonString(opened.session.roles.sorted()))}"#
+            detail: #"{"status":200,"via":"\#(via)","roles":\#(ConsoleValue.jsonString(opened.session.roles.sorted()))}"#
         ))
         var response = renderer.page("signed-in", title: "Signed in", user: nil, ["subject": opened.session.subject], refresh: "/console")
         response.headers[.setCookie] = ConsoleAuth.setCookie(opened.cookie)
@@ -101,12 +99,12 @@ struct ConsoleRouter {
     let renderer: ConsoleRenderer
     var responder: ConsoleResponder { ConsoleResponder(services: services, renderer: renderer) }
 
-    /// A page anyone signed in may read.
-    func get(_ path: String, _ page: @escaping ConsoleRoutes.Page) {
+    /// A page for `roles` (nil: anyone signed in), as the API's route for the same reads.
+    func get(_ path: String, roles: Set<Role>? = nil, _ page: @escaping ConsoleRoutes.Page) {
         let responder = self.responder, services = self.services
         router.get(RouterPath(path)) { request, context in
             await responder.answer(request, context) {
-                let user = try await ConsoleAuth.user(request, context: context, services: services)
+                let user = try await ConsoleAuth.user(request, context: context, services: services, roles: roles)
                 return try await page(request, context, user)
             }
         }
@@ -118,13 +116,13 @@ struct ConsoleRouter {
         let responder = self.responder, services = self.services
         router.post(RouterPath(path)) { request, context in
             await responder.answer(request, context) {
-                let user = try await ConsoleAuth.user(request, context: context, services: services)
+                // The role after the form: a forged form is refused as forged, whoever's cookie it rides on.
+                let user = try await ConsoleAuth.user(request, context: context, services: services, roles: nil)
                 var context = context
                 context.consoleForm = try await ConsoleForm.read(request, context: context)
                 try ConsoleAuth.checkForm(context.consoleForm, request: request, user: user)
                 if let roles, !user.holds(roles) {
-                    let needed = roles.union([.admin]).map(\.rawValue).sorted().joined(separator: " or ")
-                    throw ConsoleRefusal(status: .forbidden, message: "This needs the role \(needed).", rule: "console.role")
+                    throw ConsoleRefusal(status: .forbidden, message: "This needs the role \(Role.describe(roles)).", rule: "console.role")
                 }
                 return try await action(request, context, user)
             }

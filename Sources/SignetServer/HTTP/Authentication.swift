@@ -6,6 +6,16 @@ import SignetCore
 /// The roles Signet knows. `admin` may do everything; the others are granted per route.
 enum Role: String, Sendable, CaseIterable {
     case admin, `operator`, auditor
+
+    /// Whether someone holding `held` may do what needs one of `needed`: admin always may.
+    static func allows(_ held: Set<Role>, _ needed: Set<Role>) -> Bool {
+        held.contains(.admin) || !held.isDisjoint(with: needed)
+    }
+
+    /// `needed` as a refusal names it: "admin or operator".
+    static func describe(_ needed: Set<Role>) -> String {
+        needed.union([.admin]).map(\.rawValue).sorted().joined(separator: " or ")
+    }
 }
 
 /// Verifies the JWT bearer token on every `/api` request; without a valid one the request
@@ -52,10 +62,8 @@ extension SignetRequestContext {
     /// Throws 403 unless the caller holds one of `roles` (admin always qualifies).
     func require(_ roles: Set<Role>) throws {
         guard let identity else { throw APIError.unauthorized("an Authorization: Bearer token is required") }
-        let held = Set(identity.roles.compactMap(Role.init(rawValue:)))
-        guard held.contains(.admin) || !held.isDisjoint(with: roles) else {
-            let needed = (roles.union([.admin])).map(\.rawValue).sorted().joined(separator: " or ")
-            throw APIError.forbidden("this needs the role \(needed); the token has \(identity.roles.sorted())")
+        guard Role.allows(Set(identity.roles.compactMap(Role.init(rawValue:))), roles) else {
+            throw APIError.forbidden("this needs the role \(Role.describe(roles)); the token has \(identity.roles.sorted())")
         }
     }
 }

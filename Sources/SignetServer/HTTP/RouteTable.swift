@@ -33,8 +33,9 @@ final class RouteTable: @unchecked Sendable {
             segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : segment
         }.joined(separator: "/")
         methods[routerPath, default: []].insert(method)
+        let facts = RouteFacts(template: path)
         router.on(RouterPath(routerPath), method: method) { request, context in
-            context.logFacts.record(template: path, parameters: context.parameters)
+            context.logFacts.record(facts, parameters: context.parameters)
             if let roles { try context.require(roles) }
             return try await handler(request, context)
         }

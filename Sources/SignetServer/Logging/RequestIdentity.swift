@@ -13,14 +13,26 @@ final class RequestLogFacts: Sendable {
     func set(_ key: String, _ value: String) { facts.withLock { $0[key] = value } }
     var all: [String: String] { facts.withLock { $0 } }
 
-    /// Takes the entities a route's parameters name: `{serial}`, `{ca}`, `{aps}` (a DMS), and
-    /// `{id}` by the segment before it (`cas/{id}` a CA, `dms/{id}` a DMS, `devices/{id}` a
-    /// device, …). Values are the client's; the JSON log escapes them.
-    func record(template: String, parameters: Parameters) {
+    /// Records the entities a route's parameters name (see ``RouteFacts``).
+    func record(_ route: RouteFacts, parameters: Parameters) {
+        for (parameter, key) in route.keys {
+            if let value = parameters.get(parameter) { set(key, String(value.prefix(200))) }
+        }
+    }
+}
+
+/// Which of a route's parameters name an entity the access log reports, worked out once
+/// when the route is registered: `{serial}`, `{ca}`, `{aps}` (a DMS), and `{id}` by the
+/// segment before it (`cas/{id}` a CA, `dms/{id}` a DMS, `devices/{id}` a device, …).
+/// Values are the client's; the JSON log escapes them.
+struct RouteFacts: Sendable {
+    let keys: [(parameter: String, key: String)]
+
+    init(template: String) {
         let segments = template.split(separator: "/")
-        for (index, segment) in segments.enumerated() where segment.hasPrefix("{") && segment.hasSuffix("}") {
+        keys = segments.enumerated().compactMap { index, segment in
+            guard segment.hasPrefix("{"), segment.hasSuffix("}") else { return nil }
             let name = String(segment.dropFirst().dropLast())
-            guard let value = parameters.get(name) else { continue }
             let key: String? = switch name {
             case "serial": "serial"
             case "ca": "ca"
@@ -28,7 +40,7 @@ final class RequestLogFacts: Sendable {
             case "id": index > 0 ? Self.entities[String(segments[index - 1])] : nil
             default: nil
             }
-            if let key { set(key, String(value.prefix(200))) }
+            return key.map { (name, $0) }
         }
     }
 
@@ -36,8 +48,9 @@ final class RequestLogFacts: Sendable {
 }
 
 /// Gives every request an id, returned as `X-Request-Id` and carried in the log metadata of
-/// everything logged for it, and writes one access-log line when it is answered: route
-/// template, method, status, actor, duration.
+/// everything logged for it, and writes one access-log line when it is answered (at debug
+/// for 2xx and 3xx, info for 4xx, error for 5xx): route template, method, status, actor,
+/// duration, and the entities it named.
 ///
 /// The id is always Signet's own: one a client sent is not taken, so log lines cannot be
 /// made to look as if they belonged to another request.
@@ -62,6 +75,11 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 
     private func log(_ context: Context, _ request: Request, status: Int, since start: ContinuousClock.Instant) {
+        // An answered request is a debug line, a refused one info, a failure error: at the
+        // default level the log holds what needs reading, and the sign path writes no line
+        // per certificate (the audit trail records each one).
+        let level: Logger.Level = status >= 500 ? .error : status >= 400 ? .info : .debug
+        guard context.logger.logLevel <= level else { return }
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var metadata: Logger.Metadata = [
@@ -71,7 +89,7 @@ struct RequestLogMiddleware: RouterMiddleware {
             "duration_ms": .string(String(format: "%.2f", milliseconds)),
         ]
         for (key, value) in context.logFacts.all { metadata[key] = .string(value) }
-        context.logger.log(level: status >= 500 ? .error : .info, "request", metadata: metadata)
+        context.logger.log(level: level, "request", metadata: metadata)
     }
 
     /// 128 random bits as 32 lowercase hex digits.

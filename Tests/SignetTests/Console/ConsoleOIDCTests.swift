@@ -4,6 +4,7 @@ import Testing
 /// Console sign-in through an OpenID Connect provider: authorization code with PKCE, the ID
 /// token checked (signature, issuer, audience, nonce), its roles taken, each state spent once.
 @Suite struct ConsoleOIDCTests {
+
     struct Hop {
         let status: Int
         let location: String?
@@ -34,10 +35,15 @@ import Testing
 
     @Test func aProviderSignsPeopleInWithTheRolesItNamesAndNothingIsReplayed() async throws {
         let shared = try await ServerFixture.get()
-        let provider = try FakeOIDCProvider(certificatesOf: shared)
+        // A confidential client: the provider refuses a token request without the secret, so
+        // a server ignoring oidc_client_secret_file opens no session below.
+        let secret = UUID().uuidString + UUID().uuidString
+        let provider = try FakeOIDCProvider(certificatesOf: shared, clientSecret: secret)
         defer { provider.stop() }
+        let secretFile = try shared.scratch.write(unique("oidc-secret"), Array((secret + "\n").utf8))
         let server = try await ServerFixture.start(extraEnvironment: [
             "SIGNET_OIDC_ISSUER": provider.issuer, "SIGNET_OIDC_CLIENT_ID": "signet-console", "SIGNET_OIDC_CA_FILE": shared.rootFile,
+            "SIGNET_OIDC_CLIENT_SECRET_FILE": secretFile,
         ])
 
         // Signed out, the page offers single sign-on.

@@ -25,7 +25,7 @@ import Testing
         let made = try server.curl("GET", "/console/login?ticket=" + String(repeating: "A", count: 43))
         #expect(made.status == 401)
 
-        let session = try ConsoleSession(server: server, cookie: String(cookie.split(separator: ";")[0]), setCookie: cookie)
+        let session = ConsoleSession(server: server, cookie: String(cookie.split(separator: ";")[0]), setCookie: cookie)
         let overview = try session.get("/console")
         #expect(overview.status == 200)
         #expect(overview.text.contains("<h1>Overview</h1>"))
@@ -64,6 +64,20 @@ import Testing
         let byAuditor = try auditor.post(action, ["reason": "KeyCompromise", "csrf": try ConsoleSession.csrf(auditorPage)])
         #expect(byAuditor.status == 403)
         #expect(byAuditor.text.contains("operator"))
+        #expect(try status() == "ACTIVE", "nothing above may revoke")
+
+        // Hostile bodies: the wrong type (415), one over the bound (413), a session cookie of
+        // the wrong shape (401). Each is a page that says what was wrong.
+        let json = try server.curl("POST", action, body: Array(#"{"reason":"KeyCompromise","csrf":"\#(csrf)"}"#.utf8), contentType: "application/json",
+                                   headers: ["Cookie: \(operatorSession.cookie)", "Origin: \(server.base)"])
+        #expect(json.status == 415 && json.text.contains("x-www-form-urlencoded"), "\(json.text)")
+        let huge = "reason=KeyCompromise&csrf=\(csrf)&pad=" + String(repeating: "A", count: 70_000)
+        let oversized = try server.curl("POST", action, body: Array(huge.utf8), contentType: "application/x-www-form-urlencoded",
+                                        headers: ["Cookie: \(operatorSession.cookie)", "Origin: \(server.base)"])
+        #expect(oversized.status == 413, "\(oversized.text)")
+        let garbled = try server.curl("POST", action, body: Array("reason=KeyCompromise&csrf=\(csrf)".utf8), contentType: "application/x-www-form-urlencoded",
+                                      headers: ["Cookie: signet_console=" + String(repeating: "%00", count: 40), "Origin: \(server.base)"])
+        #expect(garbled.status == 401)
         #expect(try status() == "ACTIVE", "nothing above may revoke")
 
         // The real thing, to show the checks refuse only what they should.

@@ -15,7 +15,7 @@ final class FakeOIDCProvider: @unchecked Sendable {
 
     static let script = #"""
     import base64, hashlib, http.server, json, secrets, ssl, subprocess, sys, time, urllib.parse
-    port, chain, key, user_file, log_file, rsa_key = sys.argv[1:7]
+    port, chain, key, user_file, log_file, rsa_key, secret = sys.argv[1:8]
     issuer = f"https://localhost:{port}"
     text = subprocess.run(["openssl", "rsa", "-in", rsa_key, "-noout", "-text"], capture_output=True, text=True, check=True).stdout
     def number(label):
@@ -70,6 +70,8 @@ final class FakeOIDCProvider: @unchecked Sendable {
             if asked is None or form.get("grant_type") != "authorization_code":
                 return self.answer(400, {"error": "invalid_grant"})
             challenge = b64(hashlib.sha256(form.get("code_verifier", "").encode()).digest())
+            if secret and form.get("client_secret") != secret:
+                return self.answer(401, {"error": "invalid_client"})
             if challenge != asked["code_challenge"] or form.get("redirect_uri") != asked["redirect_uri"] or form.get("client_id") != asked["client_id"]:
                 return self.answer(400, {"error": "invalid_grant", "error_description": "PKCE, redirect URI or client does not match"})
             user = json.load(open(user_file))
@@ -86,7 +88,8 @@ final class FakeOIDCProvider: @unchecked Sendable {
     """#
 
     /// Serves with the test server's certificate (issued for localhost by the test root).
-    init(certificatesOf server: ServerFixture) throws {
+    /// With `clientSecret`, /token refuses a request that does not carry it.
+    init(certificatesOf server: ServerFixture, clientSecret: String = "") throws {
         port = Int.random(in: 40_000..<50_000)
         userFile = server.scratch.path(unique("oidc-user") + ".json")
         log = server.scratch.path(unique("oidc") + ".log")
@@ -98,7 +101,7 @@ final class FakeOIDCProvider: @unchecked Sendable {
         let file = try server.scratch.write(unique("signet-test-server-oidc") + ".py", Array(Self.script.utf8))
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", file, String(port), server.tlsChain, server.tlsKey, userFile, log, rsaKey]
+        process.arguments = ["python3", file, String(port), server.tlsChain, server.tlsKey, userFile, log, rsaKey, clientSecret]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -84,11 +84,13 @@ import Testing
         func refreshed(_ scrape: MetricsScrape) -> Bool {
             Self.sum(scrape, "signet_devices", [:]) >= 1 && scrape.has("signet_crl_age_seconds", where: { $0.contains(ca.caID) && $0.contains("kind=\"delta\"") })
         }
+        // At most 8 s: with the default 15 s interval (the setting ignored) this would fail.
         var gauges = try MetricsScrape.take(server)
-        for _ in 0..<40 where !refreshed(gauges) {
+        for _ in 0..<16 where !refreshed(gauges) {
             try await Task.sleep(for: .milliseconds(500))
             gauges = try MetricsScrape.take(server)
         }
+        #expect(refreshed(gauges), "no refresh saw the work within 8 s")
         #expect(gauges.value("signet_token_up") == 1)
         #expect(gauges.value("signet_db_pool_max_connections") == 4)
         #expect(gauges.has("signet_db_pool_connections", where: { $0.contains("state=\"in_use\"") }))
