@@ -13,7 +13,8 @@ from selenium import webdriver
 from selenium.common.exceptions import NoSuchElementException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 plan = json.load(open(sys.argv[1]))
 shots = plan["screenshots"]
@@ -58,6 +59,15 @@ def visit(driver, who, name, path):
     return page
 
 
+def submit(driver, button, expect):
+    """Clicks a form's button and waits for the page it leads to (one showing `expect`):
+    a click returns before the browser has loaded the answer."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, button).click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, expect))
+
+
 def text(driver, selector):
     try:
         return driver.find_element(By.CSS_SELECTOR, selector).text
@@ -84,20 +94,20 @@ try:
     box = admin.find_element(By.CSS_SELECTOR, "#search input[name=q]")
     box.clear()
     box.send_keys(plan["search"])
-    admin.find_element(By.CSS_SELECTOR, "#search button").click()
+    submit(admin, "#search button", "#certificates")
     seen["search_results"] = [a.text for a in admin.find_elements(By.CSS_SELECTOR, "#certificates tbody a")]
     admin.save_screenshot(os.path.join(shots, "admin-certificates-search.png"))
     # A filter the query language does not know: a page that says what was wrong.
     box = admin.find_element(By.CSS_SELECTOR, "#search input[name=q]")
     box.clear()
     box.send_keys("colour[eq]blue")
-    admin.find_element(By.CSS_SELECTOR, "#search button").click()
+    submit(admin, "#search button", "#error")
     seen["bad_search"] = {"h1": text(admin, "h1"), "message": text(admin, "#error .message"), "status": text(admin, "#error .status")}
 
     # Explain a CSR against a profile: each rule's decision.
     admin.get(plan["base"] + f"/console/profiles/{plan['profile']}")
     admin.find_element(By.CSS_SELECTOR, "#explain textarea").send_keys(plan["csr"])
-    admin.find_element(By.CSS_SELECTOR, "#explain button").click()
+    submit(admin, "#explain button", "#explanation, #error")
     seen["explained"] = {"verdict": text(admin, "#explanation h2"),
                          "rules": [r.text for r in admin.find_elements(By.CSS_SELECTOR, "#rules tbody tr")]}
     admin.save_screenshot(os.path.join(shots, "admin-profile-explained.png"))
@@ -105,7 +115,7 @@ try:
     # An enrollment passcode: shown once.
     admin.get(plan["base"] + f"/console/dms/{plan['passcode_dms']}")
     admin.find_element(By.CSS_SELECTOR, "#new-passcode input[name=device_id]").send_keys(plan["passcode_device"])
-    admin.find_element(By.CSS_SELECTOR, "#new-passcode button").click()
+    submit(admin, "#new-passcode button", "#passcode, #error")
     seen["passcode"] = text(admin, "#passcode code")
     admin.save_screenshot(os.path.join(shots, "admin-dms-passcode.png"))
     admin.get(plan["base"] + f"/console/dms/{plan['passcode_dms']}")
@@ -114,13 +124,13 @@ try:
     # Revoke the certificate.
     admin.get(plan["base"] + f"/console/certificates/{plan['serial']}")
     Select(admin.find_element(By.ID, "reason")).select_by_visible_text("KeyCompromise")
-    admin.find_element(By.CSS_SELECTOR, "#revoke button").click()
+    submit(admin, "#revoke button", "#notice, #error")
     seen["revoked"] = {"notice": text(admin, "#notice"), "status": text(admin, "#certificate-status")}
     admin.save_screenshot(os.path.join(shots, "admin-certificate-revoked.png"))
 
     # Decommission the device.
     admin.get(plan["base"] + f"/console/devices/{plan['device']}")
-    admin.find_element(By.ID, "decommission").click()
+    submit(admin, "#decommission", "#notice, #error")
     seen["decommissioned"] = {"notice": text(admin, "#notice"), "status": text(admin, "#device-status")}
     admin.save_screenshot(os.path.join(shots, "admin-device-decommissioned.png"))
 
